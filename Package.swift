@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "taskprof",
+    products: [
+        .executable(name: "taskprof", targets: ["taskprof"]),
+        // The agent is injected into the profiled program with LD_PRELOAD.
+        .library(name: "TaskProfAgent", type: .dynamic, targets: ["CTaskProfAgent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The only code that runs inside the target process. C, async-signal-safe hot paths.
+        .target(
+            name: "CTaskProfAgent",
+            cSettings: [.unsafeFlags(["-fno-omit-frame-pointer", "-O2", "-fvisibility=hidden"])],
+            linkerSettings: [
+                .linkedLibrary("unwind"), .linkedLibrary("dl"), .linkedLibrary("pthread"), .linkedLibrary("rt"),
+            ]
+        ),
+        // Syscall and libdw shims for the command line tool (never loaded into the target).
+        .target(
+            name: "CTaskProfSupport",
+            linkerSettings: [.linkedLibrary("dw"), .linkedLibrary("elf")]
+        ),
+        .target(name: "TaskProfModel"),
+        .target(name: "TaskProfSymbolize", dependencies: ["TaskProfModel", "CTaskProfSupport"]),
+        .target(name: "TaskProfAnalysis", dependencies: ["TaskProfModel"]),
+        .target(name: "TaskProfReports", dependencies: ["TaskProfModel", "TaskProfAnalysis"]),
+        .target(name: "TaskProfRecord", dependencies: ["TaskProfModel", "TaskProfSymbolize", "CTaskProfSupport"]),
+        .executableTarget(
+            name: "taskprof",
+            dependencies: [
+                "TaskProfModel", "TaskProfSymbolize", "TaskProfAnalysis", "TaskProfReports", "TaskProfRecord",
+                "CTaskProfSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Example programs: each shows one thing taskprof finds. See Examples/README.md.
+        .executableTarget(name: "TwoTasks", path: "Examples/TwoTasks"),
+        .executableTarget(name: "ExitCodes", path: "Examples/ExitCodes"),
+
+        .testTarget(
+            name: "TaskProfTests",
+            dependencies: ["TaskProfModel", "TaskProfSymbolize", "TaskProfAnalysis", "TaskProfReports", "TaskProfRecord", "taskprof"]
+        ),
+    ]
+)

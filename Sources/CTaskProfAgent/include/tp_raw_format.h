@@ -1,0 +1,133 @@
+// The raw stream the agent writes while the target runs ("taskprof raw", version 1).
+//
+// Why a separate raw format: the agent must never symbolize or aggregate inside the target, so it
+// streams fixed-layout records and the `taskprof` command turns them into a `.taskprof` profile
+// after the target exits. Every record is self-delimiting, so a stream cut short by a crash is
+// still readable up to its last whole record. Little-endian, native x86-64 layout, packed.
+#ifndef TP_RAW_FORMAT_H
+#define TP_RAW_FORMAT_H
+
+#include <stdint.h>
+
+#define TP_RAW_MAGIC "TPRAW\0\0\1"
+#define TP_RAW_VERSION 1
+
+enum tp_engine { TP_ENGINE_NONE = 0, TP_ENGINE_PERF = 1, TP_ENGINE_TIMER = 2 };
+
+struct __attribute__((packed)) tp_raw_header {
+    char magic[8];
+    uint32_t version;
+    uint32_t header_size;
+    uint64_t pid;
+    uint64_t start_realtime_ns;
+    uint64_t start_monotonic_ns;
+    uint32_t engine;         // enum tp_engine
+    uint32_t rate_hz;        // requested rate per thread
+    uint32_t signal;         // signal number used for samples
+    uint32_t flags;          // TP_RAW_FLAG_*
+    uint64_t max_frames;
+    char engine_note[128];   // why the engine was chosen (e.g. perf_event_open errno)
+};
+
+#define TP_RAW_FLAG_JOB_TRACKING 1u   // __swift_run_job was found and wrapped
+
+enum tp_record_type {
+    TP_REC_SAMPLE = 1,
+    TP_REC_THREAD = 2,       // thread seen or renamed
+    TP_REC_THREAD_END = 3,
+    TP_REC_TASK_NAME = 4,
+    TP_REC_MODULE = 5,
+    TP_REC_COUNTERS = 6,     // cumulative; the last one in the stream wins
+    TP_REC_END = 7,          // clean end of recording
+    TP_REC_JOB = 8,          // one Swift job run (issue: job tracking)
+    TP_REC_NOTE = 9,         // free text the agent wants the user to see
+};
+
+struct __attribute__((packed)) tp_record_header {
+    uint16_t type;
+    uint16_t flags;
+    uint32_t size;           // whole record, header included
+};
+
+#define TP_SAMPLE_FLAG_FP 1u          // stack from the frame-pointer walk
+#define TP_SAMPLE_FLAG_DWARF 2u       // stack from libunwind (DWARF CFI)
+#define TP_SAMPLE_FLAG_TRUNCATED 4u   // hit the frame limit
+#define TP_SAMPLE_FLAG_BROKEN 8u      // walk ended before the thread's start
+
+struct __attribute__((packed)) tp_rec_sample {
+    struct tp_record_header h;
+    uint64_t time_ns;        // CLOCK_MONOTONIC
+    uint64_t task_id;        // 0 when no Swift task was running
+    uint32_t tid;
+    uint16_t nframes;
+    uint16_t reserved;
+    uint64_t frames[];       // frames[0] is the interrupted pc, then return addresses
+};
+
+enum tp_thread_kind { TP_THREAD_OTHER = 0, TP_THREAD_MAIN = 1, TP_THREAD_SWIFT_POOL = 2 };
+
+struct __attribute__((packed)) tp_rec_thread {
+    struct tp_record_header h;
+    uint64_t time_ns;
+    uint32_t tid;
+    uint32_t kind;           // enum tp_thread_kind, as far as the agent knows
+    uint64_t jobs_run;
+    char name[16];
+};
+
+struct __attribute__((packed)) tp_rec_task_name {
+    struct tp_record_header h;
+    uint64_t task_id;
+    char name[];             // size - sizeof(header) bytes, not NUL-terminated
+};
+
+struct __attribute__((packed)) tp_rec_module {
+    struct tp_record_header h;
+    uint64_t bias;
+    uint16_t nranges;
+    uint16_t path_len;
+    uint16_t build_id_len;
+    uint16_t reserved;
+    // uint64_t ranges[nranges][2]; char path[path_len]; uint8_t build_id[build_id_len];
+};
+
+struct __attribute__((packed)) tp_rec_job {
+    struct tp_record_header h;
+    uint64_t task_id;
+    uint64_t enqueue_ns;     // 0 when unknown
+    uint64_t start_ns;
+    uint64_t end_ns;
+    uint32_t tid;
+    uint32_t reserved;
+};
+
+enum tp_counter {
+    TP_CTR_SAMPLES = 0,
+    TP_CTR_DROPPED_RING_FULL,
+    TP_CTR_DROPPED_NO_THREAD,
+    TP_CTR_DWARF_UNWINDS,
+    TP_CTR_DWARF_SKIPPED,      // FP walk looked broken but libunwind was unsafe then
+    TP_CTR_TRUNCATED,
+    TP_CTR_THREADS,
+    TP_CTR_THREADS_UNSAMPLED,  // no slot or no timer for the thread
+    TP_CTR_EVENTS_DROPPED,
+    TP_CTR_TASK_NAMES_DROPPED,
+    TP_CTR_HANDLER_NS_TOTAL,
+    TP_CTR_JOBS,
+    TP_CTR_COUNT
+};
+
+struct __attribute__((packed)) tp_rec_counters {
+    struct tp_record_header h;
+    uint64_t time_ns;
+    uint64_t values[TP_CTR_COUNT];
+    // Handler cost histogram: bucket i counts handler runs of [2^i, 2^(i+1)) ns.
+    uint64_t handler_ns_log2[32];
+};
+
+struct __attribute__((packed)) tp_rec_end {
+    struct tp_record_header h;
+    uint64_t time_ns;
+};
+
+#endif

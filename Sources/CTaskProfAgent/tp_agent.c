@@ -1,0 +1,118 @@
+// Agent entry: configuration from the environment `taskprof record` sets, start-up in a
+// constructor, the final flush at exit, and fork handling.
+//
+// Environment (set by taskprof, removed again here so the target sees its own environment):
+//   TASKPROF_RAW_DIR       directory for raw streams; each process writes <dir>/<pid>.raw
+//   TASKPROF_RATE          samples per second per thread (default 999)
+//   TASKPROF_SIGNAL        signal number for samples (default SIGPROF)
+//   TASKPROF_ENGINE        "perf", "timer" or "auto" (default)
+//   TASKPROF_FOLLOW        "1": keep LD_PRELOAD so children are profiled too
+//   TASKPROF_MEASURE       "1": time every handler run (benchmarks)
+#include "tp_internal.h"
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct tp_config tp_cfg;
+static char tp_raw_dir[4000];
+static char tp_agent_path[4096];
+
+static void tp_at_exit(void) { tp_writer_final_flush(); }
+
+// Removes the agent from LD_PRELOAD (keeping anything else the user preloads) and the
+// TASKPROF_ variables, so that children and the target itself see the usual environment.
+static void tp_clean_environment(void) {
+    const char *pre = getenv("LD_PRELOAD");
+    if (pre && tp_agent_path[0]) {
+        char out[8192] = {0};
+        size_t used = 0;
+        const char *p = pre;
+        while (*p) {
+            while (*p == ':' || *p == ' ') p++;
+            const char *e = p;
+            while (*e && *e != ':' && *e != ' ') e++;
+            size_t len = (size_t)(e - p);
+            if (len && !(len == strlen(tp_agent_path) && strncmp(p, tp_agent_path, len) == 0) &&
+                used + len + 2 < sizeof out) {
+                if (used) out[used++] = ':';
+                memcpy(out + used, p, len);
+                used += len;
+            }
+            p = e;
+        }
+        if (used) setenv("LD_PRELOAD", out, 1); else unsetenv("LD_PRELOAD");
+    }
+    unsetenv("TASKPROF_RAW_DIR");
+    unsetenv("TASKPROF_RATE");
+    unsetenv("TASKPROF_SIGNAL");
+    unsetenv("TASKPROF_ENGINE");
+    unsetenv("TASKPROF_MEASURE");
+    unsetenv("TASKPROF_AGENT");
+    unsetenv("TASKPROF_FOLLOW");
+}
+
+static int tp_start_recording(void) {
+    snprintf(tp_cfg.raw_path, sizeof tp_cfg.raw_path, "%s/%d.raw", tp_raw_dir, (int)getpid());
+    if (tp_writer_start() != 0) {
+        tp_cfg.enabled = 0;
+        return -1;
+    }
+    return 0;
+}
+
+static void tp_fork_prepare(void) { if (tp_cfg.enabled) tp_writer_prepare_fork(); }
+static void tp_fork_parent(void) { if (tp_cfg.enabled) tp_writer_parent_after_fork(); }
+
+static void tp_fork_child(void) {
+    if (!tp_cfg.enabled) return;
+    tp_writer_after_fork_child();
+    // Slots of the parent's threads describe threads that do not exist here; perf fds are
+    // copies that would keep the parent's events alive.
+    for (int i = 0; i < TP_MAX_THREADS; i++) {
+        struct tp_thread *t = &tp_threads[i];
+        atomic_store(&t->sampling, 0);
+        if (t->perf_fd >= 0 && atomic_load(&t->state) != TP_SLOT_FREE) close(t->perf_fd);
+        t->perf_fd = -1;
+        t->timer = NULL;
+        atomic_store(&t->state, TP_SLOT_FREE);
+    }
+    tp_thread_forget_self();
+    if (!tp_cfg.follow_children) {
+        tp_cfg.enabled = 0;
+        return;
+    }
+    if (tp_start_recording() == 0) tp_thread_register_current(TP_THREAD_MAIN);
+}
+
+__attribute__((constructor)) static void tp_agent_init(void) {
+    const char *dir = getenv("TASKPROF_RAW_DIR");
+    if (!dir || !dir[0]) return;
+    const char *agent = getenv("TASKPROF_AGENT");
+    if (agent) strncpy(tp_agent_path, agent, sizeof tp_agent_path - 1);
+    strncpy(tp_raw_dir, dir, sizeof tp_raw_dir - 1);
+    const char *rate = getenv("TASKPROF_RATE");
+    const char *sig = getenv("TASKPROF_SIGNAL");
+    const char *engine = getenv("TASKPROF_ENGINE");
+    const char *measure = getenv("TASKPROF_MEASURE");
+    const char *follow = getenv("TASKPROF_FOLLOW");
+    tp_cfg.rate_hz = rate ? (uint32_t)strtoul(rate, NULL, 10) : 999;
+    if (tp_cfg.rate_hz < 1 || tp_cfg.rate_hz > 100000) tp_cfg.rate_hz = 999;
+    tp_cfg.signal = sig ? atoi(sig) : SIGPROF;
+    if (tp_cfg.signal <= 0 || tp_cfg.signal >= NSIG) tp_cfg.signal = SIGPROF;
+    tp_cfg.engine = engine && strcmp(engine, "timer") == 0 ? TP_ENGINE_TIMER
+                  : engine && strcmp(engine, "perf") == 0 ? TP_ENGINE_PERF : TP_ENGINE_NONE;
+    tp_cfg.measure_handler = measure && measure[0] == '1';
+    tp_cfg.follow_children = follow && follow[0] == '1';
+    if (!tp_cfg.follow_children) tp_clean_environment();
+
+    tp_jobs_init();
+    if (tp_sampler_install() != 0) return;
+    tp_cfg.enabled = 1;
+    if (tp_start_recording() != 0) return;
+    pthread_atfork(tp_fork_prepare, tp_fork_parent, tp_fork_child);
+    atexit(tp_at_exit);
+    tp_thread_register_current(TP_THREAD_MAIN);
+    tp_thread_register_existing();
+}

@@ -1,0 +1,121 @@
+// Shared state of the agent. Everything here lives inside the profiled program.
+#ifndef TP_INTERNAL_H
+#define TP_INTERNAL_H
+
+#define _GNU_SOURCE
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <pthread.h>
+#include "tp_raw_format.h"
+
+// Built with -fvisibility=hidden; only the interposed libc/dispatch entry points are exported.
+#define TP_EXPORT __attribute__((visibility("default")))
+
+// Named limits. Memory is bounded by TP_MAX_THREADS live threads times the two rings.
+#define TP_MAX_THREADS 1024
+#define TP_MAX_FRAMES 128
+#define TP_SAMPLE_RING_BYTES (256u * 1024u)
+#define TP_EVENT_RING_BYTES (128u * 1024u)
+#define TP_MAX_MODULES 1024
+#define TP_TASK_SEEN_SLOTS (1u << 16)
+#define TP_WRITER_PERIOD_NS (10u * 1000u * 1000u)
+
+// Single-producer single-consumer byte ring. The producer is the owning thread (its signal
+// handler for samples, its normal code for events); the consumer is the writer thread.
+struct tp_ring {
+    uint8_t *data;
+    uint32_t capacity;                 // power of two
+    _Atomic uint64_t head;             // next byte the producer writes
+    _Atomic uint64_t tail;             // next byte the consumer reads
+};
+
+enum tp_slot_state { TP_SLOT_FREE = 0, TP_SLOT_LIVE = 1, TP_SLOT_EXITED = 2 };
+
+struct tp_thread {
+    _Atomic int state;                 // enum tp_slot_state
+    _Atomic int sampling;              // the handler may record for this thread
+    pid_t tid;
+    uintptr_t stack_lo, stack_hi;      // 0,0 when unknown: reads go through process_vm_readv
+    int perf_fd;                       // -1 when none
+    void *timer;                       // timer_t when the timer engine runs, else NULL
+    int kind;                          // enum tp_thread_kind
+    _Atomic uint64_t jobs_run;
+    char reported_name[16];
+    struct tp_ring samples;
+    struct tp_ring events;
+    uint64_t frames[TP_MAX_FRAMES];    // scratch for the handler, never shared
+};
+
+struct tp_config {
+    int enabled;
+    int engine;                        // enum tp_engine actually running
+    int signal;
+    uint32_t rate_hz;
+    int measure_handler;
+    int follow_children;
+    char raw_path[4096];
+    char engine_note[128];
+};
+
+extern struct tp_config tp_cfg;
+extern struct tp_thread tp_threads[TP_MAX_THREADS];
+extern _Atomic uint64_t tp_counters[TP_CTR_COUNT];
+extern _Atomic uint64_t tp_handler_hist[32];
+extern _Atomic int tp_dlopen_active;   // >0 while a dlopen/dlclose is under way anywhere
+extern _Atomic uint64_t tp_dlopen_generation;
+
+// tp_ring.c
+int tp_ring_init(struct tp_ring *r, uint32_t capacity);
+void tp_ring_free(struct tp_ring *r);
+int tp_ring_write(struct tp_ring *r, const void *a, uint32_t alen, const void *b, uint32_t blen);
+uint32_t tp_ring_read(struct tp_ring *r, void *out, uint32_t max);
+
+// tp_threads.c
+struct tp_thread *tp_thread_self(void);
+struct tp_thread *tp_thread_register_current(int kind);
+void tp_thread_register_existing(void);
+void tp_thread_unregister_current(void);
+pid_t tp_gettid(void);
+void tp_thread_mark_agent(void);
+void tp_thread_forget_self(void);
+int tp_create_agent_thread(pthread_t *thread, void *(*fn)(void *), void *arg);
+
+// tp_sampler.c
+int tp_sampler_install(void);
+int tp_sampler_start_thread(struct tp_thread *t);
+void tp_sampler_stop_thread(struct tp_thread *t);
+void tp_sampler_shutdown(void);
+
+// tp_writer.c
+int tp_writer_start(void);
+void tp_writer_final_flush(void);
+void tp_writer_after_fork_child(void);
+void tp_writer_prepare_fork(void);
+void tp_writer_parent_after_fork(void);
+
+uint64_t tp_current_task_id(void);
+
+// tp_jobs.c
+void tp_jobs_init(void);
+int tp_jobs_enabled(void);
+
+// tp_modules.c: executable ranges the handler may trust, published lock-free
+#define TP_RANGE_NO_FP 1u      // system library built without frame pointers
+#define TP_RANGE_LOADER 2u     // the dynamic loader: never start libunwind from here
+struct tp_range { uintptr_t start, end; uint32_t flags; uint32_t module; };
+struct tp_range_table { uint32_t count; struct tp_range ranges[]; };
+const struct tp_range *tp_range_lookup(uintptr_t pc);
+typedef void (*tp_emit_fn)(const void *record, uint32_t size);
+void tp_modules_refresh(tp_emit_fn emit);
+void tp_reset_reported_modules(void);
+
+// tp_util.c
+uint64_t tp_now_ns(void);
+uint64_t tp_realtime_ns(void);
+void *tp_real_symbol(const char *name);
+uintptr_t tp_find_local_symbol(const char *library_substring, const char *symbol);
+void tp_agent_note(const char *text);
+
+#endif

@@ -1,0 +1,186 @@
+// Loaded modules: the table of executable ranges the signal handler checks return addresses
+// against, and the MODULE records the profile needs to symbolize later (path, bias, build-id).
+//
+// The table is rebuilt outside the handler (start-up, after each dlopen/dlclose) and published
+// through one atomic pointer. Old tables are never freed: a handler may still be reading one,
+// and their number is bounded by the number of dlopen calls that changed the module list.
+#include "tp_internal.h"
+#include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define TP_MAX_RANGES 4096
+
+static _Atomic(struct tp_range_table *) tp_table;
+_Atomic int tp_dlopen_active;
+_Atomic uint64_t tp_dlopen_generation;
+
+// What has been reported already, so each module is written once per recording.
+static struct { uintptr_t bias; uint64_t name_hash; } tp_reported[TP_MAX_MODULES];
+static int tp_reported_count;
+
+const struct tp_range *tp_range_lookup(uintptr_t pc) {
+    struct tp_range_table *tab = atomic_load_explicit(&tp_table, memory_order_acquire);
+    if (!tab) return NULL;
+    uint32_t lo = 0, hi = tab->count;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        const struct tp_range *r = &tab->ranges[mid];
+        if (pc < r->start) hi = mid;
+        else if (pc >= r->end) lo = mid + 1;
+        else return r;
+    }
+    return NULL;
+}
+
+static uint64_t tp_hash(const char *s) {
+    uint64_t h = 1469598103934665603ull;
+    while (*s) { h ^= (uint8_t)*s++; h *= 1099511628211ull; }
+    return h;
+}
+
+static int tp_is_system_library(const char *path) {
+    return strncmp(path, "/lib/", 5) == 0 || strncmp(path, "/usr/lib/", 9) == 0 ||
+           strncmp(path, "/lib64/", 7) == 0 || strstr(path, "linux-vdso") != NULL;
+}
+
+struct tp_scan {
+    struct tp_range *ranges;
+    uint32_t count;
+    uint32_t module;
+    tp_emit_fn emit;
+    char exe[4096];
+};
+
+static int tp_range_cmp(const void *a, const void *b) {
+    const struct tp_range *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void tp_emit_module(struct tp_scan *s, struct dl_phdr_info *info, const char *path) {
+    uint64_t h = tp_hash(path);
+    for (int i = 0; i < tp_reported_count; i++)
+        if (tp_reported[i].bias == info->dlpi_addr && tp_reported[i].name_hash == h) return;
+    if (tp_reported_count >= TP_MAX_MODULES) return;
+    tp_reported[tp_reported_count].bias = info->dlpi_addr;
+    tp_reported[tp_reported_count].name_hash = h;
+    tp_reported_count++;
+
+    uint64_t ranges[64][2];
+    uint16_t nranges = 0;
+    const uint8_t *build_id = NULL;
+    uint16_t build_id_len = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && nranges < 64) {
+            ranges[nranges][0] = info->dlpi_addr + ph->p_vaddr;
+            ranges[nranges][1] = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+            nranges++;
+        } else if (ph->p_type == PT_NOTE && !build_id) {
+            const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
+            const uint8_t *end = p + ph->p_memsz;
+            while (p + sizeof(ElfW(Nhdr)) <= end) {
+                const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
+                const uint8_t *name = p + sizeof *nh;
+                const uint8_t *desc = name + ((nh->n_namesz + 3) & ~3u);
+                if (desc + nh->n_descsz > end) break;
+                if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && memcmp(name, "GNU", 4) == 0) {
+                    build_id = desc;
+                    build_id_len = (uint16_t)nh->n_descsz;
+                    break;
+                }
+                p = desc + ((nh->n_descsz + 3) & ~3u);
+            }
+        }
+    }
+    size_t path_len = strlen(path);
+    if (path_len > 4000) path_len = 4000;
+    uint8_t buf[sizeof(struct tp_rec_module) + 64 * 16 + 4096 + 256];
+    struct tp_rec_module *m = (struct tp_rec_module *)buf;
+    m->h.type = TP_REC_MODULE;
+    m->h.flags = 0;
+    m->bias = info->dlpi_addr;
+    m->nranges = nranges;
+    m->path_len = (uint16_t)path_len;
+    m->build_id_len = build_id_len;
+    m->reserved = 0;
+    uint8_t *p = buf + sizeof *m;
+    memcpy(p, ranges, (size_t)nranges * 16); p += nranges * 16;
+    memcpy(p, path, path_len); p += path_len;
+    if (build_id_len) { memcpy(p, build_id, build_id_len); p += build_id_len; }
+    m->h.size = (uint32_t)(p - buf);
+    s->emit(buf, m->h.size);
+}
+
+static int tp_scan_cb(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    struct tp_scan *s = data;
+    const char *path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : s->exe;
+    uint32_t flags = 0;
+    if (tp_is_system_library(path)) flags |= TP_RANGE_NO_FP;
+    if (strstr(path, "/ld-linux") || strstr(path, "/ld64")) flags |= TP_RANGE_LOADER;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X) || s->count >= TP_MAX_RANGES) continue;
+        s->ranges[s->count++] = (struct tp_range){
+            .start = info->dlpi_addr + ph->p_vaddr,
+            .end = info->dlpi_addr + ph->p_vaddr + ph->p_memsz,
+            .flags = flags,
+            .module = s->module,
+        };
+    }
+    if (s->emit) tp_emit_module(s, info, path);
+    s->module++;
+    return 0;
+}
+
+// Set-up and writer-thread context only (allocates, calls dl_iterate_phdr).
+void tp_modules_refresh(tp_emit_fn emit) {
+    static struct tp_scan s;
+    s.count = 0;
+    s.module = 0;
+    s.emit = emit;
+    if (!s.exe[0]) {
+        ssize_t n = readlink("/proc/self/exe", s.exe, sizeof s.exe - 1);
+        if (n > 0) s.exe[n] = 0; else strcpy(s.exe, "[main]");
+    }
+    size_t bytes = sizeof(struct tp_range_table) + TP_MAX_RANGES * sizeof(struct tp_range);
+    struct tp_range_table *tab = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (tab == MAP_FAILED) return;
+    s.ranges = tab->ranges;
+    dl_iterate_phdr(tp_scan_cb, &s);
+    qsort(tab->ranges, s.count, sizeof(struct tp_range), tp_range_cmp);
+    tab->count = s.count;
+    atomic_store_explicit(&tp_table, tab, memory_order_release);
+}
+
+// ---- dlopen/dlclose interposers: mark the window in which libunwind must not run -------------
+
+typedef void *(*tp_dlopen_fn)(const char *, int);
+typedef int (*tp_dlclose_fn)(void *);
+
+TP_EXPORT void *dlopen(const char *file, int mode) {
+    static tp_dlopen_fn real;
+    if (!real) real = (tp_dlopen_fn)dlsym(RTLD_NEXT, "dlopen");
+    atomic_fetch_add(&tp_dlopen_active, 1);
+    void *h = real(file, mode);
+    atomic_fetch_sub(&tp_dlopen_active, 1);
+    atomic_fetch_add(&tp_dlopen_generation, 1);
+    return h;
+}
+
+TP_EXPORT int dlclose(void *handle) {
+    static tp_dlclose_fn real;
+    if (!real) real = (tp_dlclose_fn)dlsym(RTLD_NEXT, "dlclose");
+    atomic_fetch_add(&tp_dlopen_active, 1);
+    int rc = real(handle);
+    atomic_fetch_sub(&tp_dlopen_active, 1);
+    atomic_fetch_add(&tp_dlopen_generation, 1);
+    return rc;
+}
+
+void tp_reset_reported_modules(void) { tp_reported_count = 0; }

@@ -1,0 +1,295 @@
+// The sampling signal handler and the two engines that drive it.
+//
+// ASYNC-SIGNAL SAFETY: tp_on_signal runs at arbitrary points of the target's threads. It may only
+// call: clock_gettime (vDSO), syscall(SYS_process_vm_readv / SYS_gettid), memcpy, C11 atomics,
+// the tp_ring_* writers, swift_task_getCurrent / swift_task_getJobTaskId (thread-local reads,
+// verified safe), and libunwind's local unwinder when no dlopen is under way and the interrupted
+// pc is not in the dynamic loader. No malloc, no locks, no stdio, no Swift.
+#include "tp_internal.h"
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+_Atomic uint64_t tp_counters[TP_CTR_COUNT];
+_Atomic uint64_t tp_handler_hist[32];
+
+typedef void *(*tp_get_current_fn)(void);
+typedef uint64_t (*tp_get_task_id_fn)(void *);
+static tp_get_current_fn tp_swift_get_current;
+static tp_get_task_id_fn tp_swift_get_job_task_id;
+static struct sigaction tp_prev_action;
+static pid_t tp_pid;
+
+static void tp_resolve_swift(void) {
+    // Looked up once at start: libswift_Concurrency is a DT_NEEDED of every async Swift program,
+    // so it is loaded before any constructor runs.
+    tp_swift_get_current = (tp_get_current_fn)dlsym(RTLD_DEFAULT, "swift_task_getCurrent");
+    tp_swift_get_job_task_id = (tp_get_task_id_fn)dlsym(RTLD_DEFAULT, "swift_task_getJobTaskId");
+}
+
+uint64_t tp_current_task_id(void) {
+    if (!tp_swift_get_current || !tp_swift_get_job_task_id) return 0;
+    void *task = tp_swift_get_current();
+    return task ? tp_swift_get_job_task_id(task) : 0;
+}
+
+static inline int tp_read_word(const struct tp_thread *t, uintptr_t addr, uintptr_t lo, uintptr_t *out) {
+    if (addr & 7) return 0;
+    if (t->stack_hi) {
+        if (addr < lo || addr + sizeof(uintptr_t) > t->stack_hi) return 0;
+        *out = *(const uintptr_t *)addr;
+        return 1;
+    }
+    // Unknown stack bounds: a syscall that reports EFAULT instead of faulting.
+    if (addr < lo) return 0;
+    struct iovec local = { out, sizeof *out }, remote = { (void *)addr, sizeof *out };
+    return syscall(SYS_process_vm_readv, tp_pid, &local, 1, &remote, 1, 0) == (long)sizeof *out;
+}
+
+// Frame-pointer walk. Returns the number of frames; *clean says whether the chain ended where
+// a thread's chain ends (a zero frame pointer) with every return address inside known code.
+static int tp_walk_fp(const struct tp_thread *t, uintptr_t pc, uintptr_t fp, uintptr_t sp,
+                      uint64_t *frames, int *clean) {
+    int n = 0;
+    frames[n++] = pc;
+    uintptr_t lo = sp;
+    *clean = 0;
+    while (n < TP_MAX_FRAMES) {
+        if (fp == 0) { *clean = 1; break; }
+        uintptr_t next, ra;
+        if (!tp_read_word(t, fp, lo, &next) || !tp_read_word(t, fp + 8, lo, &ra)) break;
+        if (ra == 0) { *clean = 1; break; }
+        if (!tp_range_lookup(ra)) break;
+        frames[n++] = ra;
+        if (next != 0 && next <= fp) break;
+        lo = fp + 16;
+        fp = next;
+    }
+    return n;
+}
+
+static int tp_walk_dwarf(ucontext_t *uc, uint64_t *frames) {
+    unw_cursor_t cursor;
+    if (unw_init_local2(&cursor, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME) != 0) return 0;
+    int n = 0;
+    do {
+        unw_word_t ip = 0;
+        if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0) break;
+        frames[n++] = ip;
+    } while (n < TP_MAX_FRAMES && unw_step(&cursor) > 0);
+    return n;
+}
+
+static void tp_chain(int sig, siginfo_t *si, void *uc) {
+    if (tp_prev_action.sa_flags & SA_SIGINFO) {
+        if (tp_prev_action.sa_sigaction) tp_prev_action.sa_sigaction(sig, si, uc);
+    } else if (tp_prev_action.sa_handler != SIG_DFL && tp_prev_action.sa_handler != SIG_IGN &&
+               tp_prev_action.sa_handler) {
+        tp_prev_action.sa_handler(sig);
+    }
+}
+
+static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
+    int saved_errno = errno;
+    struct tp_thread *t = tp_thread_self();
+    int ours = (tp_cfg.engine == TP_ENGINE_PERF && si->si_code == POLL_IN && t && si->si_fd == t->perf_fd) ||
+               (tp_cfg.engine == TP_ENGINE_TIMER && si->si_code == SI_TIMER);
+    if (!ours) {
+        // Perf signals for a thread we no longer know are ours too: drop them quietly.
+        if (!(tp_cfg.engine == TP_ENGINE_PERF && si->si_code == POLL_IN)) tp_chain(sig, si, ucv);
+        else atomic_fetch_add_explicit(&tp_counters[TP_CTR_DROPPED_NO_THREAD], 1, memory_order_relaxed);
+        errno = saved_errno;
+        return;
+    }
+    if (!t || !atomic_load_explicit(&t->sampling, memory_order_acquire)) {
+        atomic_fetch_add_explicit(&tp_counters[TP_CTR_DROPPED_NO_THREAD], 1, memory_order_relaxed);
+        errno = saved_errno;
+        return;
+    }
+    uint64_t start = tp_now_ns();
+    ucontext_t *uc = ucv;
+    uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    uintptr_t fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
+    uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+
+    int clean = 0;
+    uint16_t flags = TP_SAMPLE_FLAG_FP;
+    int n = tp_walk_fp(t, pc, fp, sp, t->frames, &clean);
+    const struct tp_range *leaf = tp_range_lookup(pc);
+    // A broken chain (code without frame pointers) or a leaf in a system library (whose caller
+    // the FP walk cannot see) needs DWARF CFI. libunwind reads the loader's list of objects,
+    // so it must not run while that list may be changing or from inside the loader itself.
+    if (!clean || (leaf && (leaf->flags & TP_RANGE_NO_FP))) {
+        if (atomic_load_explicit(&tp_dlopen_active, memory_order_acquire) == 0 && t->stack_hi &&
+            !(leaf && (leaf->flags & TP_RANGE_LOADER))) {
+            uint64_t dw[TP_MAX_FRAMES];
+            int m = tp_walk_dwarf(uc, dw);
+            atomic_fetch_add_explicit(&tp_counters[TP_CTR_DWARF_UNWINDS], 1, memory_order_relaxed);
+            if (m > 1 && (m >= n || !clean)) {
+                memcpy(t->frames, dw, (size_t)m * sizeof(uint64_t));
+                n = m;
+                flags = TP_SAMPLE_FLAG_DWARF;
+                clean = 1;
+            }
+        } else {
+            atomic_fetch_add_explicit(&tp_counters[TP_CTR_DWARF_SKIPPED], 1, memory_order_relaxed);
+        }
+    }
+    if (n >= TP_MAX_FRAMES) {
+        flags |= TP_SAMPLE_FLAG_TRUNCATED;
+        atomic_fetch_add_explicit(&tp_counters[TP_CTR_TRUNCATED], 1, memory_order_relaxed);
+    } else if (!clean) {
+        flags |= TP_SAMPLE_FLAG_BROKEN;
+    }
+
+    struct tp_rec_sample rec;
+    rec.h.type = TP_REC_SAMPLE;
+    rec.h.flags = flags;
+    rec.h.size = (uint32_t)(sizeof rec + (size_t)n * sizeof(uint64_t));
+    rec.time_ns = start;
+    rec.task_id = tp_current_task_id();
+    rec.tid = (uint32_t)t->tid;
+    rec.nframes = (uint16_t)n;
+    rec.reserved = 0;
+    if (tp_ring_write(&t->samples, &rec, sizeof rec, t->frames, (uint32_t)(n * sizeof(uint64_t))) == 0)
+        atomic_fetch_add_explicit(&tp_counters[TP_CTR_SAMPLES], 1, memory_order_relaxed);
+    else
+        atomic_fetch_add_explicit(&tp_counters[TP_CTR_DROPPED_RING_FULL], 1, memory_order_relaxed);
+
+    if (tp_cfg.measure_handler) {
+        uint64_t d = tp_now_ns() - start;
+        int b = d ? 63 - __builtin_clzll(d) : 0;
+        if (b > 31) b = 31;
+        atomic_fetch_add_explicit(&tp_handler_hist[b], 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&tp_counters[TP_CTR_HANDLER_NS_TOTAL], d, memory_order_relaxed);
+    }
+    errno = saved_errno;
+}
+
+static int tp_perf_open(pid_t tid) {
+    struct perf_event_attr pe;
+    memset(&pe, 0, sizeof pe);
+    pe.type = PERF_TYPE_SOFTWARE;
+    pe.size = sizeof pe;
+    pe.config = PERF_COUNT_SW_TASK_CLOCK;
+    pe.sample_period = 1000000000ull / tp_cfg.rate_hz;
+    pe.disabled = 1;
+    pe.exclude_kernel = 1;   // perf_event_paranoid 2 allows user space only
+    pe.exclude_hv = 1;
+    pe.wakeup_events = 1;
+    return (int)syscall(SYS_perf_event_open, &pe, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static int tp_perf_arm(int fd, pid_t tid) {
+    struct f_owner_ex owner = { F_OWNER_TID, tid };
+    if (fcntl(fd, F_SETFL, O_ASYNC) != 0 || fcntl(fd, F_SETSIG, tp_cfg.signal) != 0 ||
+        fcntl(fd, F_SETOWN_EX, &owner) != 0)
+        return -1;
+    if (ioctl(fd, PERF_EVENT_IOC_RESET, 0) != 0 || ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) != 0) return -1;
+    return 0;
+}
+
+int tp_sampler_install(void) {
+    tp_pid = getpid();
+    tp_resolve_swift();
+    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = tp_on_signal;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(tp_cfg.signal, &sa, &tp_prev_action) != 0) return -1;
+
+    // Engine choice: perf task-clock when the kernel allows it, else per-thread CPU timers.
+    if (tp_cfg.engine != TP_ENGINE_TIMER) {
+        int fd = tp_perf_open(tp_gettid());
+        if (fd >= 0) {
+            close(fd);
+            tp_cfg.engine = TP_ENGINE_PERF;
+            strncpy(tp_cfg.engine_note, "perf_event_open task-clock, signal per overflow", sizeof tp_cfg.engine_note - 1);
+            return 0;
+        }
+        int err = errno;
+        const char *why = err == EACCES || err == EPERM ? "not permitted (perf_event_paranoid)"
+                        : err == ENOSYS || err == ENOENT ? "not supported by this kernel" : "failed";
+        snprintf(tp_cfg.engine_note, sizeof tp_cfg.engine_note,
+                 "perf_event_open %s (errno %d); per-thread CPU timers, tick-limited", why, err);
+    } else {
+        strncpy(tp_cfg.engine_note, "per-thread CPU timers (requested)", sizeof tp_cfg.engine_note - 1);
+    }
+    tp_cfg.engine = TP_ENGINE_TIMER;
+    return 0;
+}
+
+int tp_sampler_start_thread(struct tp_thread *t) {
+    if (tp_cfg.engine == TP_ENGINE_PERF) {
+        int fd = tp_perf_open(t->tid);
+        if (fd < 0) return -1;
+        t->perf_fd = fd;
+        atomic_store_explicit(&t->sampling, 1, memory_order_release);
+        if (tp_perf_arm(fd, t->tid) != 0) {
+            atomic_store(&t->sampling, 0);
+            close(fd);
+            t->perf_fd = -1;
+            return -1;
+        }
+        return 0;
+    }
+    struct sigevent sev;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev._sigev_un._tid = t->tid;
+    sev.sigev_signo = tp_cfg.signal;
+    sev.sigev_value.sival_ptr = t;
+    // The CPU clock of any thread of this process, by tid (the kernel's CPUCLOCK encoding).
+    clockid_t clock = (clockid_t)((~(unsigned)t->tid) << 3) | 6;
+    timer_t timer;
+    if (timer_create(clock, &sev, &timer) != 0) return -1;
+    uint64_t period = 1000000000ull / tp_cfg.rate_hz;
+    struct itimerspec its = {
+        .it_interval = { (time_t)(period / 1000000000ull), (long)(period % 1000000000ull) },
+        .it_value = { (time_t)(period / 1000000000ull), (long)(period % 1000000000ull) },
+    };
+    t->timer = timer;
+    atomic_store_explicit(&t->sampling, 1, memory_order_release);
+    if (timer_settime(timer, 0, &its, NULL) != 0) {
+        atomic_store(&t->sampling, 0);
+        timer_delete(timer);
+        t->timer = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+void tp_sampler_stop_thread(struct tp_thread *t) {
+    atomic_store_explicit(&t->sampling, 0, memory_order_release);
+    if (t->perf_fd >= 0) {
+        ioctl(t->perf_fd, PERF_EVENT_IOC_DISABLE, 0);
+        close(t->perf_fd);
+        t->perf_fd = -1;
+    }
+    if (t->timer) {
+        timer_delete((timer_t)t->timer);
+        t->timer = NULL;
+    }
+}
+
+void tp_sampler_shutdown(void) {
+    for (int i = 0; i < TP_MAX_THREADS; i++) {
+        struct tp_thread *t = &tp_threads[i];
+        if (atomic_load(&t->state) == TP_SLOT_LIVE) tp_sampler_stop_thread(t);
+    }
+}

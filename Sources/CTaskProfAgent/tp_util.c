@@ -1,0 +1,80 @@
+// Small helpers used at set-up time (symbol lookup) and on hot paths (clocks).
+#include "tp_internal.h"
+#include <dlfcn.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <link.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+uint64_t tp_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);   // vDSO; async-signal-safe
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t tp_realtime_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void *tp_real_symbol(const char *name) { return dlsym(RTLD_NEXT, name); }
+
+struct tp_find_lib { const char *needle; char path[4096]; uintptr_t base; int found; };
+
+static int tp_find_lib_cb(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    struct tp_find_lib *f = data;
+    if (info->dlpi_name && strstr(info->dlpi_name, f->needle)) {
+        strncpy(f->path, info->dlpi_name, sizeof f->path - 1);
+        f->base = info->dlpi_addr;
+        f->found = 1;
+        return 1;
+    }
+    return 0;
+}
+
+// Finds a symbol that only the static symbol table (.symtab) names, such as the file-local
+// `__swift_run_job` in libswift_Concurrency. Set-up time only: opens and maps the file.
+uintptr_t tp_find_local_symbol(const char *library_substring, const char *symbol) {
+    struct tp_find_lib f = { .needle = library_substring };
+    dl_iterate_phdr(tp_find_lib_cb, &f);
+    if (!f.found) return 0;
+    int fd = open(f.path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    struct stat st;
+    uintptr_t result = 0;
+    if (fstat(fd, &st) == 0 && (size_t)st.st_size > sizeof(Elf64_Ehdr)) {
+        uint8_t *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map != MAP_FAILED) {
+            size_t fsize = (size_t)st.st_size;
+            Elf64_Ehdr *eh = (Elf64_Ehdr *)map;
+            if (memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0 && eh->e_ident[EI_CLASS] == ELFCLASS64 &&
+                eh->e_shoff && eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) <= fsize) {
+                Elf64_Shdr *sh = (Elf64_Shdr *)(map + eh->e_shoff);
+                for (int i = 0; i < eh->e_shnum && !result; i++) {
+                    if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum) continue;
+                    Elf64_Shdr *strs = &sh[sh[i].sh_link];
+                    if (sh[i].sh_offset + sh[i].sh_size > fsize || strs->sh_offset + strs->sh_size > fsize) continue;
+                    Elf64_Sym *syms = (Elf64_Sym *)(map + sh[i].sh_offset);
+                    size_t n = sh[i].sh_size / sizeof(Elf64_Sym);
+                    for (size_t k = 0; k < n; k++) {
+                        if (syms[k].st_name >= strs->sh_size || syms[k].st_value == 0) continue;
+                        const char *nm = (const char *)map + strs->sh_offset + syms[k].st_name;
+                        if (strncmp(nm, symbol, strs->sh_size - syms[k].st_name) == 0) {
+                            result = f.base + syms[k].st_value;
+                            break;
+                        }
+                    }
+                }
+            }
+            munmap(map, fsize);
+        }
+    }
+    close(fd);
+    return result;
+}

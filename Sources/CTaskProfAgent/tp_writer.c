@@ -1,0 +1,215 @@
+// The writer thread: drains every thread's rings into the raw file every TP_WRITER_PERIOD_NS,
+// so a target that crashes or calls _exit still leaves all but the last few milliseconds.
+// It is the agent's own thread: never sampled, all signals blocked, no interposed calls.
+#include "tp_internal.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TP_WRITE_BUFFER_BYTES (4u * 1024u * 1024u)
+#define TP_NAME_CHECK_EVERY 10     // writer periods between thread-name checks
+#define TP_COUNTERS_EVERY 50       // writer periods between counter snapshots
+
+static int tp_fd = -1;
+static pthread_mutex_t tp_writer_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t tp_writer_thread;
+static _Atomic int tp_writer_stop;
+static uint8_t tp_buffer[TP_WRITE_BUFFER_BYTES];
+static uint32_t tp_used;
+static uint64_t tp_cycle;
+static uint64_t tp_seen_generation;
+static char tp_notes[8][256];
+static _Atomic int tp_note_count;
+
+static void tp_flush(void) {
+    uint32_t off = 0;
+    while (off < tp_used && tp_fd >= 0) {
+        ssize_t n = write(tp_fd, tp_buffer + off, tp_used - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;   // disk full or closed: samples are lost, the target is not disturbed
+        off += (uint32_t)n;
+    }
+    tp_used = 0;
+}
+
+static void tp_emit(const void *rec, uint32_t size) {
+    if (size > TP_WRITE_BUFFER_BYTES) return;
+    if (tp_used + size > TP_WRITE_BUFFER_BYTES) tp_flush();
+    memcpy(tp_buffer + tp_used, rec, size);
+    tp_used += size;
+}
+
+void tp_agent_note(const char *text) {
+    int i = atomic_fetch_add(&tp_note_count, 1);
+    if (i < 8) strncpy(tp_notes[i], text, sizeof tp_notes[i] - 1);
+}
+
+static void tp_emit_notes(void) {
+    static int emitted;
+    int n = atomic_load(&tp_note_count);
+    if (n > 8) n = 8;
+    for (; emitted < n; emitted++) {
+        uint8_t buf[sizeof(struct tp_record_header) + 256];
+        struct tp_record_header *h = (struct tp_record_header *)buf;
+        size_t len = strnlen(tp_notes[emitted], 255);
+        h->type = TP_REC_NOTE; h->flags = 0; h->size = (uint32_t)(sizeof *h + len);
+        memcpy(buf + sizeof *h, tp_notes[emitted], len);
+        tp_emit(buf, h->size);
+    }
+}
+
+static void tp_emit_thread(struct tp_thread *t, uint16_t type) {
+    struct tp_rec_thread r;
+    memset(&r, 0, sizeof r);
+    r.h.type = type;
+    r.h.size = sizeof r;
+    r.time_ns = tp_now_ns();
+    r.tid = (uint32_t)t->tid;
+    r.kind = (uint32_t)t->kind;
+    r.jobs_run = atomic_load(&t->jobs_run);
+    memcpy(r.name, t->reported_name, sizeof r.name);
+    tp_emit(&r, sizeof r);
+}
+
+static void tp_check_name(struct tp_thread *t, int force) {
+    char path[64], name[16] = {0};
+    snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)t->tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { if (force) tp_emit_thread(t, TP_REC_THREAD); return; }
+    ssize_t n = read(fd, name, sizeof name - 1);
+    close(fd);
+    if (n > 0 && name[n - 1] == '\n') name[n - 1] = 0;
+    if (force || strncmp(name, t->reported_name, sizeof name) != 0) {
+        memcpy(t->reported_name, name, sizeof name);
+        tp_emit_thread(t, TP_REC_THREAD);
+    }
+}
+
+static void tp_emit_counters(void) {
+    struct tp_rec_counters c;
+    memset(&c, 0, sizeof c);
+    c.h.type = TP_REC_COUNTERS;
+    c.h.size = sizeof c;
+    c.time_ns = tp_now_ns();
+    for (int i = 0; i < TP_CTR_COUNT; i++) c.values[i] = atomic_load(&tp_counters[i]);
+    for (int i = 0; i < 32; i++) c.handler_ns_log2[i] = atomic_load(&tp_handler_hist[i]);
+    tp_emit(&c, sizeof c);
+}
+
+static void tp_drain_ring(struct tp_ring *r) {
+    for (;;) {
+        if (TP_WRITE_BUFFER_BYTES - tp_used < TP_SAMPLE_RING_BYTES) tp_flush();
+        uint32_t n = tp_ring_read(r, tp_buffer + tp_used, TP_WRITE_BUFFER_BYTES - tp_used);
+        if (n == 0) return;
+        tp_used += n;
+    }
+}
+
+// One pass over all threads. Caller holds tp_writer_lock.
+static void tp_cycle_locked(int final) {
+    uint64_t gen = atomic_load(&tp_dlopen_generation);
+    if (gen != tp_seen_generation) {
+        tp_seen_generation = gen;
+        tp_modules_refresh(tp_emit);
+    }
+    tp_emit_notes();
+    int names = final || (tp_cycle % TP_NAME_CHECK_EVERY) == 0;
+    for (int i = 0; i < TP_MAX_THREADS; i++) {
+        struct tp_thread *t = &tp_threads[i];
+        int state = atomic_load_explicit(&t->state, memory_order_acquire);
+        if (state != TP_SLOT_LIVE && state != TP_SLOT_EXITED) continue;
+        if (state == TP_SLOT_LIVE && (names || !t->reported_name[0])) tp_check_name(t, !t->reported_name[0]);
+        tp_drain_ring(&t->samples);
+        tp_drain_ring(&t->events);
+        if (state == TP_SLOT_EXITED) {
+            tp_emit_thread(t, TP_REC_THREAD_END);
+            tp_ring_free(&t->samples);
+            tp_ring_free(&t->events);
+            atomic_store_explicit(&t->state, TP_SLOT_FREE, memory_order_release);
+        }
+    }
+    if (final || (tp_cycle % TP_COUNTERS_EVERY) == 0) tp_emit_counters();
+    tp_cycle++;
+    tp_flush();
+}
+
+static void *tp_writer_main(void *arg) {
+    (void)arg;
+    tp_thread_mark_agent();
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    while (!atomic_load(&tp_writer_stop)) {
+        struct timespec ts = { 0, TP_WRITER_PERIOD_NS };
+        // Straight to the kernel: the agent's own sleeps must not pass through its interposers.
+        syscall(SYS_nanosleep, &ts, NULL);
+        pthread_mutex_lock(&tp_writer_lock);
+        if (tp_fd >= 0) tp_cycle_locked(0);
+        pthread_mutex_unlock(&tp_writer_lock);
+    }
+    return NULL;
+}
+
+int tp_writer_start(void) {
+    tp_fd = open(tp_cfg.raw_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (tp_fd < 0) return -1;
+    struct tp_raw_header hd;
+    memset(&hd, 0, sizeof hd);
+    memcpy(hd.magic, TP_RAW_MAGIC, 8);
+    hd.version = TP_RAW_VERSION;
+    hd.header_size = sizeof hd;
+    hd.pid = (uint64_t)getpid();
+    hd.start_realtime_ns = tp_realtime_ns();
+    hd.start_monotonic_ns = tp_now_ns();
+    hd.engine = (uint32_t)tp_cfg.engine;
+    hd.rate_hz = tp_cfg.rate_hz;
+    hd.signal = (uint32_t)tp_cfg.signal;
+    hd.flags = tp_jobs_enabled() ? TP_RAW_FLAG_JOB_TRACKING : 0;
+    hd.max_frames = TP_MAX_FRAMES;
+    memcpy(hd.engine_note, tp_cfg.engine_note, sizeof hd.engine_note);
+    tp_emit(&hd, sizeof hd);
+    tp_seen_generation = atomic_load(&tp_dlopen_generation);
+    tp_modules_refresh(tp_emit);
+    tp_flush();
+    if (tp_create_agent_thread(&tp_writer_thread, tp_writer_main, NULL) != 0) {
+        close(tp_fd);
+        tp_fd = -1;
+        return -1;
+    }
+    return 0;
+}
+
+// At exit: stop sampling, drain what is left, mark the stream complete.
+void tp_writer_final_flush(void) {
+    if (tp_fd < 0) return;
+    tp_sampler_shutdown();
+    atomic_store(&tp_writer_stop, 1);
+    pthread_mutex_lock(&tp_writer_lock);
+    if (tp_fd >= 0) {
+        tp_cycle_locked(1);
+        struct tp_rec_end e = { .h = { TP_REC_END, 0, sizeof e }, .time_ns = tp_now_ns() };
+        tp_emit(&e, sizeof e);
+        tp_flush();
+        close(tp_fd);
+        tp_fd = -1;
+    }
+    pthread_mutex_unlock(&tp_writer_lock);
+}
+
+// The child of a fork has no writer thread and must not write into the parent's file.
+void tp_writer_after_fork_child(void) {
+    pthread_mutex_init(&tp_writer_lock, NULL);
+    if (tp_fd >= 0) close(tp_fd);
+    tp_fd = -1;
+    tp_used = 0;
+    atomic_store(&tp_writer_stop, 0);
+    tp_reset_reported_modules();
+}
+
+void tp_writer_prepare_fork(void) { pthread_mutex_lock(&tp_writer_lock); }
+void tp_writer_parent_after_fork(void) { pthread_mutex_unlock(&tp_writer_lock); }
