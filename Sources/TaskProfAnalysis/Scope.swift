@@ -1,0 +1,54 @@
+import TaskProfModel
+
+/// Which samples a report looks at.
+public enum Scope: Sendable, Equatable {
+    case all
+    case task(UInt64)
+    case taskName(String)
+    case thread(Int32)   // thread index in the profile
+
+    /// `--task NAME|ID`: an id if it parses as one and exists, else a name.
+    public static func task(_ selector: String, in profile: Profile) -> Scope? {
+        if let id = UInt64(selector), profile.task(id: id) != nil { return .task(id) }
+        if profile.tasks.contains(where: { $0.name == selector }) { return .taskName(selector) }
+        if selector.hasPrefix("task "), let id = UInt64(selector.dropFirst(5)), profile.task(id: id) != nil { return .task(id) }
+        return nil
+    }
+
+    public func matches(_ s: SampleGroup, in profile: Profile, names: [UInt64: String]) -> Bool {
+        switch self {
+        case .all: return true
+        case .task(let id): return s.taskID == id
+        case .taskName(let n): return s.taskID != 0 && names[s.taskID] == n
+        case .thread(let t): return s.thread == t
+        }
+    }
+}
+
+/// What the root frame of a folded stack or flame graph names.
+public enum GroupBy: String, Sendable, CaseIterable {
+    case task
+    case taskName = "task-name"
+    case thread
+    case none
+}
+
+extension Profile {
+    /// Task id → name, for the tasks that have one.
+    public var taskNames: [UInt64: String] {
+        var d: [UInt64: String] = [:]
+        for t in tasks { if let n = t.name { d[t.id] = n } }
+        return d
+    }
+
+    /// The root label of a sample group under a grouping, or nil for no root frame.
+    public func rootLabel(for s: SampleGroup, groupBy: GroupBy, names: [UInt64: String]) -> String? {
+        let thread = threads.indices.contains(Int(s.thread)) ? threads[Int(s.thread)].label : "thread ?"
+        switch groupBy {
+        case .none: return nil
+        case .thread: return thread
+        case .task: return s.taskID == 0 ? thread : (names[s.taskID] ?? "task \(s.taskID)")
+        case .taskName: return s.taskID == 0 ? thread : (names[s.taskID] ?? "unnamed tasks")
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import TaskProfModel
+
+/// CPU samples of one task, with its job statistics when job tracking ran.
+public struct TaskStat: Sendable, Equatable {
+    public var id: UInt64
+    public var name: String?
+    public var samples: UInt64
+    /// Share of all samples in the profile, 0…1.
+    public var cpuShare: Double
+    public var jobs: TaskJobStats?
+}
+
+/// Samples of one thread.
+public struct ThreadStat: Sendable, Equatable {
+    public var index: Int
+    public var thread: ThreadInfo
+    public var samples: UInt64
+    public var cpuShare: Double
+}
+
+extension Profile {
+    /// Tasks by samples, most first; tasks that only appear in job records come last.
+    public func taskStats() -> [TaskStat] {
+        var counts: [UInt64: UInt64] = [:]
+        for s in samples where s.taskID != 0 { counts[s.taskID, default: 0] += UInt64(s.count) }
+        let total = Double(max(sampleCount, 1))
+        let jobStats = Dictionary((jobs?.tasks ?? []).map { ($0.taskID, $0) }, uniquingKeysWith: { a, _ in a })
+        return tasks.map { t in
+            let n = counts[t.id] ?? 0
+            return TaskStat(id: t.id, name: t.name, samples: n, cpuShare: Double(n) / total, jobs: jobStats[t.id])
+        }.sorted { ($0.samples, $1.id) > ($1.samples, $0.id) }
+    }
+
+    public func threadStats() -> [ThreadStat] {
+        var counts = [UInt64](repeating: 0, count: threads.count)
+        for s in samples where Int(s.thread) < counts.count { counts[Int(s.thread)] += UInt64(s.count) }
+        let total = Double(max(sampleCount, 1))
+        return threads.enumerated().map { i, t in
+            ThreadStat(index: i, thread: t, samples: counts[i], cpuShare: Double(counts[i]) / total)
+        }.sorted { ($0.samples, $1.index) > ($1.samples, $0.index) }
+    }
+}

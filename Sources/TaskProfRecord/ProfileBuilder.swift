@@ -1,0 +1,107 @@
+import Foundation
+import TaskProfModel
+import TaskProfSymbolize
+
+/// Turns a raw stream into a `Profile`: symbolizes each distinct address once, interns frames
+/// and stacks, aggregates samples per (task, thread, stack) and summarizes Swift jobs.
+public struct ProfileBuilder {
+    public var bucketNs: UInt64 = 10_000_000
+    public var longPollThresholdNs: UInt64 = 10_000_000
+    /// Called with (done, total) distinct stacks while symbolizing.
+    public var progress: ((Int, Int) -> Void)?
+
+    public init(bucketNs: UInt64 = 10_000_000, longPollThresholdNs: UInt64 = 10_000_000, progress: ((Int, Int) -> Void)? = nil) {
+        self.bucketNs = bucketNs
+        self.longPollThresholdNs = longPollThresholdNs
+        self.progress = progress
+    }
+
+    public func build(raw: RawRecording, symbolizer: any Symbolizer, meta: ProfileMeta) -> Profile {
+        var meta = meta
+        meta.pid = raw.pid
+        meta.startTimeNs = raw.startRealtimeNs
+        meta.durationNs = raw.endMonotonicNs &- raw.startMonotonicNs
+        meta.engine = raw.engine
+        meta.engineNote = raw.engineNote
+        meta.rateHz = raw.rateHz
+        meta.signal = raw.signal
+        meta.complete = raw.complete
+        meta.jobTracking = raw.jobTracking
+        meta.bucketNs = bucketNs
+        meta.notes += raw.notes
+        if let main = raw.modules.first { meta.mainBuildID = main.buildID }
+
+        var interner = StackInterner(symbolizer: symbolizer)
+        let threads = buildThreads(raw)
+        let threadIndex = Dictionary(uniqueKeysWithValues: threads.enumerated().map { ($1.tid, Int32($0)) })
+
+        // Distinct raw stacks first: most samples repeat a stack, and symbolizing is the slow part.
+        var rawStackIndex: [ArraySlice<UInt64>: Int32] = [:]
+        var sampleStack = [Int32](repeating: 0, count: raw.samples.count)
+        var distinct: [ArraySlice<UInt64>] = []
+        for (i, s) in raw.samples.enumerated() {
+            let key = raw.frames[s.frameStart..<(s.frameStart + s.frameCount)]
+            if let idx = rawStackIndex[key] {
+                sampleStack[i] = idx
+            } else {
+                let idx = Int32(distinct.count)
+                rawStackIndex[key] = idx
+                distinct.append(key)
+                sampleStack[i] = idx
+            }
+        }
+        var symbolizedStack = [Int32](repeating: 0, count: distinct.count)
+        for (i, addresses) in distinct.enumerated() {
+            symbolizedStack[i] = interner.intern(addresses: addresses)
+            if i % 1000 == 999 { progress?(i + 1, distinct.count) }
+        }
+        progress?(distinct.count, distinct.count)
+
+        struct GroupKey: Hashable { var task: UInt64; var thread: Int32; var stack: Int32 }
+        var groups: [GroupKey: (count: UInt32, buckets: [UInt32: UInt32])] = [:]
+        var order: [GroupKey] = []
+        for (i, s) in raw.samples.enumerated() {
+            let thread = threadIndex[s.tid] ?? 0
+            let key = GroupKey(task: s.taskID, thread: thread, stack: symbolizedStack[Int(sampleStack[i])])
+            let bucket = UInt32(clamping: (s.timeNs &- raw.startMonotonicNs) / bucketNs)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: (0, [:])].count += 1
+            groups[key]!.buckets[bucket, default: 0] += 1
+        }
+        let samples = order.map { k -> SampleGroup in
+            let g = groups[k]!
+            let buckets = g.buckets.sorted { $0.key < $1.key }.map { TimeBucket(index: $0.key, count: $0.value) }
+            return SampleGroup(taskID: k.task, thread: k.thread, stack: k.stack, count: g.count, buckets: buckets)
+        }
+
+        var taskIDs = Set(raw.samples.map(\.taskID))
+        taskIDs.formUnion(raw.jobs.map(\.taskID))
+        taskIDs.remove(0)
+        let tasks = taskIDs.sorted().map { TaskInfo(id: $0, name: raw.taskNames[$0]) }
+
+        var counters = raw.counters
+        counters["stream.trailingBytes"] = UInt64(raw.trailingBytes)
+        var profile = Profile(meta: meta, counters: counters, modules: raw.modules, frames: interner.frames,
+                              stacks: interner.stacks, threads: threads, tasks: tasks, samples: samples)
+        if raw.jobTracking {
+            profile.jobs = JobAnalyzer(thresholdNs: longPollThresholdNs)
+                .summarize(raw: raw, threads: threads, sampleStacks: { i in symbolizedStack[Int(sampleStack[i])] })
+        }
+        return profile
+    }
+
+    private func buildThreads(_ raw: RawRecording) -> [ThreadInfo] {
+        var order = raw.threadOrder
+        for s in raw.samples where raw.threads[s.tid] == nil && !order.contains(s.tid) { order.append(s.tid) }
+        return order.map { tid in
+            let t = raw.threads[tid]
+            let name = t?.name ?? ""
+            let kind: ThreadKind
+            if t?.kind == 1 { kind = .main }
+            else if name.hasPrefix("NIO-ELT") { kind = .nioEventLoop }
+            else if t?.kind == 2 || (t?.jobsRun ?? 0) > 0 || name.contains("qos") { kind = .swiftPool }
+            else { kind = .other }
+            return ThreadInfo(tid: tid, name: name, kind: kind, jobsRun: t?.jobsRun ?? 0)
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import TaskProfModel
+
+/// One process's raw stream as the agent wrote it (see `tp_raw_format.h`), parsed but not yet
+/// symbolized. Frames of all samples live in one flat array to keep a million samples cheap.
+public struct RawRecording {
+    public struct Sample {
+        public var timeNs: UInt64
+        public var taskID: UInt64
+        public var tid: Int32
+        public var flags: UInt16
+        /// Range into `frames`; frames[first] is the interrupted pc.
+        public var frameStart: Int
+        public var frameCount: Int
+    }
+
+    public struct Thread {
+        public var tid: Int32
+        public var name: String
+        public var kind: UInt32
+        public var jobsRun: UInt64
+        public var ended: Bool
+    }
+
+    public struct Job {
+        public var taskID: UInt64
+        public var enqueueNs: UInt64
+        public var startNs: UInt64
+        public var endNs: UInt64
+        public var tid: Int32
+    }
+
+    public var pid: Int32 = 0
+    public var startRealtimeNs: UInt64 = 0
+    public var startMonotonicNs: UInt64 = 0
+    public var endMonotonicNs: UInt64 = 0
+    public var engine: String = ""
+    public var engineNote: String = ""
+    public var rateHz: UInt32 = 0
+    public var signal: Int32 = 0
+    public var jobTracking = false
+    public var modules: [LoadedModule] = []
+    public var threads: [Int32: Thread] = [:]
+    public var threadOrder: [Int32] = []
+    public var taskNames: [UInt64: String] = [:]
+    public var samples: [Sample] = []
+    public var frames: [UInt64] = []
+    public var jobs: [Job] = []
+    public var counters: [String: UInt64] = [:]
+    public var handlerHistogram: [UInt64] = []
+    public var notes: [String] = []
+    /// The stream ended with the agent's END record (clean exit).
+    public var complete = false
+    /// Bytes at the end that did not form a whole record (a crash mid-write).
+    public var trailingBytes = 0
+}
+
+public enum RawStreamError: Error, CustomStringConvertible {
+    case cannotRead(String)
+    case notARawStream(String)
+    case unsupportedVersion(String, UInt32)
+
+    public var description: String {
+        switch self {
+        case .cannotRead(let p): return "cannot read the agent's stream \(p)"
+        case .notARawStream(let p): return "\(p) is not a taskprof agent stream (bad header)"
+        case .unsupportedVersion(let p, let v): return "\(p): agent stream version \(v) is not supported by this taskprof"
+        }
+    }
+}

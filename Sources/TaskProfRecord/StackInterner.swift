@@ -1,0 +1,46 @@
+import TaskProfModel
+import TaskProfSymbolize
+
+/// Symbolizes raw address stacks and interns the resulting frames and stacks, so each distinct
+/// address is symbolized once and equal symbolized stacks share one index.
+struct StackInterner {
+    let symbolizer: any Symbolizer
+    private(set) var frames: [SymbolizedFrame] = []
+    private(set) var stacks: [[Int32]] = []
+    private var frameIndex: [SymbolizedFrame: Int32] = [:]
+    private var stackIndex: [[Int32]: Int32] = [:]
+    private var leafCache: [UInt64: [Int32]] = [:]
+    private var returnCache: [UInt64: [Int32]] = [:]
+
+    init(symbolizer: any Symbolizer) { self.symbolizer = symbolizer }
+
+    /// `addresses` leaf first, as the agent records them. Returns the stack index (root first).
+    mutating func intern(addresses: ArraySlice<UInt64>) -> Int32 {
+        var stack: [Int32] = []
+        stack.reserveCapacity(addresses.count * 2)
+        for (i, address) in addresses.enumerated().reversed() {
+            stack.append(contentsOf: expand(address, isReturn: i > 0))
+        }
+        if let idx = stackIndex[stack] { return idx }
+        let idx = Int32(stacks.count)
+        stacks.append(stack)
+        stackIndex[stack] = idx
+        return idx
+    }
+
+    /// Frame indices for one address, outermost first (the symbolizer gives innermost first).
+    private mutating func expand(_ address: UInt64, isReturn: Bool) -> [Int32] {
+        if let hit = isReturn ? returnCache[address] : leafCache[address] { return hit }
+        let result = symbolizer.symbolize(address: address, isReturnAddress: isReturn).reversed().map { internFrame($0) }
+        if isReturn { returnCache[address] = result } else { leafCache[address] = result }
+        return result
+    }
+
+    private mutating func internFrame(_ f: SymbolizedFrame) -> Int32 {
+        if let idx = frameIndex[f] { return idx }
+        let idx = Int32(frames.count)
+        frames.append(f)
+        frameIndex[f] = idx
+        return idx
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import TaskProfAnalysis
+import TaskProfModel
+
+/// The machine-readable summary (`--json`), documented in docs/JSON.md. Field names are stable;
+/// new fields may be added.
+public struct JSONSummary: Codable, Equatable {
+    public struct ProfileInfo: Codable, Equatable {
+        public var command: [String]
+        public var startTime: String
+        public var durationMs: Double
+        public var engine: String
+        public var rateHz: UInt32
+        public var samples: UInt64
+        public var dropped: UInt64
+        public var complete: Bool
+        public var exit: String
+        public var host: String
+        public var buildID: String
+        public var jobTracking: Bool
+    }
+
+    public struct Percentiles: Codable, Equatable {
+        public var count: UInt64
+        public var meanMs: Double
+        public var p50Ms: Double
+        public var p99Ms: Double
+        public var maxMs: Double
+
+        init(_ s: DurationStats) {
+            count = s.count
+            meanMs = Double(s.meanNs) / 1e6
+            p50Ms = Double(s.p50Ns) / 1e6
+            p99Ms = Double(s.p99Ns) / 1e6
+            maxMs = Double(s.maxNs) / 1e6
+        }
+    }
+
+    public struct Task: Codable, Equatable {
+        public var id: UInt64
+        public var name: String?
+        public var samples: UInt64
+        public var cpuShare: Double
+        public var polls: UInt64?
+        public var longPolls: UInt64?
+        public var pollTime: Percentiles?
+        public var schedulingDelay: Percentiles?
+        public var busyMs: Double?
+    }
+
+    public struct Thread: Codable, Equatable {
+        public var tid: Int32
+        public var name: String
+        public var kind: String
+        public var samples: UInt64
+        public var cpuShare: Double
+    }
+
+    public struct Function: Codable, Equatable {
+        public var name: String
+        public var shortName: String
+        public var module: String
+        public var file: String?
+        public var line: Int?
+        public var `self`: UInt64
+        public var total: UInt64
+    }
+
+    public struct Frame: Codable, Equatable {
+        public var function: String
+        public var file: String?
+        public var line: Int?
+    }
+
+    public struct LongPollEntry: Codable, Equatable {
+        public var taskId: UInt64
+        public var taskName: String?
+        public var thread: String
+        public var startMs: Double
+        public var durationMs: Double
+        public var samples: UInt64
+        /// The most sampled stack during the poll, root first.
+        public var stack: [Frame]
+    }
+
+    public struct Runtime: Codable, Equatable {
+        public var workerThreads: UInt32
+        public var jobs: UInt64
+        public var jobsPerSecond: Double
+        public var busyFraction: Double
+        public var schedulingDelay: Percentiles
+    }
+
+    public var profile: ProfileInfo
+    public var tasks: [Task]
+    public var threads: [Thread]
+    public var functions: [Function]
+    public var runtime: Runtime?
+    public var longPolls: [LongPollEntry]
+    public var blockingCalls: [String]
+
+    public init(_ p: Profile, maxFunctions: Int = 200) {
+        let m = p.meta
+        let iso = ISO8601DateFormatter()
+        profile = ProfileInfo(command: m.command, startTime: iso.string(from: Date(timeIntervalSince1970: Double(m.startTimeNs) / 1e9)),
+                              durationMs: Double(m.durationNs) / 1e6, engine: m.engine, rateHz: m.rateHz,
+                              samples: p.sampleCount, dropped: p.droppedCount, complete: m.complete, exit: m.exitDescription,
+                              host: m.host, buildID: m.mainBuildID, jobTracking: m.jobTracking)
+        tasks = p.taskStats().map { t in
+            Task(id: t.id, name: t.name, samples: t.samples, cpuShare: t.cpuShare, polls: t.jobs?.pollTime.count,
+                 longPolls: t.jobs?.longPolls, pollTime: t.jobs.map { Percentiles($0.pollTime) },
+                 schedulingDelay: t.jobs.map { Percentiles($0.schedulingDelay) }, busyMs: t.jobs.map { Double($0.busyNs) / 1e6 })
+        }
+        threads = p.threadStats().map { Thread(tid: $0.thread.tid, name: $0.thread.name, kind: $0.thread.kind.rawValue, samples: $0.samples, cpuShare: $0.cpuShare) }
+        functions = p.functionStats().prefix(maxFunctions).map {
+            Function(name: $0.name, shortName: $0.shortName, module: $0.module, file: $0.file, line: $0.line, self: $0.selfSamples, total: $0.totalSamples)
+        }
+        let names = p.taskNames
+        let threadNames = Dictionary(p.threads.map { ($0.tid, $0.label) }, uniquingKeysWith: { a, _ in a })
+        runtime = p.jobs.map { j in
+            Runtime(workerThreads: j.runtime.workerThreads, jobs: j.runtime.jobs, jobsPerSecond: j.runtime.jobsPerSecond,
+                    busyFraction: j.runtime.busyFraction, schedulingDelay: Percentiles(j.runtime.schedulingDelay))
+        }
+        longPolls = (p.jobs?.longPolls ?? []).map { l in
+            let stack = l.stacks.first.map { p.stacks[Int($0.stack)].map { i -> Frame in
+                let f = p.frames[Int(i)]
+                return Frame(function: f.shortName, file: f.file, line: f.line)
+            } } ?? []
+            return LongPollEntry(taskId: l.taskID, taskName: names[l.taskID], thread: threadNames[l.thread] ?? "thread \(l.thread)",
+                                 startMs: Double(l.startNs) / 1e6, durationMs: Double(l.durationNs) / 1e6,
+                                 samples: l.stacks.reduce(0) { $0 + UInt64($1.count) }, stack: stack)
+        }
+        blockingCalls = []
+    }
+
+    public func encoded() throws -> Data {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try enc.encode(self)
+    }
+}

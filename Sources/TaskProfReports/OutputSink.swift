@@ -1,0 +1,50 @@
+import Foundation
+
+/// Where a renderer writes: a file (`path`) or standard output (`-`). Buffered, so renderers
+/// can stream line by line without a syscall per line.
+public final class OutputSink {
+    private let handle: FileHandle
+    private let closeAtEnd: Bool
+    private var buffer: [UInt8] = []
+    private static let flushAt = 1 << 16
+
+    public init(path: String) throws {
+        if path == "-" {
+            handle = FileHandle.standardOutput
+            closeAtEnd = false
+        } else {
+            guard FileManager.default.createFile(atPath: path, contents: nil),
+                  let h = FileHandle(forWritingAtPath: path) else {
+                throw ReportError.cannotWrite(path)
+            }
+            handle = h
+            closeAtEnd = true
+        }
+        buffer.reserveCapacity(Self.flushAt)
+    }
+
+    public func write(_ s: String) {
+        buffer.append(contentsOf: s.utf8)
+        if buffer.count >= Self.flushAt { flush() }
+    }
+
+    public func flush() {
+        guard !buffer.isEmpty else { return }
+        handle.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    public func close() {
+        flush()
+        if closeAtEnd { try? handle.close() }
+    }
+}
+
+public enum ReportError: Error, CustomStringConvertible {
+    case cannotWrite(String)
+    public var description: String {
+        switch self {
+        case .cannotWrite(let p): return "cannot write \(p): check that its directory exists and is writable"
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import TaskProfAnalysis
+import TaskProfModel
+
+/// The short text summary `record` and `report` print. Colour only when asked (a terminal).
+public struct TerminalSummary {
+    public var color: Bool
+    public var topTasks: Int
+    public var topFunctions: Int
+
+    public init(color: Bool = false, topTasks: Int = 8, topFunctions: Int = 10) {
+        self.color = color
+        self.topTasks = topTasks
+        self.topFunctions = topFunctions
+    }
+
+    private func bold(_ s: String) -> String { color ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
+    private func warn(_ s: String) -> String { color ? "\u{1B}[33m\(s)\u{1B}[0m" : s }
+
+    public func render(_ p: Profile) -> String {
+        var out: [String] = []
+        let m = p.meta
+        let samples = p.sampleCount
+        let seconds = Double(m.durationNs) / 1e9
+        let threadsSampled = Set(p.samples.map(\.thread)).count
+        let effective = threadsSampled > 0 && seconds > 0 ? Double(samples) / seconds : 0
+        out.append(bold("taskprof: ") + m.command.joined(separator: " ") + " (\(m.exitDescription))")
+        out.append("  duration \(Format.seconds(m.durationNs)), \(samples) samples, \(p.droppedCount) dropped, "
+                   + "engine \(m.engine) at \(m.rateHz) Hz/thread (effective \(String(format: "%.0f", effective)) samples/s over \(threadsSampled) threads)")
+        out.append("  \(p.threads.count) threads, \(p.tasks.count) tasks"
+                   + (m.targetCPUTimeNs > 0 ? ", target CPU time \(Format.seconds(m.targetCPUTimeNs))" : ""))
+        if !m.complete { out.append(warn("  note: the recording ended without a clean exit; it holds what was written before")) }
+        for n in m.notes where !n.hasPrefix("the target ended without") { out.append(warn("  note: \(n)")) }
+
+        let tasks = p.taskStats().filter { $0.samples > 0 }
+        if !tasks.isEmpty {
+            out.append(bold("Top tasks by CPU"))
+            for t in tasks.prefix(topTasks) {
+                var line = "  \(Format.percent(t.cpuShare))  \(Format.pad(String(t.samples), 7)) " + Format.truncate(t.name ?? "task \(t.id)", 40)
+                if let j = t.jobs {
+                    line += "  polls \(j.pollTime.count), p99 \(Format.ms(j.pollTime.p99Ns)), delay p99 \(Format.ms(j.schedulingDelay.p99Ns))"
+                    if j.longPolls > 0 { line += warn(", \(j.longPolls) long polls") }
+                }
+                out.append(line)
+            }
+            let noTask = p.samples.filter { $0.taskID == 0 }.reduce(0) { $0 + UInt64($1.count) }
+            if noTask > 0 { out.append("  \(Format.percent(Double(noTask) / Double(max(samples, 1))))  \(Format.pad(String(noTask), 7)) (no task: threads outside Swift jobs)") }
+        }
+        let functions = p.functionStats()
+        if !functions.isEmpty {
+            out.append(bold("Top functions (self)"))
+            for f in functions.prefix(topFunctions) where f.selfSamples > 0 {
+                let loc = f.file.map { " \(($0 as NSString).lastPathComponent):\(f.line ?? 0)" } ?? ""
+                out.append("  \(Format.percent(Double(f.selfSamples) / Double(max(samples, 1))))  \(Format.truncate(f.shortName, 60))  [\(f.module)\(loc)]")
+            }
+        }
+        if let j = p.jobs {
+            out.append(bold("Swift runtime") + ": \(j.runtime.jobs) jobs (\(String(format: "%.0f", j.runtime.jobsPerSecond))/s) on \(j.runtime.workerThreads) workers, "
+                       + "busy \(String(format: "%.0f", j.runtime.busyFraction * 100))%, scheduling delay p50 \(Format.ms(j.runtime.schedulingDelay.p50Ns)) p99 \(Format.ms(j.runtime.schedulingDelay.p99Ns))")
+            if !j.longPolls.isEmpty {
+                out.append(warn("Long polls (> \(Format.ms(j.longPollThresholdNs))): \(j.longPolls.count)"))
+                let names = p.taskNames
+                for l in j.longPolls.prefix(5) {
+                    let top = l.stacks.first.flatMap { p.stacks[Int($0.stack)].last }.map { p.frames[Int($0)].shortName } ?? "(no samples)"
+                    out.append("  \(Format.ms(l.durationNs)) at \(Format.ms(l.startNs)) in \(names[l.taskID] ?? "task \(l.taskID)") on thread \(l.thread): \(top)")
+                }
+            }
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+}

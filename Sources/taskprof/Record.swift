@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import TaskProfModel
+import TaskProfRecord
+import TaskProfReports
+
+extension TaskProf {
+    struct Record: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a program under the profiler and write a profile.",
+            discussion: """
+            The program's arguments, standard input and output and exit status pass through unchanged;
+            SIGINT and SIGTERM sent to taskprof are forwarded to it. The summary goes to standard error.
+            """
+        )
+
+        @Option(name: [.short, .long], help: ArgumentHelp("Profile to write.", valueName: "file"))
+        var output: String?
+
+        @Option(name: .long, help: ArgumentHelp("Samples per second of CPU time, per thread (1-10000).", valueName: "hz"))
+        var rate: Int = 999
+
+        @Option(name: .long, help: ArgumentHelp("Signal used for sampling, for targets that use SIGPROF themselves (name or number).", valueName: "sig"))
+        var signal: String = "SIGPROF"
+
+        @Option(name: .long, help: "Sampling engine: auto (perf task-clock, else CPU timers), perf or timer.")
+        var engine: String = "auto"
+
+        @Flag(name: .customLong("follow-children"), help: "Profile child processes too, one profile per process.")
+        var followChildren = false
+
+        @Option(name: .customLong("long-poll"), help: ArgumentHelp("Report Swift jobs that run longer than this without suspending.", valueName: "ms"))
+        var longPoll: Double = 10
+
+        @Flag(name: .customLong("measure-handler"), help: "Time every sample in the agent (for benchmarks).")
+        var measureHandler = false
+
+        @Flag(name: [.short, .long], help: "Do not print the summary.")
+        var quiet = false
+
+        @OptionGroup var reports: ReportOutputOptions
+
+        @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The program to profile and its arguments, after `--`.", valueName: "command"))
+        var command: [String] = []
+
+        var programArguments: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
+
+        func validate() throws {
+            guard !programArguments.isEmpty else {
+                throw ValidationError("give the program to profile after `--`, e.g. taskprof record -o run.taskprof -- .build/release/MyBench")
+            }
+            guard (1...10_000).contains(rate) else { throw ValidationError("--rate must be between 1 and 10000 samples per second, not \(rate)") }
+            guard ["auto", "perf", "timer"].contains(engine) else { throw ValidationError("--engine must be auto, perf or timer, not '\(engine)'") }
+            guard parsedSignal != nil else { throw ValidationError("--signal '\(signal)' is not a signal this agent can use (try SIGPROF, SIGRTMIN+2 or a number 1-64 other than SIGKILL/SIGSTOP/SIGSEGV)") }
+            guard longPoll > 0 else { throw ValidationError("--long-poll must be a positive number of milliseconds") }
+        }
+
+        var parsedSignal: Int32? {
+            let names: [String: Int32] = ["SIGPROF": SIGPROF, "PROF": SIGPROF, "SIGVTALRM": SIGVTALRM, "VTALRM": SIGVTALRM,
+                                          "SIGUSR1": SIGUSR1, "USR1": SIGUSR1, "SIGUSR2": SIGUSR2, "USR2": SIGUSR2]
+            var n: Int32?
+            if let v = names[signal.uppercased()] { n = v }
+            else if let v = Int32(signal) { n = v }
+            else if signal.uppercased().hasPrefix("SIGRTMIN+"), let off = Int32(signal.dropFirst(9)) { n = Int32(__libc_current_sigrtmin()) + off }
+            guard let n, n > 0, n < 65, ![SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGCHLD].contains(n) else { return nil }
+            return n
+        }
+
+        func run() throws {
+            let args = programArguments
+            let output = self.output ?? ((args[0] as NSString).lastPathComponent + ".taskprof")
+            var options = RecordOptions(command: args, output: output)
+            options.rateHz = rate
+            options.signal = parsedSignal ?? SIGPROF
+            options.engine = engine
+            options.followChildren = followChildren
+            options.measureHandler = measureHandler
+            options.longPollMs = longPoll
+            let recorder = Recorder(options: options, log: { Console.error($0) })
+            let target: (executable: String, agent: String)
+            do { target = try recorder.validate() } catch { throw CLIError(error) }
+
+            let (exit, rawDir, pid) = try recorder.runTarget(executable: target.executable, agent: target.agent)
+            let profiles: [(path: String, profile: Profile)]
+            do {
+                profiles = try recorder.convert(rawDir: rawDir, targetPid: pid, exit: exit)
+            } catch {
+                Console.error("taskprof: \(error)")
+                Console.error("taskprof: the agent's raw streams are kept in \(rawDir)")
+                throw ExitCode(exit.exited && exit.code == 0 ? 1 : exit.shellStatus)
+            }
+            if !quiet {
+                for (path, profile) in profiles {
+                    Console.error(TerminalSummary(color: Console.stderrIsTerminal).render(profile) + "profile written to \(path)")
+                }
+            }
+            if let main = profiles.first?.profile {
+                do { try reports.write(main) } catch { Console.error("taskprof: \(error)") }
+            }
+            if exit.shellStatus != 0 { throw ExitCode(exit.shellStatus) }
+        }
+    }
+}

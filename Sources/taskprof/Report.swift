@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import TaskProfModel
+import TaskProfReports
+
+extension TaskProf {
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Summarize a profile, or write it as folded stacks, JSON or HTML.",
+            discussion: "With no output option, prints the summary to standard output."
+        )
+
+        @Argument(help: ArgumentHelp("A profile written by `taskprof record`.", valueName: "profile"))
+        var profile: String
+
+        @OptionGroup var reports: ReportOutputOptions
+
+        @Option(name: .long, help: "Colour in the summary: auto (on a terminal), always or never.")
+        var color: String = "auto"
+
+        func validate() throws {
+            guard ["auto", "always", "never"].contains(color) else { throw ValidationError("--color must be auto, always or never") }
+        }
+
+        func run() throws {
+            let p: Profile
+            do { p = try ProfileFile.read(path: profile) } catch { throw CLIError(error) }
+            try reports.write(p)
+            if !reports.writesAnything {
+                let useColor = color == "always" || (color == "auto" && Console.stdoutIsTerminal)
+                print(TerminalSummary(color: useColor).render(p), terminator: "")
+            }
+        }
+    }
+}

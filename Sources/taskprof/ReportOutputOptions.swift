@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import TaskProfAnalysis
+import TaskProfModel
+import TaskProfReports
+
+/// Report outputs shared by `record` and `report`.
+struct ReportOutputOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Write FlameGraph folded stacks to FILE ('-' for standard output).", valueName: "file"))
+    var folded: String?
+
+    @Option(name: .long, help: ArgumentHelp("Write the machine-readable JSON summary to FILE ('-' for standard output).", valueName: "file"))
+    var json: String?
+
+    @Option(name: .long, help: ArgumentHelp("Write the self-contained HTML report to FILE.", valueName: "file"))
+    var html: String?
+
+    @Option(name: .customLong("group-by"), help: "Root frame of folded stacks: task, task-name, thread or none.")
+    var groupBy: GroupByArgument = .task
+
+    @Option(name: .long, help: ArgumentHelp("Keep only one task, by name or id.", valueName: "name|id"))
+    var task: String?
+
+    var writesAnything: Bool { folded != nil || json != nil || html != nil }
+
+    var writesToStdout: Bool { folded == "-" || json == "-" }
+
+    func scope(for profile: Profile) throws -> Scope {
+        guard let task else { return .all }
+        guard let scope = Scope.task(task, in: profile) else {
+            let known = profile.tasks.prefix(8).map(\.label).joined(separator: ", ")
+            throw ValidationError("no task named or numbered '\(task)' in this profile (tasks: \(known.isEmpty ? "none" : known))")
+        }
+        return scope
+    }
+
+    func write(_ profile: Profile) throws {
+        let scope = try scope(for: profile)
+        if let folded {
+            let sink = try OutputSink(path: folded)
+            FoldedRenderer(scope: scope, groupBy: groupBy.value).render(profile, to: sink)
+            sink.close()
+        }
+        if let json {
+            let sink = try OutputSink(path: json)
+            sink.write(String(decoding: try JSONSummary(profile).encoded(), as: UTF8.self) + "\n")
+            sink.close()
+        }
+        if let html {
+            let sink = try OutputSink(path: html)
+            HTMLReport(profile: profile).render(to: sink)
+            sink.close()
+        }
+    }
+}
+
+enum GroupByArgument: String, ExpressibleByArgument, CaseIterable {
+    case task
+    case taskName = "task-name"
+    case thread
+    case none
+
+    var value: GroupBy { GroupBy(rawValue: rawValue) ?? .task }
+}
