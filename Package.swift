@@ -42,10 +42,12 @@ let package = Package(
         // Example programs: each shows one thing taskprof finds. See Examples/README.md.
         .executableTarget(name: "TwoTasks", path: "Examples/TwoTasks"),
         .executableTarget(name: "ExitCodes", path: "Examples/ExitCodes"),
+        .executableTarget(name: "DeepStacks", path: "Examples/DeepStacks"),
+        .executableTarget(name: "AsyncBench", path: "Examples/AsyncBench"),
 
         .testTarget(
             name: "TaskProfTests",
-            dependencies: ["TaskProfModel", "TaskProfSymbolize", "TaskProfAnalysis", "TaskProfReports", "TaskProfRecord", "taskprof"]
+            dependencies: ["TaskProfModel", "TaskProfSymbolize", "TaskProfAnalysis", "TaskProfReports", "TaskProfRecord"]
         ),
     ]
 )

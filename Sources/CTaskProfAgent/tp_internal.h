@@ -62,7 +62,7 @@ struct tp_config {
 extern struct tp_config tp_cfg;
 extern struct tp_thread tp_threads[TP_MAX_THREADS];
 extern _Atomic uint64_t tp_counters[TP_CTR_COUNT];
-extern _Atomic uint64_t tp_handler_hist[32];
+extern _Atomic uint64_t tp_handler_hist[TP_HANDLER_BUCKETS];
 extern _Atomic int tp_dlopen_active;   // >0 while a dlopen/dlclose is under way anywhere
 extern _Atomic uint64_t tp_dlopen_generation;
 

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 _Atomic uint64_t tp_counters[TP_CTR_COUNT];
-_Atomic uint64_t tp_handler_hist[32];
+_Atomic uint64_t tp_handler_hist[TP_HANDLER_BUCKETS];
 
 typedef void *(*tp_get_current_fn)(void);
 typedef uint64_t (*tp_get_task_id_fn)(void *);
@@ -170,9 +170,7 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
 
     if (tp_cfg.measure_handler) {
         uint64_t d = tp_now_ns() - start;
-        int b = d ? 63 - __builtin_clzll(d) : 0;
-        if (b > 31) b = 31;
-        atomic_fetch_add_explicit(&tp_handler_hist[b], 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&tp_handler_hist[tp_handler_bucket(d)], 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&tp_counters[TP_CTR_HANDLER_NS_TOTAL], d, memory_order_relaxed);
     }
     errno = saved_errno;

@@ -97,7 +97,7 @@ static void tp_emit_counters(void) {
     c.h.size = sizeof c;
     c.time_ns = tp_now_ns();
     for (int i = 0; i < TP_CTR_COUNT; i++) c.values[i] = atomic_load(&tp_counters[i]);
-    for (int i = 0; i < 32; i++) c.handler_ns_log2[i] = atomic_load(&tp_handler_hist[i]);
+    for (int i = 0; i < TP_HANDLER_BUCKETS; i++) c.handler_ns_hist[i] = atomic_load(&tp_handler_hist[i]);
     tp_emit(&c, sizeof c);
 }
 
@@ -141,9 +141,15 @@ static void tp_cycle_locked(int final) {
 static void *tp_writer_main(void *arg) {
     (void)arg;
     tp_thread_mark_agent();
-    sigset_t all;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    // Block what a process-directed signal could deliver here (a target's SIGTERM handler must
+    // not run on the agent's thread), but leave SIGPROF/SIGUSR1/SIGUSR2 open: the Swift runtime's
+    // crash handler pauses every thread with them before printing its backtrace.
+    sigset_t mask;
+    sigfillset(&mask);
+    sigdelset(&mask, SIGPROF);
+    sigdelset(&mask, SIGUSR1);
+    sigdelset(&mask, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &mask, NULL);
     while (!atomic_load(&tp_writer_stop)) {
         struct timespec ts = { 0, TP_WRITER_PERIOD_NS };
         // Straight to the kernel: the agent's own sleeps must not pass through its interposers.

@@ -80,17 +80,27 @@ static Dwarf *tp_dwarf(tp_dwarf_module *module) {
     return module->dwarf_state == 1 ? module->dwarf : NULL;
 }
 
-const char *tp_dwarf_symbol(tp_dwarf_module *module, uint64_t address, uint64_t *symbol_start) {
+tp_dwarf_symbol *tp_dwarf_function_symbols(tp_dwarf_module *module, size_t *count) {
+    *count = 0;
     if (module == NULL) return NULL;
-    GElf_Off offset = 0;
-    GElf_Sym symbol;
-    const char *name = dwfl_module_addrinfo(module->module, (GElf_Addr)address, &offset, &symbol,
-                                            NULL, NULL, NULL);
-    if (name == NULL || name[0] == '\0') return NULL;
-    // A sized symbol that ends before the address is a neighbor, not the function.
-    if (symbol.st_size != 0 && offset >= symbol.st_size) return NULL;
-    if (symbol_start != NULL) *symbol_start = address - offset;
-    return name;
+    int total = dwfl_module_getsymtab(module->module);
+    if (total <= 1) return NULL;
+    tp_dwarf_symbol *symbols = calloc((size_t)total, sizeof *symbols);
+    if (symbols == NULL) return NULL;
+    size_t used = 0;
+    // Index 0 is the reserved null symbol.
+    for (int index = 1; index < total; index++) {
+        GElf_Sym symbol;
+        GElf_Addr address = 0;
+        const char *name = dwfl_module_getsym_info(module->module, index, &symbol, &address,
+                                                   NULL, NULL, NULL);
+        if (name == NULL || name[0] == '\0' || symbol.st_shndx == SHN_UNDEF) continue;
+        int type = GELF_ST_TYPE(symbol.st_info);
+        if (type != STT_FUNC && type != STT_GNU_IFUNC) continue;
+        symbols[used++] = (tp_dwarf_symbol){address, symbol.st_size, name, GELF_ST_BIND(symbol.st_info)};
+    }
+    *count = used;
+    return symbols;
 }
 
 // Growable array of ranges; on allocation failure it keeps what it has.
@@ -143,39 +153,21 @@ tp_dwarf_range *tp_dwarf_unit_ranges(tp_dwarf_module *module, size_t *count) {
     return list.items;
 }
 
-// Tags whose children may hold out-of-line function definitions. Swift puts them
-// under DW_TAG_module; C++ under namespaces and classes.
-static int tp_is_container(int tag) {
-    switch (tag) {
-    case DW_TAG_compile_unit:
-    case DW_TAG_partial_unit:
-    case DW_TAG_module:
-    case DW_TAG_namespace:
-    case DW_TAG_structure_type:
-    case DW_TAG_class_type:
-    case DW_TAG_union_type:
-    case DW_TAG_enumeration_type:
-    case DW_TAG_interface_type:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
+// Visits every DIE of the unit once. Out-of-line functions hide at many depths: Swift
+// nests them under DW_TAG_module and structure types, and puts closures under the
+// concrete DIE of the function that defines them; C++ uses namespaces and classes.
 static void tp_collect_subprograms(tp_range_list *list, Dwarf_Die *parent, Dwarf_Addr bias,
                                    int depth) {
     if (depth > TP_MAX_DEPTH) return;
     Dwarf_Die child;
     if (dwarf_child(parent, &child) != 0) return;
     do {
-        int tag = dwarf_tag(&child);
-        if (tag == DW_TAG_subprogram) {
+        if (dwarf_tag(&child) == DW_TAG_subprogram) {
             // Declarations and abstract (inline-only) instances have no ranges and
             // therefore add nothing.
             tp_push_die_ranges(list, &child, bias, dwarf_dieoffset(&child));
-        } else if (tp_is_container(tag)) {
-            tp_collect_subprograms(list, &child, bias, depth + 1);
         }
+        if (dwarf_haschildren(&child) > 0) tp_collect_subprograms(list, &child, bias, depth + 1);
     } while (dwarf_siblingof(&child, &child) == 0);
 }
 
@@ -211,6 +203,17 @@ int tp_dwarf_source_line(tp_dwarf_module *module, uint64_t unit_offset, uint64_t
     *file = source;
     *line = number;
     return 1;
+}
+
+const char *tp_dwarf_unit_directory(tp_dwarf_module *module, uint64_t unit_offset) {
+    if (module == NULL) return NULL;
+    Dwarf *dwarf = tp_dwarf(module);
+    if (dwarf == NULL) return NULL;
+    Dwarf_Die unit_die;
+    if (dwarf_offdie(dwarf, (Dwarf_Off)unit_offset, &unit_die) == NULL) return NULL;
+    Dwarf_Attribute attribute;
+    if (dwarf_attr(&unit_die, DW_AT_comp_dir, &attribute) == NULL) return NULL;
+    return dwarf_formstring(&attribute);
 }
 
 static const char *tp_string_attribute(Dwarf_Die *die, unsigned int name) {

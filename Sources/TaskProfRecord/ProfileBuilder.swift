@@ -31,7 +31,8 @@ public struct ProfileBuilder {
         meta.notes += raw.notes
         if let main = raw.modules.first { meta.mainBuildID = main.buildID }
 
-        var interner = StackInterner(symbolizer: symbolizer)
+        let agentCode = raw.modules.filter { $0.path.hasSuffix("/libTaskProfAgent.so") }.flatMap(\.executableRanges)
+        var interner = StackInterner(symbolizer: symbolizer, hidden: agentCode)
         let threads = buildThreads(raw)
         let threadIndex = Dictionary(uniqueKeysWithValues: threads.enumerated().map { ($1.tid, Int32($0)) })
 
@@ -81,6 +82,7 @@ public struct ProfileBuilder {
 
         var counters = raw.counters
         counters["stream.trailingBytes"] = UInt64(raw.trailingBytes)
+        for (i, n) in raw.handlerHistogram.enumerated() where n > 0 { counters["handler.hist.\(i)"] = n }
         var profile = Profile(meta: meta, counters: counters, modules: raw.modules, frames: interner.frames,
                               stacks: interner.stacks, threads: threads, tasks: tasks, samples: samples)
         if raw.jobTracking {

@@ -79,10 +79,10 @@ extension RawRecording {
                     let path = String(decoding: raw[p..<(p + pl)], as: UTF8.self)
                     let build = raw[(p + pl)..<(p + pl + bl)].map { String(format: "%02x", $0) }.joined()
                     rec.modules.append(LoadedModule(path: path, buildID: build, bias: bias, executableRanges: ranges))
-                case 6 where size >= 8 + 8 + 12 * 8 + 32 * 8:   // COUNTERS (cumulative: last wins)
+                case 6 where size >= 8 + 8 + 12 * 8 + 128 * 8:   // COUNTERS (cumulative: last wins)
                     for (i, key) in counterNames.enumerated() { rec.counters[key] = u64(o + 16 + i * 8) }
                     let h = o + 16 + 12 * 8
-                    rec.handlerHistogram = (0..<32).map { u64(h + $0 * 8) }
+                    rec.handlerHistogram = (0..<128).map { u64(h + $0 * 8) }
                     rec.endMonotonicNs = max(rec.endMonotonicNs, u64(o + 8))
                 case 7 where size >= 16:   // END
                     rec.complete = true

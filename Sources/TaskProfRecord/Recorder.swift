@@ -151,7 +151,7 @@ public struct Recorder {
             if !raw.complete {
                 meta.notes.append("the target ended without the agent's final flush (crash, signal or _exit): the last few milliseconds of samples may be missing")
             }
-            let symbolizer = DwarfSymbolizer(modules: raw.modules)
+            let symbolizer = DwarfSymbolizerFactory.make(raw.modules)
             let builder = ProfileBuilder(longPollThresholdNs: UInt64(options.longPollMs * 1_000_000), progress: { done, total in
                 if total > 20_000 && done % 20_000 == 0 { log("symbolizing: \(done)/\(total) stacks") }
             })

@@ -12,13 +12,21 @@ struct StackInterner {
     private var leafCache: [UInt64: [Int32]] = [:]
     private var returnCache: [UInt64: [Int32]] = [:]
 
-    init(symbolizer: any Symbolizer) { self.symbolizer = symbolizer }
+    /// Code of the agent itself (its job wrapper sits between Dispatch and the Swift runtime):
+    /// not the target's, so it is left out of stacks.
+    let hidden: [Range<UInt64>]
+
+    init(symbolizer: any Symbolizer, hidden: [Range<UInt64>] = []) {
+        self.symbolizer = symbolizer
+        self.hidden = hidden
+    }
 
     /// `addresses` leaf first, as the agent records them. Returns the stack index (root first).
     mutating func intern(addresses: ArraySlice<UInt64>) -> Int32 {
         var stack: [Int32] = []
         stack.reserveCapacity(addresses.count * 2)
         for (i, address) in addresses.enumerated().reversed() {
+            if !hidden.isEmpty && hidden.contains(where: { $0.contains(address) }) { continue }
             stack.append(contentsOf: expand(address, isReturn: i > 0))
         }
         if let idx = stackIndex[stack] { return idx }

@@ -1,10 +1,21 @@
 import TaskProfModel
 
-/// Placeholder until the HTML report lands: writes a minimal page.
+/// The self-contained HTML report (`--html FILE`): one file, no network, with a flame graph
+/// (flame or icicle) scoped to all samples, a task, the tasks of one name, a thread or a long
+/// poll; sortable task, thread and function tables; a caller/callee view; and findings.
+///
+/// The page template lives in `HTMLTemplate.swift`; the data goes into a
+/// `<script type="application/json">` block written by `writeData(to:)`.
 public struct HTMLReport {
     public var profile: Profile
+
     public init(profile: Profile) { self.profile = profile }
+
     public func render(to sink: OutputSink) {
-        sink.write("<!doctype html><meta charset=utf-8><title>taskprof</title><p>HTML report not implemented yet.</p>\n")
+        let parts = HTMLTemplate.parts
+        sink.write(parts.head)
+        writeData(to: sink)
+        sink.write(parts.tail)
+        sink.flush()
     }
 }

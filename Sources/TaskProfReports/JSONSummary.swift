@@ -18,6 +18,9 @@ public struct JSONSummary: Codable, Equatable {
         public var host: String
         public var buildID: String
         public var jobTracking: Bool
+        public var targetCpuMs: Double
+        /// The agent's counters: drops by cause, DWARF unwinds, handler-cost histogram, …
+        public var counters: [String: UInt64]
     }
 
     public struct Percentiles: Codable, Equatable {
@@ -105,7 +108,8 @@ public struct JSONSummary: Codable, Equatable {
         profile = ProfileInfo(command: m.command, startTime: iso.string(from: Date(timeIntervalSince1970: Double(m.startTimeNs) / 1e9)),
                               durationMs: Double(m.durationNs) / 1e6, engine: m.engine, rateHz: m.rateHz,
                               samples: p.sampleCount, dropped: p.droppedCount, complete: m.complete, exit: m.exitDescription,
-                              host: m.host, buildID: m.mainBuildID, jobTracking: m.jobTracking)
+                              host: m.host, buildID: m.mainBuildID, jobTracking: m.jobTracking,
+                              targetCpuMs: Double(m.targetCPUTimeNs) / 1e6, counters: p.counters)
         tasks = p.taskStats().map { t in
             Task(id: t.id, name: t.name, samples: t.samples, cpuShare: t.cpuShare, polls: t.jobs?.pollTime.count,
                  longPolls: t.jobs?.longPolls, pollTime: t.jobs.map { Percentiles($0.pollTime) },

@@ -54,7 +54,7 @@ public struct TerminalSummary {
                 out.append("  \(Format.percent(Double(f.selfSamples) / Double(max(samples, 1))))  \(Format.truncate(f.shortName, 60))  [\(f.module)\(loc)]")
             }
         }
-        if let j = p.jobs {
+        if let j = p.jobs, j.runtime.jobs > 0 {
             out.append(bold("Swift runtime") + ": \(j.runtime.jobs) jobs (\(String(format: "%.0f", j.runtime.jobsPerSecond))/s) on \(j.runtime.workerThreads) workers, "
                        + "busy \(String(format: "%.0f", j.runtime.busyFraction * 100))%, scheduling delay p50 \(Format.ms(j.runtime.schedulingDelay.p50Ns)) p99 \(Format.ms(j.runtime.schedulingDelay.p99Ns))")
             if !j.longPolls.isEmpty {

@@ -40,10 +40,10 @@ extension TaskProf {
 
         @OptionGroup var reports: ReportOutputOptions
 
-        @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The program to profile and its arguments, after `--`.", valueName: "command"))
+        @Argument(parsing: .postTerminator, help: ArgumentHelp("The program to profile and its arguments, after `--`.", valueName: "command"))
         var command: [String] = []
 
-        var programArguments: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
+        var programArguments: [String] { command }
 
         func validate() throws {
             guard !programArguments.isEmpty else {
@@ -86,7 +86,7 @@ extension TaskProf {
                 profiles = try recorder.convert(rawDir: rawDir, targetPid: pid, exit: exit)
             } catch {
                 Console.error("taskprof: \(error)")
-                Console.error("taskprof: the agent's raw streams are kept in \(rawDir)")
+                Console.error("taskprof: the agent's raw streams are kept in \(rawDir); turn one into a profile with `taskprof convert \(rawDir)/\(pid).raw -o \(output)`")
                 throw ExitCode(exit.exited && exit.code == 0 ? 1 : exit.shellStatus)
             }
             if !quiet {

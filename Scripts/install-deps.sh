@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages taskprof needs, only those missing. Usage:
+#   Scripts/install-deps.sh build     # libunwind-dev libdw-dev libelf-dev (to build the agent and symbolizer)
+#   Scripts/install-deps.sh test      # the above plus chromium (HTML report checks)
+set -euo pipefail
+want=(libunwind-dev libdw-dev libelf-dev)
+if [ "${1:-build}" = "test" ]; then want+=(chromium); fi
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "error: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+  SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

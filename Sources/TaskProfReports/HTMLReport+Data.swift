@@ -1,0 +1,347 @@
+import Foundation
+import TaskProfAnalysis
+import TaskProfModel
+
+// The data block of the HTML report. The page's script decodes it; the format is private to
+// the report (the template and this file change together), so it favours size over clarity:
+//
+//   v           format version (2)
+//   meta        header facts: command, durations, engine, exit, notes, …
+//   modules     module file names; funcs and frames refer to them by index
+//   files       source file paths
+//   funcs       [short, full ("" = same as short), module, file (-1 = none), line (0 = none)]
+//               one per (full name, module): what flame graph boxes and the function table show
+//   frames      [func, file, line, flags (1 = inlined, 2 = async)]: the profile's interned frames
+//               (one function can have several, one per line), renumbered most-used first
+//   stacks      arrays of frame indices, root first, front-coded: [p, f…] means "the first p
+//               frames of the previous stack, then f…". Stacks are ordered by their function
+//               path, so equal function prefixes are adjacent and the page can merge frames
+//               into functions in one pass.
+//   tasks       [id, name|null, jobs|null]; jobs = [polls, longPolls, pollMean, pollP50, pollP99,
+//               pollMax, delayP50, delayP99, delayMax, busyNs] (nanoseconds)
+//   threads     [tid, name, kind, jobsRun, label]
+//   samples     flat, four numbers per sample group: task index (-1 = no task), thread index,
+//               stack index, samples
+//   longPolls   [task index, thread index (-1 = unknown), tid, startNs, durationNs, [stack, samples, …]]
+//   blocking    blocking-call findings (none recorded yet; the page hides the section when empty)
+//   runtime     Swift runtime job statistics, or null without job tracking
+extension HTMLReport {
+    /// Writes the data block's JSON. Every string is escaped so that it cannot end the
+    /// `<script>` element it sits in: `<`, `>`, `&` and `/` become escapes.
+    func writeData(to sink: OutputSink) {
+        let w = JSONBytes(sink: sink)
+        let p = profile
+        let m = p.meta
+
+        // Tasks: the profile's, plus any task id that samples or long polls mention but the
+        // task list lacks, so every index resolves.
+        var tasks = p.tasks
+        var taskIndex: [UInt64: Int] = [:]
+        for (i, t) in tasks.enumerated() where taskIndex[t.id] == nil { taskIndex[t.id] = i }
+        func taskIdx(_ id: UInt64) -> Int {
+            if id == 0 { return -1 }
+            if let i = taskIndex[id] { return i }
+            tasks.append(TaskInfo(id: id, name: nil))
+            taskIndex[id] = tasks.count - 1
+            return tasks.count - 1
+        }
+        let sampleTasks = p.samples.map { taskIdx($0.taskID) }
+        let pollTasks = (p.jobs?.longPolls ?? []).map { taskIdx($0.taskID) }
+        var threadByTid: [Int32: Int] = [:]
+        for (i, t) in p.threads.enumerated() where threadByTid[t.tid] == nil { threadByTid[t.tid] = i }
+
+        // Stacks that something refers to, in the order the page wants them.
+        var usedStack = [Bool](repeating: false, count: p.stacks.count)
+        for s in p.samples where p.stacks.indices.contains(Int(s.stack)) { usedStack[Int(s.stack)] = true }
+        for l in p.jobs?.longPolls ?? [] {
+            for s in l.stacks where p.stacks.indices.contains(Int(s.stack)) { usedStack[Int(s.stack)] = true }
+        }
+
+        // Functions: one per (full name, module).
+        struct FuncKey: Hashable { var name: String; var module: String }
+        var funcOf = [Int32](repeating: 0, count: p.frames.count)
+        var funcKeys: [FuncKey] = []
+        var funcIndex: [FuncKey: Int32] = [:]
+        var funcRep: [Int] = []          // the frame that gives the function's file and line
+        for (i, f) in p.frames.enumerated() {
+            let key = FuncKey(name: f.function, module: f.module)
+            if let j = funcIndex[key] {
+                funcOf[i] = j
+                if p.frames[funcRep[Int(j)]].file == nil && f.file != nil { funcRep[Int(j)] = i }
+            } else {
+                let j = Int32(funcKeys.count)
+                funcIndex[key] = j
+                funcKeys.append(key)
+                funcRep.append(i)
+                funcOf[i] = j
+            }
+        }
+
+        // Renumber frames most-used first (small numbers for the common frames keep the
+        // stacks short), dropping frames no used stack refers to.
+        var frameUse = [Int](repeating: 0, count: p.frames.count)
+        for (i, st) in p.stacks.enumerated() where usedStack[i] {
+            for f in st where p.frames.indices.contains(Int(f)) { frameUse[Int(f)] += 1 }
+        }
+        let frameOrder = p.frames.indices.filter { frameUse[$0] > 0 }.sorted { (frameUse[$0], $1) > (frameUse[$1], $0) }
+        var newFrame = [Int32](repeating: -1, count: p.frames.count)
+        for (n, old) in frameOrder.enumerated() { newFrame[old] = Int32(n) }
+
+        // Order stacks by function path, then by frame path; emit them front-coded.
+        let cleanStacks: [[Int32]] = p.stacks.enumerated().map { i, st in
+            usedStack[i] ? st.filter { p.frames.indices.contains(Int($0)) } : []
+        }
+        let renumbered: [[Int32]] = cleanStacks.map { $0.map { newFrame[Int($0)] } }
+        let funcPaths: [[Int32]] = cleanStacks.map { $0.map { funcOf[Int($0)] } }
+        let stackOrder: [Int] = p.stacks.indices.filter { usedStack[$0] }.sorted { a, b in
+            if funcPaths[a] != funcPaths[b] { return funcPaths[a].lexicographicallyPrecedes(funcPaths[b]) }
+            return renumbered[a].lexicographicallyPrecedes(renumbered[b])
+        }
+        var newStack = [Int32](repeating: -1, count: p.stacks.count)
+        for (n, old) in stackOrder.enumerated() { newStack[old] = Int32(n) }
+
+        // Modules and files, interned.
+        var modules: [String] = []
+        var moduleIndex: [String: Int] = [:]
+        func moduleIdx(_ s: String) -> Int {
+            if let i = moduleIndex[s] { return i }
+            modules.append(s)
+            moduleIndex[s] = modules.count - 1
+            return modules.count - 1
+        }
+        var files: [String] = []
+        var fileIndex: [String: Int] = [:]
+        func fileIdx(_ s: String?) -> Int {
+            guard let s else { return -1 }
+            if let i = fileIndex[s] { return i }
+            files.append(s)
+            fileIndex[s] = files.count - 1
+            return files.count - 1
+        }
+        let funcRows: [(short: String, full: String, module: Int, file: Int, line: Int)] = funcKeys.indices.map { j in
+            let f = p.frames[funcRep[j]]
+            return (f.shortName, f.function == f.shortName ? "" : f.function, moduleIdx(f.module), fileIdx(f.file), f.line ?? 0)
+        }
+        let frameRows: [(fn: Int32, file: Int, line: Int, flags: Int)] = frameOrder.map { old in
+            let f = p.frames[old]
+            return (funcOf[old], fileIdx(f.file), f.line ?? 0, (f.inlined ? 1 : 0) | (f.isAsync ? 2 : 0))
+        }
+
+        w.raw("{\"v\":2,\"meta\":{")
+        w.key("command"); w.array(m.command) { w.string($0) }
+        w.raw(","); w.key("startTime")
+        let iso = ISO8601DateFormatter()
+        w.string(m.startTimeNs == 0 ? "" : iso.string(from: Date(timeIntervalSince1970: Double(m.startTimeNs) / 1e9)))
+        w.raw(","); w.key("durationNs"); w.int(m.durationNs)
+        w.raw(","); w.key("host"); w.string(m.host)
+        w.raw(","); w.key("pid"); w.int(Int(m.pid))
+        w.raw(","); w.key("engine"); w.string(m.engine)
+        w.raw(","); w.key("engineNote"); w.string(m.engineNote)
+        w.raw(","); w.key("rateHz"); w.int(UInt64(m.rateHz))
+        w.raw(","); w.key("exit"); w.string(m.exitDescription)
+        w.raw(","); w.key("cpuTimeNs"); w.int(m.targetCPUTimeNs)
+        w.raw(","); w.key("complete"); w.raw(m.complete ? "true" : "false")
+        w.raw(","); w.key("jobTracking"); w.raw(m.jobTracking ? "true" : "false")
+        w.raw(","); w.key("buildID"); w.string(m.mainBuildID)
+        w.raw(","); w.key("notes"); w.array(m.notes) { w.string($0) }
+        w.raw(","); w.key("samples"); w.int(p.sampleCount)
+        w.raw(","); w.key("dropped"); w.int(p.droppedCount)
+        w.raw(","); w.key("threadsSampled"); w.int(UInt64(Set(p.samples.map(\.thread)).count))
+        w.raw(","); w.key("longPollThresholdNs"); w.int(p.jobs?.longPollThresholdNs ?? 0)
+        w.raw("},\n")
+
+        w.key("modules"); w.array(modules) { w.string($0) }
+        w.raw(",\n"); w.key("files"); w.array(files) { w.string($0) }
+        w.raw(",\n"); w.key("funcs"); w.array(funcRows) { r in
+            w.raw("["); w.string(r.short); w.raw(","); w.string(r.full); w.raw(",")
+            w.int(r.module); w.raw(","); w.int(r.file); w.raw(","); w.int(r.line); w.raw("]")
+        }
+        w.raw(",\n"); w.key("frames"); w.array(frameRows) { r in
+            w.raw("["); w.int(Int(r.fn)); w.raw(","); w.int(r.file); w.raw(","); w.int(r.line); w.raw(","); w.int(r.flags); w.raw("]")
+        }
+        w.raw(",\n"); w.key("stacks"); w.raw("[")
+        var previous: [Int32] = []
+        for (n, old) in stackOrder.enumerated() {
+            let st = renumbered[old]
+            var shared = 0
+            while shared < st.count && shared < previous.count && st[shared] == previous[shared] { shared += 1 }
+            if n > 0 { w.raw(",") }
+            w.raw("["); w.int(shared)
+            for f in st[shared...] { w.raw(","); w.int(Int(f)) }
+            w.raw("]")
+            previous = st
+        }
+        w.raw("],\n")
+
+        let jobsByTask = Dictionary((p.jobs?.tasks ?? []).map { ($0.taskID, $0) }, uniquingKeysWith: { a, _ in a })
+        w.key("tasks"); w.array(tasks) { t in
+            w.raw("["); w.id(t.id); w.raw(",")
+            if let n = t.name { w.string(n) } else { w.raw("null") }
+            w.raw(",")
+            if let j = jobsByTask[t.id] {
+                let values: [UInt64] = [j.pollTime.count, j.longPolls, j.pollTime.meanNs, j.pollTime.p50Ns, j.pollTime.p99Ns,
+                                        j.pollTime.maxNs, j.schedulingDelay.p50Ns, j.schedulingDelay.p99Ns,
+                                        j.schedulingDelay.maxNs, j.busyNs]
+                w.array(values) { w.int($0) }
+            } else {
+                w.raw("null")
+            }
+            w.raw("]")
+        }
+        w.raw(",\n"); w.key("threads"); w.array(p.threads) { t in
+            w.raw("["); w.int(Int(t.tid)); w.raw(","); w.string(t.name); w.raw(","); w.string(t.kind.rawValue)
+            w.raw(","); w.int(t.jobsRun); w.raw(","); w.string(t.label); w.raw("]")
+        }
+        w.raw(",\n"); w.key("samples"); w.raw("[")
+        var first = true
+        for (i, s) in p.samples.enumerated() {
+            guard p.stacks.indices.contains(Int(s.stack)), s.count > 0 else { continue }
+            if !first { w.raw(",") }
+            first = false
+            w.int(sampleTasks[i]); w.raw(","); w.int(Int(s.thread)); w.raw(",")
+            w.int(Int(newStack[Int(s.stack)])); w.raw(","); w.int(UInt64(s.count))
+        }
+        w.raw("],\n")
+
+        w.key("longPolls"); w.array(Array((p.jobs?.longPolls ?? []).enumerated())) { i, l in
+            w.raw("["); w.int(pollTasks[i]); w.raw(","); w.int(threadByTid[l.thread] ?? -1); w.raw(",")
+            w.int(Int(l.thread)); w.raw(","); w.int(l.startNs); w.raw(","); w.int(l.durationNs); w.raw(",[")
+            var firstStack = true
+            for s in l.stacks where p.stacks.indices.contains(Int(s.stack)) {
+                if !firstStack { w.raw(",") }
+                firstStack = false
+                w.int(Int(newStack[Int(s.stack)])); w.raw(","); w.int(UInt64(s.count))
+            }
+            w.raw("]]")
+        }
+        w.raw(",\n"); w.key("blocking"); w.raw("[]")
+        w.raw(",\n"); w.key("runtime")
+        if let j = p.jobs {
+            let r = j.runtime
+            w.raw("{"); w.key("workerThreads"); w.int(UInt64(r.workerThreads))
+            w.raw(","); w.key("jobs"); w.int(r.jobs)
+            w.raw(","); w.key("jobsPerSecond"); w.double(r.jobsPerSecond)
+            w.raw(","); w.key("busyFraction"); w.double(r.busyFraction)
+            w.raw(","); w.key("delayP50Ns"); w.int(r.schedulingDelay.p50Ns)
+            w.raw(","); w.key("delayP99Ns"); w.int(r.schedulingDelay.p99Ns)
+            w.raw(","); w.key("delayMaxNs"); w.int(r.schedulingDelay.maxNs)
+            w.raw("}")
+        } else {
+            w.raw("null")
+        }
+        w.raw("}")
+        w.flush()
+    }
+}
+
+/// A small JSON writer into an `OutputSink`, with escaping that is safe inside an HTML
+/// `<script>` element.
+final class JSONBytes {
+    let sink: OutputSink
+    private var bytes: [UInt8] = []
+
+    init(sink: OutputSink) {
+        self.sink = sink
+        bytes.reserveCapacity(1 << 17)
+    }
+
+    func flush() {
+        guard !bytes.isEmpty else { return }
+        sink.write(String(decoding: bytes, as: UTF8.self))
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    private func maybeFlush() { if bytes.count >= 1 << 16 { flush() } }
+
+    func raw(_ s: String) {
+        bytes.append(contentsOf: s.utf8)
+        maybeFlush()
+    }
+
+    func key(_ k: String) {
+        string(k)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    func int(_ v: Int) {
+        if v < 0 {
+            bytes.append(UInt8(ascii: "-"))
+            int(UInt64(v.magnitude))
+        } else {
+            int(UInt64(v))
+        }
+    }
+
+    func int(_ v: UInt64) {
+        if v < 10 {
+            bytes.append(UInt8(ascii: "0") + UInt8(v))
+        } else {
+            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                         UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var n = 0
+            var x = v
+            withUnsafeMutableBytes(of: &digits) { buf in
+                while x > 0 {
+                    buf[n] = UInt8(ascii: "0") + UInt8(x % 10)
+                    x /= 10
+                    n += 1
+                }
+                for i in stride(from: n - 1, through: 0, by: -1) { bytes.append(buf[i]) }
+            }
+        }
+        maybeFlush()
+    }
+
+    /// Ids above 2^53 do not survive a JavaScript number; write those as strings.
+    func id(_ v: UInt64) {
+        if v <= 1 << 53 { int(v) } else { string(String(v)) }
+    }
+
+    func double(_ v: Double) {
+        raw(v.isFinite ? "\(v)" : "0")
+    }
+
+    func string(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": bytes.append(contentsOf: [0x5C, 0x22])
+            case "\\": bytes.append(contentsOf: [0x5C, 0x5C])
+            case "\n": bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case "\r": bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case "\t": bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case "/": bytes.append(contentsOf: [0x5C, 0x2F])
+            case "<", ">", "&", "\u{2028}", "\u{2029}":
+                unicodeEscape(UInt16(u.value))
+            default:
+                if u.value < 0x20 || u.value == 0x7F {
+                    unicodeEscape(UInt16(u.value))
+                } else if u.value < 0x80 {
+                    bytes.append(UInt8(u.value))
+                } else {
+                    UTF8.encode(u) { self.bytes.append($0) }
+                }
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+        maybeFlush()
+    }
+
+    private func unicodeEscape(_ v: UInt16) {
+        let hex = Array("0123456789abcdef".utf8)
+        bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), hex[Int(v >> 12) & 15], hex[Int(v >> 8) & 15],
+                                  hex[Int(v >> 4) & 15], hex[Int(v) & 15]])
+    }
+
+    func array<S: Sequence>(_ items: S, _ each: (S.Element) -> Void) {
+        bytes.append(UInt8(ascii: "["))
+        var first = true
+        for item in items {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            each(item)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+}

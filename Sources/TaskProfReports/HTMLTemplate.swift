@@ -1,0 +1,1288 @@
+// The HTML report's page: markup, style and script in one raw string. `HTMLReport` writes the
+// part before `placeholder`, then the data (JSON, escaped for a script element), then the rest.
+//
+// Rules the page keeps, which the tests check:
+// - no network: no external URL anywhere, and a Content-Security-Policy that forbids loading
+//   anything (scripts and styles are inline);
+// - data only reaches the DOM through `textContent` (and canvas `fillText`), never as markup;
+// - `#selftest` in the URL runs a scripted check and writes JSON into `<pre id="selftest-result">`.
+enum HTMLTemplate {
+    static let placeholder = "/*@TASKPROF_DATA@*/"
+
+    /// The page split around the data placeholder.
+    static var parts: (head: String, tail: String) {
+        guard let r = page.range(of: placeholder) else { return (page, "") }
+        return (String(page[..<r.lowerBound]), String(page[r.upperBound...]))
+    }
+
+    static let page = #"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<link rel="icon" href="data:,">
+<title>taskprof report</title>
+<style>
+:root {
+  --bg: #f6f3ee; --panel: #ffffff; --ink: #1f1a15; --muted: #6d645a; --faint: #9a9087;
+  --line: #e7e0d6; --line2: #f0ebe4; --accent: #d9480f; --accent-ink: #b53a0a; --accent-soft: #fff1e7;
+  --head: #221c17; --head-ink: #f7f0e7; --head-muted: #b9ada0; --sel: #ffefd2; --hover: #fbf6ef;
+  --good: #2b8a3e; --good-soft: #e6f4ea; --bad: #c92a2a; --bad-soft: #fdecec; --warn: #a85d00; --warn-soft: #fff4de;
+  --bar: #f08c4a; --shadow: 0 1px 2px rgba(60, 40, 20, .06), 0 2px 8px rgba(60, 40, 20, .05);
+  --mono: ui-monospace, "SF Mono", "Cascadia Mono", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace;
+  --sans: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", sans-serif;
+}
+@media (prefers-color-scheme: dark) {
+  :root {
+    --bg: #15120f; --panel: #1e1a16; --ink: #eee6dc; --muted: #aa9f93; --faint: #7d746b; --line: #363029;
+    --line2: #2a251f; --accent: #ff8a4c; --accent-ink: #ffa06b; --accent-soft: #3a2417; --head: #0e0c0a;
+    --sel: #3d2f1b; --hover: #26211c; --good-soft: #17301f; --bad-soft: #3a1a1a; --warn-soft: #35290f;
+    --good: #69db7c; --bad: #ff8787; --warn: #ffc078; --shadow: none;
+  }
+}
+* { box-sizing: border-box; }
+[hidden] { display: none !important; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin: 0; background: var(--bg); color: var(--ink); font: 13px/1.45 var(--sans); }
+button { font: inherit; color: inherit; }
+code, .mono { font-family: var(--mono); font-size: 12px; }
+header.top { background: var(--head); color: var(--head-ink); padding: 14px 24px 16px; }
+.brandrow { display: flex; align-items: center; gap: 12px; min-width: 0; }
+.brand { display: flex; align-items: center; gap: 8px; font-weight: 700; font-size: 15px; letter-spacing: .2px; flex: none; }
+.logo { width: 18px; height: 18px; border-radius: 4px 4px 9px 9px;
+  background: linear-gradient(180deg, #ffd43b 0%, #ff922b 45%, #e8590c 75%, #c92a2a 100%); }
+.cmd { font-family: var(--mono); font-size: 13px; color: #ffe8d6; background: rgba(255,255,255,.07);
+  padding: 3px 9px; border-radius: 6px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; flex: 0 1 auto; }
+.when { margin-left: auto; color: var(--head-muted); font-size: 12px; white-space: nowrap; flex: none; padding-left: 12px; }
+.badge { display: inline-block; padding: 2px 8px; border-radius: 999px; font-size: 12px; font-weight: 600; white-space: nowrap; flex: none; }
+.badge.ok { background: #1f4d2b; color: #b2f2bb; }
+.badge.fail { background: #5c1d1d; color: #ffc9c9; }
+.stats { display: flex; flex-wrap: wrap; gap: 6px 26px; margin-top: 12px; }
+.stat { display: flex; flex-direction: column; min-width: 0; }
+.stat .k { font-size: 11px; text-transform: uppercase; letter-spacing: .6px; color: var(--head-muted); }
+.stat .v { font-size: 16px; font-weight: 600; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.stat .v small { font-size: 12px; font-weight: 400; color: var(--head-muted); }
+.notes { margin-top: 10px; display: flex; flex-direction: column; gap: 4px; }
+.note { font-size: 12px; padding: 4px 9px; border-radius: 6px; background: rgba(255,255,255,.06); color: var(--head-muted); }
+.note.warn { background: #4a3310; color: #ffd8a8; }
+main { padding: 16px 24px 40px; display: flex; flex-direction: column; gap: 16px; max-width: 1800px; margin: 0 auto; }
+.panel { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; box-shadow: var(--shadow); padding: 14px 16px; min-width: 0; }
+.panel > h2, .panelhead h2 { margin: 0; font-size: 14px; font-weight: 650; }
+.panelhead { display: flex; align-items: baseline; gap: 10px; flex-wrap: wrap; margin-bottom: 10px; }
+h2 .sub, .sub { font-weight: 400; color: var(--muted); font-size: 12px; }
+h3 .sub { text-transform: none; letter-spacing: 0; }
+h3 { font-size: 12px; font-weight: 650; text-transform: uppercase; letter-spacing: .5px; color: var(--muted); margin: 10px 0 6px; }
+.grid2 { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 16px; }
+@media (max-width: 1000px) { .grid2 { grid-template-columns: minmax(0, 1fr); } }
+.findings-empty { color: var(--muted); margin: 2px 0 0; }
+.finding-count { display: inline-block; min-width: 20px; text-align: center; padding: 0 7px; border-radius: 999px;
+  background: var(--warn-soft); color: var(--warn); font-weight: 650; font-size: 12px; }
+/* toolbar */
+.toolbar { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; margin-bottom: 8px; }
+.toolbar .spacer { flex: 1; }
+.scopebar { display: flex; align-items: center; gap: 6px; flex-wrap: wrap; min-width: 0; }
+.scopebar .label { font-size: 11px; text-transform: uppercase; letter-spacing: .6px; color: var(--muted); margin-right: 2px; }
+.btn { border: 1px solid var(--line); background: var(--panel); border-radius: 7px; padding: 3px 10px; cursor: pointer; white-space: nowrap; }
+.btn:hover { background: var(--hover); border-color: #d8cfc3; }
+.btn.on { background: var(--accent-soft); border-color: #f3b38c; color: var(--accent-ink); font-weight: 600; }
+.chip { display: inline-flex; align-items: center; gap: 6px; border-radius: 7px; padding: 3px 4px 3px 10px;
+  background: var(--accent-soft); border: 1px solid #f3b38c; color: var(--accent-ink); font-weight: 600; max-width: 520px; min-width: 0; }
+.chip span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.chip button { border: 0; background: transparent; cursor: pointer; padding: 0 6px; font-size: 14px; line-height: 1; color: inherit; border-radius: 4px; }
+.chip button:hover { background: rgba(0,0,0,.07); }
+.seg { display: inline-flex; border: 1px solid var(--line); border-radius: 7px; overflow: hidden; }
+.seg button { border: 0; background: var(--panel); padding: 3px 11px; cursor: pointer; }
+.seg button + button { border-left: 1px solid var(--line); }
+.seg button.on { background: var(--accent-soft); color: var(--accent-ink); font-weight: 600; }
+input[type=search] { font: inherit; color: inherit; background: var(--panel); border: 1px solid var(--line); border-radius: 7px; padding: 4px 9px; width: 240px; }
+input[type=search]:focus, .btn:focus-visible, .seg button:focus-visible, tr:focus-visible { outline: 2px solid #f3b38c; outline-offset: 1px; }
+.searchinfo { font-size: 12px; color: var(--muted); font-variant-numeric: tabular-nums; min-width: 0; }
+.searchinfo b { color: #a21caf; }
+.crumbs { display: flex; align-items: center; flex-wrap: wrap; gap: 2px; min-height: 24px; margin-bottom: 6px; font-size: 12px; }
+.crumbs button { border: 0; background: transparent; padding: 2px 6px; border-radius: 5px; cursor: pointer; color: var(--accent-ink); max-width: 280px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.crumbs button:hover { background: var(--accent-soft); }
+.crumbs button.cur { color: var(--ink); font-weight: 600; cursor: default; }
+.crumbs button.cur:hover { background: transparent; }
+.crumbs .sep { color: var(--faint); }
+.flamewrap { position: relative; width: 100%; overflow: hidden; border-radius: 6px; }
+.flamewrap canvas { display: block; cursor: pointer; }
+.hoverbox { position: absolute; pointer-events: none; border: 1.5px solid var(--ink); border-radius: 2px; display: none; }
+.hint { margin-top: 6px; font-size: 12px; color: var(--faint); }
+.empty { color: var(--muted); padding: 24px 0; text-align: center; }
+/* tables */
+.tablewrap { max-height: 440px; overflow: auto; border: 1px solid var(--line2); border-radius: 8px; }
+table.data { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
+table.data th { position: sticky; top: 0; z-index: 1; background: var(--panel); text-align: left; font-weight: 600; font-size: 12px;
+  color: var(--muted); padding: 6px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; cursor: pointer; user-select: none; }
+table.data th.num, table.data td.num { text-align: right; }
+table.data th:hover { color: var(--ink); }
+table.data th .arrow { display: inline-block; width: 10px; color: var(--accent); }
+table.data td { padding: 4px 8px; border-bottom: 1px solid var(--line2); vertical-align: middle; white-space: nowrap; }
+table.data tbody tr { cursor: pointer; }
+table.data tbody tr:hover { background: var(--hover); }
+table.data tbody tr.sel { background: var(--sel); }
+table.data td.name { max-width: 420px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+table.data td.grow { max-width: 0; width: 100%; }
+table.data td.mod { max-width: 150px; }
+table.data td.dim, .dim { color: var(--faint); }
+table.data tr.more td { text-align: center; cursor: default; }
+.sharecell { display: flex; align-items: center; gap: 8px; justify-content: flex-end; }
+.sharebar { width: 56px; height: 7px; border-radius: 4px; background: var(--line2); overflow: hidden; flex: none; }
+.sharebar i { display: block; height: 100%; background: var(--bar); border-radius: 4px; }
+.pill { display: inline-block; margin-left: 6px; padding: 0 7px; border-radius: 999px; font-size: 11px; border: 1px solid var(--line);
+  background: var(--panel); cursor: pointer; color: var(--muted); }
+.pill:hover { color: var(--accent-ink); border-color: #f3b38c; }
+.lpdur { font-weight: 650; color: var(--bad); }
+.foot { margin-top: 8px; font-size: 12px; color: var(--muted); }
+.tablehead { display: flex; gap: 10px; align-items: center; justify-content: space-between; margin-bottom: 8px; flex-wrap: wrap; }
+.tablehead input[type=search] { width: 200px; }
+.swhead { display: flex; align-items: baseline; justify-content: space-between; gap: 8px; }
+.swwrap { position: relative; border-radius: 6px; overflow: hidden; }
+.swwrap canvas { display: block; cursor: pointer; }
+#tooltip { position: fixed; z-index: 10; pointer-events: none; max-width: 560px; background: #221c17; color: #f7f0e7;
+  border-radius: 8px; padding: 8px 11px; font-size: 12px; box-shadow: 0 6px 24px rgba(0,0,0,.25); }
+#tooltip .t { font-weight: 650; font-size: 13px; word-break: break-all; }
+#tooltip .f { font-family: var(--mono); font-size: 11px; color: #d9cbbb; word-break: break-all; margin-top: 2px; }
+#tooltip .l { color: #b9ada0; margin-top: 4px; word-break: break-all; }
+#tooltip table { border-collapse: collapse; margin-top: 6px; font-variant-numeric: tabular-nums; }
+#tooltip td { padding: 1px 12px 1px 0; }
+#tooltip td:first-child { color: #b9ada0; }
+#selftest-result { display: none; }
+</style>
+<script>
+// Boot: collect errors before anything else runs, for the self-test.
+(function () {
+  var tp = window.__taskprof = { errors: [], selftest: location.hash === '#selftest' };
+  function add(msg) { tp.errors.push(String(msg).slice(0, 500)); }
+  window.addEventListener('error', function (e) { add('error: ' + (e.message || e.type) + (e.lineno ? ' at line ' + e.lineno : '')); });
+  window.addEventListener('unhandledrejection', function (e) { add('unhandled rejection: ' + e.reason); });
+  var ce = console.error;
+  console.error = function () { add('console.error: ' + Array.prototype.map.call(arguments, String).join(' ')); return ce.apply(console, arguments); };
+  window.addEventListener('load', function () {
+    if (tp.selftest && !tp.done) {
+      var out = document.getElementById('selftest-result');
+      if (out) out.textContent = JSON.stringify({ ok: false, errors: tp.errors, reason: 'the page script did not finish' });
+    }
+  });
+})();
+</script>
+</head>
+<body>
+<header class="top">
+  <div class="brandrow">
+    <div class="brand"><span class="logo"></span>taskprof</div>
+    <div class="cmd" id="cmd"></div>
+    <span class="badge" id="exit"></span>
+    <span class="when" id="when"></span>
+  </div>
+  <div class="stats" id="stats"></div>
+  <div class="notes" id="notes"></div>
+</header>
+<main>
+  <section class="panel" id="findings">
+    <div class="panelhead"><h2>Findings</h2><span class="sub" id="findings-sub"></span></div>
+    <div id="lp-section" hidden>
+      <h3>Long polls <span class="finding-count" id="lp-count"></span> <span class="sub" id="lp-sub"></span></h3>
+      <div class="tablewrap" style="max-height: 260px"><table class="data" id="lp-table"></table></div>
+    </div>
+    <div id="bc-section" hidden>
+      <h3>Blocking calls <span class="finding-count" id="bc-count"></span></h3>
+      <div class="tablewrap" style="max-height: 260px"><table class="data" id="bc-table"></table></div>
+    </div>
+    <p class="findings-empty" id="findings-empty" hidden></p>
+  </section>
+
+  <section class="panel" id="flame-panel">
+    <div class="toolbar">
+      <div class="scopebar">
+        <span class="label">Scope</span>
+        <button class="btn" id="scope-all" type="button">All samples</button>
+        <span class="chip" id="scope-chip" hidden><span id="scope-desc"></span><button type="button" id="scope-clear" title="Back to all samples" aria-label="Back to all samples">×</button></span>
+        <button class="btn" id="scope-name" type="button" hidden></button>
+      </div>
+      <div class="spacer"></div>
+      <input type="search" id="search" placeholder="Search functions  ( / )" aria-label="Search functions" autocomplete="off" spellcheck="false">
+      <span class="searchinfo" id="search-info"></span>
+      <div class="seg" role="group" aria-label="Orientation">
+        <button type="button" id="mode-flame" class="on">Flame</button><button type="button" id="mode-icicle">Icicle</button>
+      </div>
+    </div>
+    <nav class="crumbs" id="crumbs" aria-label="Zoom path"></nav>
+    <div class="flamewrap" id="flame-wrap"><canvas id="flame" aria-label="Flame graph"></canvas><div class="hoverbox" id="flame-hover"></div></div>
+    <div class="empty" id="flame-empty" hidden>No samples in this scope.</div>
+    <div class="hint">Click a frame to zoom in, a breadcrumb to go back out, Esc to reset. Search accepts text or /regex/.</div>
+  </section>
+
+  <div class="grid2">
+    <section class="panel">
+      <div class="tablehead"><div class="panelhead" style="margin:0"><h2>Tasks</h2><span class="sub" id="tasks-sub"></span></div>
+        <input type="search" id="task-filter" placeholder="Filter tasks" aria-label="Filter tasks" autocomplete="off"></div>
+      <div class="tablewrap"><table class="data" id="tasks"></table></div>
+      <div class="foot" id="tasks-foot"></div>
+    </section>
+    <section class="panel">
+      <div class="tablehead"><div class="panelhead" style="margin:0"><h2>Threads</h2><span class="sub" id="threads-sub"></span></div></div>
+      <div class="tablewrap"><table class="data" id="threads"></table></div>
+    </section>
+  </div>
+
+  <div class="grid2">
+    <section class="panel">
+      <div class="tablehead"><div class="panelhead" style="margin:0"><h2>Top functions</h2><span class="sub" id="fn-sub"></span></div>
+        <input type="search" id="fn-filter" placeholder="Filter functions" aria-label="Filter functions" autocomplete="off"></div>
+      <div class="tablewrap"><table class="data" id="functions"></table></div>
+    </section>
+    <section class="panel" id="sandwich">
+      <div class="panelhead"><h2>Callers &amp; callees</h2><span class="sub" id="sw-name"></span></div>
+      <p class="findings-empty" id="sw-empty">Select a function in the table to see what calls it and what it calls.</p>
+      <div id="sw-body" hidden>
+        <div class="swhead"><h3>Callers <span class="sub" style="text-transform:none;letter-spacing:0">(the function at the bottom, its callers above)</span></h3></div>
+        <div class="swwrap" id="callers-wrap"><canvas id="callers"></canvas><div class="hoverbox" id="callers-hover"></div></div>
+        <div class="swhead"><h3>Callees</h3></div>
+        <div class="swwrap" id="callees-wrap"><canvas id="callees"></canvas><div class="hoverbox" id="callees-hover"></div></div>
+      </div>
+    </section>
+  </div>
+</main>
+<div id="tooltip" hidden></div>
+<pre id="selftest-result"></pre>
+<script type="application/json" id="data">/*@TASKPROF_DATA@*/</script>
+<script>
+(function () {
+'use strict';
+var tp = window.__taskprof;
+var $ = function (id) { return document.getElementById(id); };
+function el(tag, cls, text) {
+  var e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  return e;
+}
+
+// ---------------------------------------------------------------- formatting
+function fmtInt(n) { return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ','); }
+function fmtPct(x) {
+  if (!isFinite(x)) return '–';
+  var p = x * 100;
+  return (p === 0 ? '0' : p < 0.1 ? p.toFixed(2) : p < 10 ? p.toFixed(1) : p.toFixed(1)) + '%';
+}
+function fmtNs(ns) {
+  if (ns === null || ns === undefined) return '–';
+  if (ns < 1e3) return ns + ' ns';
+  if (ns < 1e6) return (ns / 1e3).toFixed(ns < 1e4 ? 1 : 0) + ' µs';
+  if (ns < 1e9) return (ns / 1e6).toFixed(ns < 1e7 ? 2 : ns < 1e8 ? 1 : 0) + ' ms';
+  return (ns / 1e9).toFixed(2) + ' s';
+}
+function plural(n, one, many) { return fmtInt(n) + ' ' + (n === 1 ? one : (many || one + 's')); }
+function quote(s) { return '“' + s + '”'; }
+
+// ---------------------------------------------------------------- data
+var scriptStartMs = performance.now();
+var tParse0 = performance.now();
+var dataText = $('data').textContent;
+var D = JSON.parse(dataText);
+var parseMs = performance.now() - tParse0;
+var tBuild0 = performance.now();
+var meta = D.meta;
+
+var nFuncs = D.funcs.length;
+var funcShort = new Array(nFuncs), funcFull = new Array(nFuncs), funcModule = new Array(nFuncs);
+var funcFile = new Array(nFuncs), funcLine = new Int32Array(nFuncs);
+for (var i = 0; i < nFuncs; i++) {
+  var f = D.funcs[i];
+  funcShort[i] = f[0] || '?';
+  funcFull[i] = f[1] || f[0] || '?';
+  funcModule[i] = f[2] >= 0 ? (D.modules[f[2]] || '') : '';
+  funcFile[i] = f[3] >= 0 ? (D.files[f[3]] || '') : '';
+  funcLine[i] = f[4] || 0;
+}
+var nFrames = D.frames.length;
+var frameFunc = new Int32Array(nFrames), frameFile = new Int32Array(nFrames), frameLine = new Int32Array(nFrames);
+var frameFlags = new Uint8Array(nFrames);
+for (i = 0; i < nFrames; i++) {
+  var fr = D.frames[i];
+  frameFunc[i] = fr[0]; frameFile[i] = fr[1]; frameLine[i] = fr[2]; frameFlags[i] = fr[3];
+}
+
+// Stacks (front-coded frame arrays, ordered by function path) -> a trie over functions. Each
+// trie node is (parent node, function) and remembers the first frame that reached it, so file
+// and line can be shown; `ftMixed` marks nodes reached through frames of different lines.
+var nStacks = D.stacks.length;
+var stackLeaf = new Int32Array(nStacks);
+var ftCap = 1024, ftN = 0;
+var ftParent = new Int32Array(ftCap), ftFunc = new Int32Array(ftCap), ftFrame = new Int32Array(ftCap);
+var ftDepth = new Int32Array(ftCap), ftMixed = new Uint8Array(ftCap);
+function ftGrow() {
+  ftCap *= 2;
+  var a = new Int32Array(ftCap); a.set(ftParent); ftParent = a;
+  a = new Int32Array(ftCap); a.set(ftFunc); ftFunc = a;
+  a = new Int32Array(ftCap); a.set(ftFrame); ftFrame = a;
+  a = new Int32Array(ftCap); a.set(ftDepth); ftDepth = a;
+  var b = new Uint8Array(ftCap); b.set(ftMixed); ftMixed = b;
+}
+(function decodeStacks() {
+  var frames = [], nodes = [], len = 0;
+  for (var s = 0; s < nStacks; s++) {
+    var a = D.stacks[s], shared = a[0], newLen = shared + a.length - 1;
+    if (shared > len) shared = len;
+    var onPath = true;
+    for (var d = shared; d < newLen; d++) {
+      var frame = a[d - shared + 1], fn = frameFunc[frame];
+      if (onPath && d < len && ftFunc[nodes[d]] === fn) {
+        if (ftFrame[nodes[d]] !== frame) ftMixed[nodes[d]] = 1;
+      } else {
+        onPath = false;
+        if (ftN === ftCap) ftGrow();
+        ftParent[ftN] = d > 0 ? nodes[d - 1] : -1;
+        ftFunc[ftN] = fn; ftFrame[ftN] = frame; ftDepth[ftN] = d;
+        nodes[d] = ftN++;
+      }
+      frames[d] = frame;
+    }
+    len = newLen;
+    stackLeaf[s] = len > 0 ? nodes[len - 1] : -1;
+  }
+  D.stacks = null;
+})();
+var decodeMs = performance.now() - tBuild0;
+var maxFtDepth = 0;
+for (i = 0; i < ftN; i++) if (ftDepth[i] > maxFtDepth) maxFtDepth = ftDepth[i];
+
+var tasks = D.tasks, threads = D.threads, samples = D.samples, nGroups = samples.length / 4;
+function taskLabel(t) { var x = tasks[t]; return x ? (x[1] !== null ? x[1] : 'task ' + x[0]) : 'task ?'; }
+function threadLabel(h) { var x = threads[h]; return x ? x[4] : 'thread ?'; }
+var totalSamples = 0;
+var taskSamples = new Float64Array(tasks.length), threadSamples = new Float64Array(threads.length), noTaskSamples = 0;
+for (i = 0; i < samples.length; i += 4) {
+  var c = samples[i + 3];
+  totalSamples += c;
+  if (samples[i] >= 0) taskSamples[samples[i]] += c; else noTaskSamples += c;
+  if (samples[i + 1] >= 0 && samples[i + 1] < threads.length) threadSamples[samples[i + 1]] += c;
+}
+var tasksByName = new Map();
+tasks.forEach(function (t, ti) {
+  if (t[1] === null) return;
+  var l = tasksByName.get(t[1]);
+  if (!l) tasksByName.set(t[1], l = []);
+  l.push(ti);
+});
+var longPolls = D.longPolls || [], blocking = D.blocking || [];
+var hasJobs = !!D.runtime || tasks.some(function (t) { return t[2] !== null; });
+
+// ---------------------------------------------------------------- scopes
+// A scope picks samples and names each its root: the task's label, or the thread's label for
+// samples that ran outside any task.
+function scopeDescription(sc) {
+  switch (sc.kind) {
+    case 'all': return 'All samples';
+    case 'task': return 'Task ' + quote(taskLabel(sc.task)) + (tasks[sc.task][1] !== null ? ' (id ' + tasks[sc.task][0] + ')' : '');
+    case 'name': return 'All ' + (tasksByName.get(sc.name) || []).length + ' tasks named ' + quote(sc.name);
+    case 'thread': return 'Thread ' + quote(threadLabel(sc.thread));
+    case 'poll': var lp = longPolls[sc.poll];
+      return 'Long poll: ' + fmtNs(lp[4]) + ' in ' + quote(lp[0] >= 0 ? taskLabel(lp[0]) : 'no task') + ' at ' + fmtNs(lp[3]);
+    case 'blocking': var b = blocking[sc.index]; return 'Blocking call: ' + (b && b.call ? b.call : '#' + sc.index);
+  }
+  return '';
+}
+function sameScope(a, b) { return a.kind === b.kind && a.task === b.task && a.name === b.name && a.thread === b.thread && a.poll === b.poll && a.index === b.index; }
+// Calls fn(rootLabel, rootKind, stack, count) for every sample group in the scope.
+function eachEntry(sc, fn) {
+  var i, t, h;
+  if (sc.kind === 'poll' || sc.kind === 'blocking') {
+    var src = sc.kind === 'poll' ? longPolls[sc.poll] : blocking[sc.index];
+    if (!src) return;
+    var st = sc.kind === 'poll' ? src[5] : (src.stacks || []);
+    var ti = sc.kind === 'poll' ? src[0] : (src.task !== undefined ? src.task : -1);
+    var hi = sc.kind === 'poll' ? src[1] : (src.thread !== undefined ? src.thread : -1);
+    var label = ti >= 0 ? taskLabel(ti) : threadLabel(hi), kind = ti >= 0 ? 1 : 2;
+    for (i = 0; i < st.length; i += 2) if (st[i] >= 0 && st[i] < nStacks) fn(label, kind, st[i], st[i + 1]);
+    return;
+  }
+  var nameSet = null;
+  if (sc.kind === 'name') { nameSet = new Uint8Array(tasks.length); (tasksByName.get(sc.name) || []).forEach(function (x) { nameSet[x] = 1; }); }
+  for (i = 0; i < samples.length; i += 4) {
+    t = samples[i]; h = samples[i + 1];
+    if (sc.kind === 'task' && t !== sc.task) continue;
+    if (sc.kind === 'thread' && h !== sc.thread) continue;
+    if (nameSet && (t < 0 || !nameSet[t])) continue;
+    if (t >= 0) fn(taskLabel(t), 1, samples[i + 2], samples[i + 3]);
+    else fn(threadLabel(h), 2, samples[i + 2], samples[i + 3]);
+  }
+}
+
+// ---------------------------------------------------------------- trees
+// A tree of boxes: node 0 is the scope itself; `key` is a function index, or -1 - label index
+// for label nodes (scope, task, thread). `src` is the function-trie node it came from (-1 if none).
+function Tree(cap) {
+  this.cap = Math.max(cap | 0, 64); this.n = 0;
+  this.parent = new Int32Array(this.cap); this.key = new Int32Array(this.cap); this.src = new Int32Array(this.cap);
+  this.depth = new Int32Array(this.cap); this.self = new Float64Array(this.cap);
+  this.labels = []; this.labelKinds = [];
+}
+Tree.prototype.grow = function () {
+  var cap = this.cap * 2, names = ['parent', 'key', 'src', 'depth'];
+  for (var j = 0; j < names.length; j++) { var a = new Int32Array(cap); a.set(this[names[j]]); this[names[j]] = a; }
+  var s = new Float64Array(cap); s.set(this.self); this.self = s;
+  this.cap = cap;
+};
+Tree.prototype.add = function (parent, key, src) {
+  if (this.n === this.cap) this.grow();
+  var i = this.n++;
+  this.parent[i] = parent; this.key[i] = key; this.src[i] = src;
+  this.depth[i] = parent >= 0 ? this.depth[parent] + 1 : 0;
+  return i;
+};
+Tree.prototype.addLabel = function (parent, label, kind) {
+  this.labels.push(label); this.labelKinds.push(kind);
+  return this.add(parent, -this.labels.length, -1);
+};
+Tree.prototype.name = function (i) { var k = this.key[i]; return k >= 0 ? funcShort[k] : this.labels[-k - 1]; };
+Tree.prototype.labelKind = function (i) { var k = this.key[i]; return k >= 0 ? -1 : this.labelKinds[-k - 1]; };
+// Totals, children sorted by samples (most first), x offsets and depth.
+Tree.prototype.finish = function () {
+  var n = this.n, j, p;
+  var total = this.total = new Float64Array(n);
+  total.set(this.self.subarray(0, n));
+  for (j = n - 1; j > 0; j--) total[this.parent[j]] += total[j];
+  var start = this.childStart = new Int32Array(n + 1), list = this.childList = new Int32Array(Math.max(n - 1, 0));
+  for (j = 1; j < n; j++) start[this.parent[j] + 1]++;
+  for (j = 0; j < n; j++) start[j + 1] += start[j];
+  var fill = start.slice(0, n);
+  for (j = 1; j < n; j++) list[fill[this.parent[j]]++] = j;
+  for (p = 0; p < n; p++) {
+    var a = start[p], b = start[p + 1];
+    if (b - a > 1) {
+      var seg = Array.prototype.slice.call(list.subarray(a, b));
+      seg.sort(function (u, v) { return total[v] - total[u] || u - v; });
+      list.set(seg, a);
+    }
+  }
+  var x = this.x = new Float64Array(n), maxD = 0;
+  for (p = 0; p < n; p++) {
+    var cx = x[p];
+    for (j = start[p]; j < start[p + 1]; j++) { x[list[j]] = cx; cx += total[list[j]]; }
+    if (this.depth[p] > maxD) maxD = this.depth[p];
+  }
+  this.maxDepth = maxD;
+  return this;
+};
+
+// The main flame tree of a scope: scope -> root label -> functions. Each (root, trie node)
+// pair becomes one box; a stamp array avoids any hashing per stack frame.
+var ftStamp = new Int32Array(ftN), ftMemo = new Int32Array(ftN), epoch = 0;
+var climb = new Int32Array(maxFtDepth + 2);
+function buildScopeTree(sc) {
+  var rootIds = new Map(), rootLabels = [], rootKinds = [], ents = [];
+  eachEntry(sc, function (label, kind, stack, count) {
+    var key = kind + ':' + label, r = rootIds.get(key);
+    if (r === undefined) { r = rootLabels.length; rootIds.set(key, r); rootLabels.push(label); rootKinds.push(kind); }
+    ents.push(r, stack, count);
+  });
+  var nRoots = rootLabels.length, counts = new Int32Array(nRoots + 1), j;
+  for (j = 0; j < ents.length; j += 3) counts[ents[j] + 1]++;
+  for (j = 0; j < nRoots; j++) counts[j + 1] += counts[j];
+  var order = new Int32Array(ents.length / 3), pos = counts.slice(0, nRoots);
+  for (j = 0; j < ents.length; j += 3) order[pos[ents[j]]++] = j;
+  var tree = new Tree(Math.min(ftN + nRoots + 8, 1 << 22));
+  tree.addLabel(-1, scopeDescription(sc), 0);
+  var r = -1, rootNode = 0;
+  for (var o = 0; o < order.length; o++) {
+    var e = order[o];
+    if (ents[e] !== r) { r = ents[e]; rootNode = tree.addLabel(0, rootLabels[r], rootKinds[r]); epoch++; }
+    var leaf = stackLeaf[ents[e + 1]], node;
+    if (leaf < 0) node = rootNode;
+    else if (ftStamp[leaf] === epoch) node = ftMemo[leaf];
+    else {
+      var k = 0, m = leaf;
+      while (m >= 0 && ftStamp[m] !== epoch) { climb[k++] = m; m = ftParent[m]; }
+      node = m >= 0 ? ftMemo[m] : rootNode;
+      while (k > 0) {
+        var q = climb[--k];
+        node = tree.add(node, ftFunc[q], q);
+        ftStamp[q] = epoch; ftMemo[q] = node;
+      }
+    }
+    tree.self[node] += ents[e + 2];
+  }
+  return tree.finish();
+}
+
+// Trees built by path, for the caller/callee views.
+function PathTree(label) { this.t = new Tree(256); this.map = new Map(); this.t.add(-1, label, -1); }
+PathTree.prototype.child = function (p, key, src) {
+  var mk = p * (nFuncs + 1) + key, c = this.map.get(mk);
+  if (c === undefined) { c = this.t.add(p, key, src); this.map.set(mk, c); }
+  return c;
+};
+
+// Weight per stack within a scope, and per (root label, stack) when labels matter.
+function stackWeights(sc) {
+  var w = new Float64Array(nStacks), total = 0;
+  eachEntry(sc, function (label, kind, stack, count) { w[stack] += count; total += count; });
+  return { w: w, total: total };
+}
+
+// Self and total samples per function within a scope; recursion counts once per stack.
+function functionStats(sc) {
+  var sw = stackWeights(sc), w = sw.w;
+  var selfC = new Float64Array(nFuncs), totalC = new Float64Array(nFuncs), seen = new Int32Array(nFuncs), stamp = 0;
+  for (var s = 0; s < nStacks; s++) {
+    var x = w[s];
+    if (!x) continue;
+    var n = stackLeaf[s];
+    if (n < 0) continue;
+    selfC[ftFunc[n]] += x;
+    stamp++;
+    for (; n >= 0; n = ftParent[n]) {
+      var fn = ftFunc[n];
+      if (seen[fn] !== stamp) { seen[fn] = stamp; totalC[fn] += x; }
+    }
+  }
+  var rows = [];
+  for (var i = 0; i < nFuncs; i++) if (totalC[i] > 0) rows.push({ f: i, self: selfC[i], total: totalC[i] });
+  return { rows: rows, total: sw.total };
+}
+
+// Callers (inverted: the function, then who called it, up to the task) and callees of a
+// function within a scope. The outermost call of the function in each stack counts.
+function buildSandwich(sc, func) {
+  var callers = new PathTree(func), callees = new PathTree(func);
+  var byLeaf = new Map();
+  eachEntry(sc, function (label, kind, stack, count) {
+    var leaf = stackLeaf[stack];
+    if (leaf < 0) return;
+    var key = kind + ':' + label, m = byLeaf.get(leaf);
+    if (!m) byLeaf.set(leaf, m = new Map());
+    var v = m.get(key);
+    if (v) v.count += count; else m.set(key, { label: label, kind: kind, count: count });
+  });
+  var path = [];
+  byLeaf.forEach(function (m, leaf) {
+    path.length = 0;
+    var occ = -1;
+    for (var n = leaf; n >= 0; n = ftParent[n]) { path.push(n); if (ftFunc[n] === func) occ = path.length - 1; }
+    if (occ < 0) return;
+    var weight = 0;
+    m.forEach(function (v) { weight += v.count; });
+    // callees: from the call down to the leaf
+    var node = 0, j;
+    callees.t.src[0] = path[occ];
+    for (j = occ - 1; j >= 0; j--) node = callees.child(node, ftFunc[path[j]], path[j]);
+    callees.t.self[node] += weight;
+    // callers: from the call up to the root, then the task or thread
+    node = 0;
+    callers.t.src[0] = path[occ];
+    for (j = occ + 1; j < path.length; j++) node = callers.child(node, ftFunc[path[j]], path[j]);
+    var base = node;
+    m.forEach(function (v) {
+      var key = 'L' + v.kind + ':' + v.label, id = callers.map.get(base + '|' + key);
+      if (id === undefined) { id = callers.t.addLabel(base, v.label, v.kind); callers.map.set(base + '|' + key, id); }
+      callers.t.self[id] += v.count;
+    });
+  });
+  return { callers: callers.t.finish(), callees: callees.t.finish() };
+}
+
+// ---------------------------------------------------------------- colours
+function hashStr(s) {
+  var h = 2166136261;
+  for (var j = 0; j < s.length; j++) h = Math.imul(h ^ s.charCodeAt(j), 16777619);
+  return h >>> 0;
+}
+var sysModule = /^(libswift|libc[.-]|libc$|libdispatch|libFoundation|libpthread|libm[.-]|libstdc\+\+|libgcc|libunwind|libicu|ld-linux|ld-|libBlocksRuntime|libtaskprof|\[)/i;
+var funcColor = new Array(nFuncs), funcDim = new Array(nFuncs);
+function colorOf(fn) {
+  var c = funcColor[fn];
+  if (c) return c;
+  var h = hashStr(funcShort[fn]), sys = sysModule.test(funcModule[fn]);
+  var hue = sys ? 36 + h % 16 : 2 + h % 32;
+  var sat = sys ? 58 + (h >>> 8) % 18 : 74 + (h >>> 8) % 18;
+  var light = sys ? 60 + (h >>> 16) % 9 : 55 + (h >>> 16) % 10;
+  funcDim[fn] = 'hsl(' + hue + ',18%,86%)';
+  return (funcColor[fn] = 'hsl(' + hue + ',' + sat + '%,' + light + '%)');
+}
+var labelColors = ['#57534e', '#8f4f6f', '#5b6b7d'];   // scope, task, thread
+var labelDim = ['#cfccc8', '#e3ccd6', '#ccd3db'];
+var MATCH = '#c026d3';
+
+// ---------------------------------------------------------------- flame view
+var tooltip = $('tooltip');
+function FlameView(canvas, hoverBox, opts) {
+  this.canvas = canvas; this.ctx = canvas.getContext('2d'); this.hoverBox = hoverBox;
+  this.opts = opts; this.icicle = !!opts.icicle; this.rowH = opts.rowH || 18;
+  this.tree = null; this.zoom = 0; this.match = null; this.hover = -1;
+  this.vis = []; this.visMaxD = 0; this.width = 0;
+  var self = this;
+  canvas.addEventListener('mousemove', function (e) { self.onMove(e); });
+  canvas.addEventListener('mouseleave', function () { self.setHover(-1); hideTooltip(); });
+  canvas.addEventListener('click', function (e) {
+    var n = self.hitTest(e);
+    if (n >= 0 && self.opts.onClick) self.opts.onClick(n, self);
+  });
+}
+FlameView.prototype.setTree = function (tree) { this.tree = tree; this.zoom = 0; this.match = null; this.setHover(-1); this.draw(); };
+FlameView.prototype.setZoom = function (n) { this.zoom = n; this.setHover(-1); this.draw(); if (this.opts.onZoom) this.opts.onZoom(this); };
+FlameView.prototype.draw = function () {
+  var t = this.tree, canvas = this.canvas, ctx = this.ctx;
+  if (!t) return;
+  var W = Math.max(canvas.parentElement.clientWidth, 200), rowH = this.rowH, dpr = window.devicePixelRatio || 1;
+  var z = this.zoom, x0 = t.x[z], span = t.total[z] || 1, scale = W / span;
+  var minW = this.opts.minWidth || 0.6;
+  // visible boxes: the zoomed node's ancestors (full width), then its subtree, pruned by width
+  var vis = [], maxD = t.depth[z], a, stack = [z], n, j;
+  for (a = t.parent[z]; a >= 0; a = t.parent[a]) vis.push(a);
+  var start = t.childStart, list = t.childList, total = t.total, depth = t.depth;
+  var maxRows = this.opts.maxRows || 1500;
+  while (stack.length) {
+    n = stack.pop();
+    vis.push(n);
+    if (depth[n] > maxD) maxD = depth[n];
+    if (depth[n] >= maxRows) continue;
+    for (j = start[n + 1] - 1; j >= start[n]; j--) if (total[list[j]] * scale >= minW) stack.push(list[j]);
+  }
+  if (t.total[0] === 0) maxD = 0;
+  var H = (maxD + 1) * rowH;
+  if (this.opts.minRows) H = Math.max(H, this.opts.minRows * rowH);
+  this.width = W; this.height = H; this.visMaxD = maxD; this.vis = vis; this.scale = scale; this.x0 = x0;
+  canvas.style.width = W + 'px'; canvas.style.height = H + 'px';
+  canvas.width = Math.round(W * dpr); canvas.height = Math.round(H * dpr);
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, W, H);
+  ctx.font = '12px ' + getComputedStyle(document.body).fontFamily;
+  ctx.textBaseline = 'middle';
+  var charW = ctx.measureText('abcdefghijklmnopqrstuvwxyz').width / 26;
+  var match = this.match, zDepth = t.depth[z];
+  for (var v = 0; v < vis.length; v++) {
+    n = vis[v];
+    var isAnc = depth[n] < zDepth, x, w;
+    if (isAnc) { x = 0; w = W; } else { x = (t.x[n] - x0) * scale; w = total[n] * scale; }
+    var y = this.rowY(depth[n]);
+    var k = t.key[n], lk = k >= 0 ? -1 : t.labelKinds[-k - 1], fill, dark;
+    if (match) {
+      if (match[n]) { fill = MATCH; dark = true; }
+      else { fill = lk >= 0 ? labelDim[lk] : (colorOf(k), funcDim[k]); dark = false; }
+    } else if (lk >= 0) { fill = labelColors[lk]; dark = true; }
+    else { fill = colorOf(k); dark = false; }
+    ctx.globalAlpha = isAnc ? 0.55 : 1;
+    ctx.fillStyle = fill;
+    ctx.fillRect(x, y, w > 2 ? w - 1 : w, rowH - 1);
+    if (w > 32) {
+      var name = t.name(n), room = Math.floor((w - 8) / charW);
+      if (room >= 3) {
+        if (name.length > room) name = name.slice(0, room - 1) + '…';
+        ctx.fillStyle = dark ? '#ffffff' : '#2a1a0e';
+        ctx.fillText(name, x + 4, y + rowH / 2);
+      }
+    }
+  }
+  ctx.globalAlpha = 1;
+  if (this.opts.onDraw) this.opts.onDraw(this);
+};
+FlameView.prototype.rowY = function (d) { return this.icicle ? d * this.rowH : (this.visMaxD - d) * this.rowH; };
+FlameView.prototype.hitTest = function (e) {
+  var t = this.tree;
+  if (!t) return -1;
+  var r = this.canvas.getBoundingClientRect(), mx = e.clientX - r.left, my = e.clientY - r.top;
+  var row = Math.floor(my / this.rowH), d = this.icicle ? row : this.visMaxD - row;
+  if (d < 0) return -1;
+  var zDepth = t.depth[this.zoom];
+  for (var v = 0; v < this.vis.length; v++) {
+    var n = this.vis[v];
+    if (t.depth[n] !== d) continue;
+    if (d < zDepth) return n;
+    var x = (t.x[n] - this.x0) * this.scale, w = t.total[n] * this.scale;
+    if (mx >= x && mx < x + Math.max(w, 1)) return n;
+  }
+  return -1;
+};
+FlameView.prototype.setHover = function (n) {
+  this.hover = n;
+  var b = this.hoverBox;
+  if (!b) return;
+  if (n < 0 || !this.tree) { b.style.display = 'none'; return; }
+  var t = this.tree, anc = t.depth[n] < t.depth[this.zoom];
+  var x = anc ? 0 : (t.x[n] - this.x0) * this.scale, w = anc ? this.width : Math.max(t.total[n] * this.scale, 2);
+  b.style.display = 'block';
+  b.style.left = x + 'px'; b.style.top = this.rowY(t.depth[n]) + 'px';
+  b.style.width = Math.max(w - 1, 2) + 'px'; b.style.height = (this.rowH - 1) + 'px';
+};
+FlameView.prototype.onMove = function (e) {
+  var n = this.hitTest(e);
+  if (n !== this.hover) this.setHover(n);
+  if (n < 0) { hideTooltip(); return; }
+  showTooltip(this.tree, n, e.clientX, e.clientY, this.opts.percentOf ? this.opts.percentOf(this) : this.tree.total[0]);
+};
+
+function hideTooltip() { tooltip.hidden = true; }
+function showTooltip(t, n, cx, cy, grand) {
+  tooltip.textContent = '';
+  var k = t.key[n], total = t.total[n], parent = t.parent[n];
+  if (k >= 0) {
+    tooltip.appendChild(el('div', 't', funcShort[k]));
+    if (funcFull[k] !== funcShort[k]) tooltip.appendChild(el('div', 'f', funcFull[k]));
+    var src = t.src[n], file = funcFile[k], line = funcLine[k], extra = '';
+    if (src >= 0) {
+      var fr = ftFrame[src];
+      if (frameFile[fr] >= 0) { file = D.files[frameFile[fr]]; line = frameLine[fr]; }
+      if (ftMixed[src]) extra = ' (and other lines)';
+      if (frameFlags[fr] & 1) extra += ' · inlined';
+      if (frameFlags[fr] & 2) extra += ' · async';
+    }
+    var loc = funcModule[k] + (file ? ' · ' + file + (line ? ':' + line : '') : '') + extra;
+    tooltip.appendChild(el('div', 'l', loc));
+  } else {
+    var lk = t.labelKinds[-k - 1];
+    tooltip.appendChild(el('div', 't', t.labels[-k - 1]));
+    tooltip.appendChild(el('div', 'l', lk === 0 ? 'scope' : lk === 1 ? 'task' : 'thread (samples outside any task)'));
+  }
+  var tb = el('table'), rows = [
+    ['Samples', fmtInt(total) + '  (' + fmtPct(total / (grand || 1)) + ' of total)'],
+    ['Of parent', parent >= 0 ? fmtPct(total / (t.total[parent] || 1)) : '–'],
+    ['Self', fmtInt(t.self[n]) + '  (' + fmtPct(t.self[n] / (grand || 1)) + ')']
+  ];
+  rows.forEach(function (r) { var tr = el('tr'); tr.appendChild(el('td', null, r[0])); tr.appendChild(el('td', null, r[1])); tb.appendChild(tr); });
+  tooltip.appendChild(tb);
+  tooltip.hidden = false;
+  var tw = tooltip.offsetWidth, th = tooltip.offsetHeight;
+  var x = cx + 14, y = cy + 16;
+  if (x + tw > window.innerWidth - 8) x = Math.max(8, cx - tw - 14);
+  if (y + th > window.innerHeight - 8) y = Math.max(8, cy - th - 12);
+  tooltip.style.left = x + 'px'; tooltip.style.top = y + 'px';
+}
+
+// ---------------------------------------------------------------- state
+var state = { scope: { kind: 'all' }, tree: null, func: -1, search: '' };
+var mainView = new FlameView($('flame'), $('flame-hover'), {
+  onClick: function (n, v) { v.setZoom(n); },
+  onZoom: function () { renderCrumbs(); },
+  percentOf: function (v) { return v.tree.total[0]; }
+});
+var callersView = new FlameView($('callers'), $('callers-hover'), {
+  icicle: false, rowH: 17, minRows: 2, maxRows: 60,
+  onClick: function (n, v) { var k = v.tree.key[n]; if (k >= 0 && k !== state.func) selectFunction(k); },
+  percentOf: function () { return state.tree ? state.tree.total[0] : 1; }
+});
+var calleesView = new FlameView($('callees'), $('callees-hover'), {
+  icicle: true, rowH: 17, minRows: 2, maxRows: 60,
+  onClick: function (n, v) { var k = v.tree.key[n]; if (k >= 0 && k !== state.func) selectFunction(k); },
+  percentOf: function () { return state.tree ? state.tree.total[0] : 1; }
+});
+
+function renderCrumbs() {
+  var nav = $('crumbs'), t = mainView.tree, z = mainView.zoom, path = [];
+  nav.textContent = '';
+  if (!t) return;
+  for (var n = z; n >= 0; n = t.parent[n]) path.unshift(n);
+  var show = path;
+  if (path.length > 9) show = path.slice(0, 3).concat([-1]).concat(path.slice(path.length - 5));
+  show.forEach(function (n, i) {
+    if (i > 0) nav.appendChild(el('span', 'sep', '›'));
+    if (n === -1) { nav.appendChild(el('span', 'sep', '…')); return; }
+    var b = el('button', n === z ? 'cur' : '', t.name(n));
+    b.type = 'button';
+    b.title = t.name(n) + ' — ' + fmtInt(t.total[n]) + ' samples';
+    if (n !== z) b.addEventListener('click', function () { mainView.setZoom(n); });
+    nav.appendChild(b);
+  });
+}
+
+function setScope(sc) {
+  state.scope = sc;
+  var t = buildScopeTree(sc);
+  state.tree = t;
+  mainView.setTree(t);
+  $('flame-empty').hidden = t.total[0] > 0;
+  $('flame-wrap').hidden = !(t.total[0] > 0);
+  applySearch();
+  renderCrumbs();
+  renderScopeBar();
+  if (taskTable) taskTable.render();
+  if (threadTable) threadTable.render();
+  if (pollTable) pollTable.render();
+  renderFunctions();
+}
+
+function renderScopeBar() {
+  var sc = state.scope;
+  $('scope-all').classList.toggle('on', sc.kind === 'all');
+  $('scope-chip').hidden = sc.kind === 'all';
+  $('scope-desc').textContent = scopeDescription(sc);
+  $('scope-desc').title = scopeDescription(sc);
+  var nb = $('scope-name');
+  nb.hidden = true;
+  if (sc.kind === 'task' && tasks[sc.task][1] !== null) {
+    var same = tasksByName.get(tasks[sc.task][1]) || [];
+    if (same.length > 1) {
+      nb.hidden = false;
+      nb.textContent = 'All ' + same.length + ' tasks named ' + quote(tasks[sc.task][1]);
+      nb.onclick = function () { setScope({ kind: 'name', name: tasks[sc.task][1] }); };
+    }
+  }
+}
+
+// ---------------------------------------------------------------- search
+function searchMatcher(q) {
+  q = q.trim();
+  if (!q) return null;
+  if (q.length > 2 && q[0] === '/' && q[q.length - 1] === '/') {
+    try { var re = new RegExp(q.slice(1, -1), 'i'); return function (s) { return re.test(s); }; } catch (e) { return null; }
+  }
+  var lq = q.toLowerCase();
+  return function (s) { return s.toLowerCase().indexOf(lq) >= 0; };
+}
+function applySearch() {
+  var t = mainView.tree, info = $('search-info');
+  var m = searchMatcher(state.search);
+  if (!t || !m) { mainView.match = null; info.textContent = ''; mainView.draw(); state.searchShare = null; return; }
+  var fm = new Uint8Array(nFuncs), j;
+  for (j = 0; j < nFuncs; j++) fm[j] = (m(funcShort[j]) || m(funcFull[j])) ? 1 : 0;
+  var n = t.n, match = new Uint8Array(n), inM = new Uint8Array(n), sum = 0;
+  for (j = 0; j < n; j++) {
+    var k = t.key[j];
+    match[j] = k >= 0 ? fm[k] : (j > 0 && m(t.labels[-k - 1]) ? 1 : 0);
+    var p = t.parent[j];
+    var anc = p >= 0 ? inM[p] : 0;
+    inM[j] = anc | match[j];
+    if (match[j] && !anc) sum += t.total[j];
+  }
+  mainView.match = match;
+  mainView.draw();
+  var share = sum / (t.total[0] || 1);
+  state.searchShare = share;
+  info.textContent = '';
+  var b = el('b', null, fmtPct(share));
+  info.appendChild(document.createTextNode('Matched '));
+  info.appendChild(b);
+  info.appendChild(document.createTextNode(' of samples (' + fmtInt(sum) + ')'));
+}
+var searchTimer = 0;
+$('search').addEventListener('input', function (e) {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(function () { state.search = e.target.value; applySearch(); }, 120);
+});
+
+// ---------------------------------------------------------------- tables
+// columns: { title, num, get(row) -> sort value, cell(row) -> string or Node, cls, desc }
+function SortTable(table, columns, opts) {
+  this.table = table; this.columns = columns; this.opts = opts; this.rows = [];
+  this.sortCol = opts.sortCol || 0; this.sortDesc = opts.sortDesc !== false; this.limit = opts.limit || 200; this.filter = null;
+}
+SortTable.prototype.setRows = function (rows) { this.rows = rows; this.render(); };
+SortTable.prototype.sorted = function () {
+  var c = this.columns[this.sortCol], desc = this.sortDesc, f = this.filter;
+  var rows = f ? this.rows.filter(f) : this.rows.slice();
+  rows.sort(function (a, b) {
+    var x = c.get(a), y = c.get(b), r;
+    if (typeof x === 'string' || typeof y === 'string') r = String(x).localeCompare(String(y));
+    else r = (x === null || x === undefined ? -Infinity : x) - (y === null || y === undefined ? -Infinity : y);
+    return desc ? -r : r;
+  });
+  return rows;
+};
+SortTable.prototype.render = function () {
+  var self = this, table = this.table, cols = this.columns;
+  table.textContent = '';
+  var thead = el('thead'), hr = el('tr');
+  cols.forEach(function (c, ci) {
+    var th = el('th', c.num ? 'num' : '');
+    if (c.tip) th.title = c.tip;
+    var arrow = el('span', 'arrow', ci === self.sortCol ? (self.sortDesc ? '▾' : '▴') : '');
+    if (c.num) { th.appendChild(arrow); th.appendChild(document.createTextNode(c.title)); }
+    else { th.appendChild(document.createTextNode(c.title)); th.appendChild(arrow); }
+    th.setAttribute('aria-sort', ci === self.sortCol ? (self.sortDesc ? 'descending' : 'ascending') : 'none');
+    th.addEventListener('click', function () {
+      if (self.sortCol === ci) self.sortDesc = !self.sortDesc;
+      else { self.sortCol = ci; self.sortDesc = c.desc !== undefined ? c.desc : !!c.num; }
+      self.render();
+    });
+    hr.appendChild(th);
+  });
+  thead.appendChild(hr); table.appendChild(thead);
+  var tbody = el('tbody'), rows = this.sorted(), shown = Math.min(rows.length, this.limit);
+  this.lastSorted = rows;
+  for (var i = 0; i < shown; i++) (function (row) {
+    var tr = el('tr');
+    if (self.opts.isSelected && self.opts.isSelected(row)) tr.className = 'sel';
+    cols.forEach(function (c) {
+      var td = el('td', (c.num ? 'num ' : '') + (c.cls || ''));
+      var v = c.cell ? c.cell(row) : c.get(row);
+      if (v instanceof Node) td.appendChild(v); else td.textContent = v === null || v === undefined ? '–' : String(v);
+      if (c.title && c.titleOf) td.title = c.titleOf(row);
+      tr.appendChild(td);
+    });
+    if (self.opts.onSelect) {
+      tr.tabIndex = 0;
+      tr.addEventListener('click', function () { self.opts.onSelect(row); });
+      tr.addEventListener('keydown', function (e) { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); self.opts.onSelect(row); } });
+    }
+    tbody.appendChild(tr);
+  })(rows[i]);
+  if (rows.length > shown) {
+    var tr = el('tr', 'more'), td = el('td');
+    td.colSpan = cols.length;
+    var b = el('button', 'btn', 'Show all ' + fmtInt(rows.length) + ' rows');
+    b.type = 'button';
+    b.addEventListener('click', function () { self.limit = Infinity; self.render(); });
+    td.appendChild(document.createTextNode(fmtInt(rows.length - shown) + ' more  '));
+    td.appendChild(b);
+    tr.appendChild(td); tbody.appendChild(tr);
+  }
+  if (rows.length === 0) {
+    var er = el('tr', 'more'), ed = el('td', 'dim', this.opts.emptyText || 'Nothing here.');
+    ed.colSpan = cols.length; er.appendChild(ed); tbody.appendChild(er);
+  }
+  table.appendChild(tbody);
+};
+
+function shareCell(x) {
+  var d = el('div', 'sharecell'), bar = el('div', 'sharebar'), fill = el('i');
+  fill.style.width = Math.min(100, Math.max(0, x * 100)).toFixed(1) + '%';
+  bar.appendChild(fill); d.appendChild(document.createTextNode(fmtPct(x))); d.appendChild(bar);
+  return d;
+}
+
+// Tasks
+var taskRows = tasks.map(function (t, ti) {
+  return { i: ti, id: t[0], name: t[1], samples: taskSamples[ti], jobs: t[2],
+    blocking: 0 };
+});
+blocking.forEach(function (b) { if (b && b.task >= 0 && taskRows[b.task]) taskRows[b.task].blocking++; });
+var taskCols = [
+  { title: 'Task', num: true, get: function (r) { return typeof r.id === 'number' ? r.id : Number(r.id); }, cell: function (r) { return String(r.id); }, desc: false },
+  { title: 'Name', get: function (r) { return r.name === null ? '' : r.name; }, cls: 'name grow', desc: false,
+    cell: function (r) {
+      var span = el('span');
+      if (r.name === null) span.appendChild(el('span', 'dim', '(unnamed)'));
+      else { span.appendChild(document.createTextNode(r.name)); span.title = r.name; }
+      var same = r.name !== null ? (tasksByName.get(r.name) || []) : [];
+      if (same.length > 1) {
+        var p = el('button', 'pill', 'all ' + same.length);
+        p.type = 'button';
+        p.title = 'Scope to all ' + same.length + ' tasks named ' + quote(r.name);
+        p.addEventListener('click', function (e) { e.stopPropagation(); setScope({ kind: 'name', name: r.name }); });
+        span.appendChild(p);
+      }
+      return span;
+    } },
+  { title: 'Samples', num: true, get: function (r) { return r.samples; }, cell: function (r) { return fmtInt(r.samples); } },
+  { title: 'CPU share', num: true, get: function (r) { return r.samples; }, cell: function (r) { return shareCell(r.samples / (totalSamples || 1)); } }
+];
+if (hasJobs) {
+  taskCols.push(
+    { title: 'Polls', num: true, tip: 'Runs of the task between two suspension points', get: function (r) { return r.jobs ? r.jobs[0] : null; }, cell: function (r) { return r.jobs ? fmtInt(r.jobs[0]) : '–'; } },
+    { title: 'Long polls', num: true, tip: 'Polls longer than the threshold', get: function (r) { return r.jobs ? r.jobs[1] : null; },
+      cell: function (r) { if (!r.jobs) return '–'; var s = el('span', r.jobs[1] > 0 ? 'lpdur' : 'dim', fmtInt(r.jobs[1])); return s; } },
+    { title: 'Poll p99', num: true, get: function (r) { return r.jobs ? r.jobs[4] : null; }, cell: function (r) { return r.jobs ? fmtNs(r.jobs[4]) : '–'; } },
+    { title: 'Sched. delay p99', num: true, tip: 'From enqueue (or a sleep deadline) to the start of the run', get: function (r) { return r.jobs ? r.jobs[7] : null; }, cell: function (r) { return r.jobs ? fmtNs(r.jobs[7]) : '–'; } }
+  );
+}
+if (blocking.length) {
+  taskCols.push({ title: 'Blocking', num: true, get: function (r) { return r.blocking; }, cell: function (r) { return fmtInt(r.blocking); } });
+}
+var taskTable = new SortTable($('tasks'), taskCols, {
+  sortCol: 2, limit: 200, emptyText: 'No Swift tasks were seen.',
+  onSelect: function (r) { setScope({ kind: 'task', task: r.i }); },
+  isSelected: function (r) { return state.scope.kind === 'task' && state.scope.task === r.i; }
+});
+$('task-filter').addEventListener('input', function (e) {
+  var m = searchMatcher(e.target.value);
+  taskTable.filter = m ? function (r) { return m(r.name === null ? 'task ' + r.id : r.name) || m(String(r.id)); } : null;
+  taskTable.render();
+});
+
+// Threads
+var threadRows = threads.map(function (t, hi) { return { i: hi, tid: t[0], label: t[4], kind: t[2], jobs: t[3], samples: threadSamples[hi] }; });
+var threadCols = [
+  { title: 'Thread', get: function (r) { return r.label; }, cls: 'name grow', desc: false, cell: function (r) { var s = el('span', null, r.label); s.title = r.label; return s; } },
+  { title: 'Kind', get: function (r) { return r.kind; }, desc: false },
+  { title: 'Samples', num: true, get: function (r) { return r.samples; }, cell: function (r) { return fmtInt(r.samples); } },
+  { title: 'Share', num: true, get: function (r) { return r.samples; }, cell: function (r) { return shareCell(r.samples / (totalSamples || 1)); } }
+];
+if (hasJobs) threadCols.push({ title: 'Jobs run', num: true, get: function (r) { return r.jobs; }, cell: function (r) { return fmtInt(r.jobs); } });
+var threadTable = new SortTable($('threads'), threadCols, {
+  sortCol: 2, limit: 100, emptyText: 'No threads recorded.',
+  onSelect: function (r) { setScope({ kind: 'thread', thread: r.i }); },
+  isSelected: function (r) { return state.scope.kind === 'thread' && state.scope.thread === r.i; }
+});
+
+// Functions
+var fnTable = new SortTable($('functions'), [
+  { title: 'Function', get: function (r) { return funcShort[r.f]; }, cls: 'name grow', desc: false,
+    cell: function (r) { var s = el('span', null, funcShort[r.f]); s.title = funcFull[r.f]; return s; } },
+  { title: 'Module', get: function (r) { return funcModule[r.f]; }, cls: 'name mod dim', desc: false },
+  { title: 'Self', num: true, get: function (r) { return r.self; }, cell: function (r) { return fmtInt(r.self); } },
+  { title: 'Self %', num: true, get: function (r) { return r.self; }, cell: function (r) { return shareCell(r.self / (fnTotal || 1)); } },
+  { title: 'Total', num: true, get: function (r) { return r.total; }, cell: function (r) { return fmtInt(r.total); } },
+  { title: 'Total %', num: true, get: function (r) { return r.total; }, cell: function (r) { return fmtPct(r.total / (fnTotal || 1)); } }
+], {
+  sortCol: 2, limit: 150, emptyText: 'No samples in this scope.',
+  onSelect: function (r) { selectFunction(r.f); },
+  isSelected: function (r) { return r.f === state.func; }
+});
+var fnTotal = 0;
+$('fn-filter').addEventListener('input', function (e) {
+  var m = searchMatcher(e.target.value);
+  fnTable.filter = m ? function (r) { return m(funcShort[r.f]) || m(funcFull[r.f]) || m(funcModule[r.f]); } : null;
+  fnTable.render();
+});
+function renderFunctions() {
+  var fs = functionStats(state.scope);
+  fnTotal = fs.total;
+  $('fn-sub').textContent = state.scope.kind === 'all' ? 'all samples' : 'in ' + scopeDescription(state.scope);
+  fnTable.setRows(fs.rows);
+  if (state.func >= 0) renderSandwich();
+}
+function selectFunction(f) {
+  state.func = f;
+  fnTable.render();
+  renderSandwich();
+}
+function renderSandwich() {
+  var f = state.func;
+  if (f < 0) return;
+  var sw = buildSandwich(state.scope, f);
+  $('sw-empty').hidden = true;
+  $('sw-body').hidden = false;
+  var name = $('sw-name');
+  name.textContent = funcShort[f] + ' — ' + fmtInt(sw.callees.total[0]) + ' samples in scope';
+  name.title = funcFull[f];
+  callersView.setTree(sw.callers);
+  calleesView.setTree(sw.callees);
+  state.sandwich = { callers: sw.callers.total[0], callees: sw.callees.total[0] };
+}
+
+// ---------------------------------------------------------------- findings
+var pollTable = null;
+(function findings() {
+  var sub = $('findings-sub'), any = false, thr = meta.longPollThresholdNs;
+  if (longPolls.length) {
+    any = true;
+    $('lp-section').hidden = false;
+    $('lp-count').textContent = fmtInt(longPolls.length);
+    $('lp-sub').textContent = 'Swift jobs that ran ' + (thr ? 'over ' + fmtNs(thr) + ' ' : '') + 'without suspending. Click one for its flame graph.';
+    var maxDur = 0;
+    var rows = longPolls.map(function (lp, li) {
+      var best = -1, bestC = -1, n = 0;
+      for (var j = 0; j < lp[5].length; j += 2) { n += lp[5][j + 1]; if (lp[5][j + 1] > bestC) { bestC = lp[5][j + 1]; best = lp[5][j]; } }
+      var leaf = best >= 0 && best < nStacks ? stackLeaf[best] : -1;
+      if (lp[4] > maxDur) maxDur = lp[4];
+      return { i: li, task: lp[0] >= 0 ? taskLabel(lp[0]) : '(no task)', thread: lp[1] >= 0 ? threadLabel(lp[1]) : 'thread ' + lp[2],
+        start: lp[3], dur: lp[4], samples: n, top: leaf >= 0 ? ftFunc[leaf] : -1 };
+    });
+    pollTable = new SortTable($('lp-table'), [
+      { title: 'Duration', num: true, get: function (r) { return r.dur; }, cell: function (r) { return el('span', 'lpdur', fmtNs(r.dur)); } },
+      { title: 'Task', get: function (r) { return r.task; }, cls: 'name', desc: false },
+      { title: 'Thread', get: function (r) { return r.thread; }, cls: 'name', desc: false },
+      { title: 'Start', num: true, get: function (r) { return r.start; }, cell: function (r) { return fmtNs(r.start); }, desc: false },
+      { title: 'Top function', get: function (r) { return r.top >= 0 ? funcShort[r.top] : ''; }, cls: 'name grow', desc: false,
+        cell: function (r) { if (r.top < 0) return el('span', 'dim', '(no samples)'); var s = el('span', 'mono', funcShort[r.top]); s.title = funcFull[r.top]; return s; } },
+      { title: 'Samples', num: true, get: function (r) { return r.samples; }, cell: function (r) { return fmtInt(r.samples); } }
+    ], {
+      sortCol: 0, limit: 25,
+      onSelect: function (r) { setScope({ kind: 'poll', poll: r.i }); document.getElementById('flame-panel').scrollIntoView({ block: 'nearest' }); },
+      isSelected: function (r) { return state.scope.kind === 'poll' && state.scope.poll === r.i; }
+    });
+    pollTable.setRows(rows);
+  }
+  if (blocking.length) {
+    any = true;
+    $('bc-section').hidden = false;
+    $('bc-count').textContent = fmtInt(blocking.length);
+    var bt = new SortTable($('bc-table'), [
+      { title: 'Call', get: function (r) { return r.call || ''; }, cls: 'name', desc: false },
+      { title: 'Task', get: function (r) { return r.task >= 0 ? taskLabel(r.task) : '(no task)'; }, cls: 'name', desc: false },
+      { title: 'Duration', num: true, get: function (r) { return r.durationNs || 0; }, cell: function (r) { return fmtNs(r.durationNs || 0); } }
+    ], { sortCol: 2, limit: 25, onSelect: function (r) { setScope({ kind: 'blocking', index: r.index }); } });
+    bt.setRows(blocking.map(function (b, bi) { var r = Object.assign({}, b); r.index = bi; return r; }));
+  }
+  var none = $('findings-empty');
+  if (!any) {
+    none.hidden = false;
+    none.textContent = meta.jobTracking || D.runtime
+      ? 'Nothing to report: no Swift job ran longer than ' + fmtNs(thr || 0) + ' without suspending.'
+      : 'Job tracking was off for this recording, so there are no long-poll findings.';
+  }
+  sub.textContent = any ? '' : '';
+})();
+
+// ---------------------------------------------------------------- header
+(function header() {
+  var cmd = (meta.command || []).join(' ');
+  $('cmd').textContent = cmd || '(unknown command)';
+  $('cmd').title = cmd;
+  document.title = 'taskprof — ' + (meta.command && meta.command.length ? meta.command[0].split('/').pop() : 'report');
+  var ex = $('exit'), ok = /^exit 0$/.test(meta.exit || '');
+  ex.textContent = meta.exit || 'exit unknown';
+  ex.className = 'badge ' + (ok ? 'ok' : 'fail');
+  var stats = $('stats');
+  function stat(k, v, small, title) {
+    var d = el('div', 'stat'), vv = el('span', 'v', v);
+    d.appendChild(el('span', 'k', k));
+    if (small) { vv.appendChild(document.createTextNode(' ')); vv.appendChild(el('small', null, small)); }
+    d.appendChild(vv);
+    if (title) d.title = title;
+    stats.appendChild(d);
+  }
+  var secs = meta.durationNs / 1e9;
+  stat('Duration', fmtNs(meta.durationNs));
+  stat('Samples', fmtInt(meta.samples), meta.threadsSampled ? 'on ' + plural(meta.threadsSampled, 'thread') : '');
+  stat('Dropped', fmtInt(meta.dropped), meta.samples + meta.dropped > 0 ? fmtPct(meta.dropped / (meta.samples + meta.dropped)) : '');
+  stat('Rate', fmtInt(meta.rateHz) + ' Hz', 'per thread');
+  stat('Engine', meta.engine || '–', '', meta.engineNote || '');
+  if (meta.cpuTimeNs) stat('CPU time', fmtNs(meta.cpuTimeNs), secs > 0 ? (meta.cpuTimeNs / 1e9 / secs).toFixed(2) + ' cores' : '');
+  stat('Tasks', fmtInt(tasks.length));
+  stat('Threads', fmtInt(threads.length));
+  if (D.runtime) {
+    var r = D.runtime;
+    stat('Swift jobs', fmtInt(r.jobs), Math.round(r.jobsPerSecond) + '/s');
+    stat('Workers busy', fmtPct(r.busyFraction), 'of ' + r.workerThreads);
+    stat('Sched. delay p99', fmtNs(r.delayP99Ns), 'p50 ' + fmtNs(r.delayP50Ns));
+  }
+  var when = [];
+  if (meta.startTime) when.push(meta.startTime.replace('T', ' ').replace('Z', ' UTC'));
+  if (meta.host) when.push('host ' + meta.host);
+  if (meta.pid) when.push('pid ' + meta.pid);
+  $('when').textContent = when.join(' · ');
+  var notes = $('notes');
+  if (!meta.complete) notes.appendChild(el('div', 'note warn', 'The recording ended without a clean exit; it holds what was written before.'));
+  (meta.notes || []).forEach(function (n) { notes.appendChild(el('div', 'note warn', n)); });
+  if (meta.engineNote) notes.appendChild(el('div', 'note', 'Engine: ' + meta.engineNote));
+  $('tasks-sub').textContent = plural(tasks.length, 'task');
+  $('threads-sub').textContent = plural(threads.length, 'thread');
+  $('tasks-foot').textContent = noTaskSamples > 0
+    ? fmtInt(noTaskSamples) + ' samples (' + fmtPct(noTaskSamples / (totalSamples || 1)) + ') ran outside any Swift task; they sit under their thread in the flame graph.'
+    : '';
+})();
+
+// ---------------------------------------------------------------- controls
+$('scope-all').addEventListener('click', function () { setScope({ kind: 'all' }); });
+$('scope-clear').addEventListener('click', function () { setScope({ kind: 'all' }); });
+function setMode(icicle) {
+  mainView.icicle = icicle;
+  $('mode-flame').classList.toggle('on', !icicle);
+  $('mode-icicle').classList.toggle('on', icicle);
+  mainView.setHover(-1);
+  mainView.draw();
+}
+$('mode-flame').addEventListener('click', function () { setMode(false); });
+$('mode-icicle').addEventListener('click', function () { setMode(true); });
+document.addEventListener('keydown', function (e) {
+  var tag = (e.target && e.target.tagName) || '';
+  if (e.key === '/' && tag !== 'INPUT') { e.preventDefault(); $('search').focus(); }
+  else if (e.key === 'Escape') {
+    if (tag === 'INPUT' && e.target.id === 'search' && e.target.value) { e.target.value = ''; state.search = ''; applySearch(); }
+    else if (mainView.zoom !== 0) mainView.setZoom(0);
+  }
+});
+var resizeTimer = 0, lastW = 0;
+window.addEventListener('resize', function () {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(function () {
+    var w = $('flame-panel').clientWidth;
+    if (w === lastW) return;
+    lastW = w;
+    mainView.draw(); callersView.draw(); calleesView.draw();
+  }, 100);
+});
+
+// ---------------------------------------------------------------- first view
+var tTree0 = performance.now();
+state.scope = { kind: 'all' };
+state.tree = buildScopeTree(state.scope);
+var tDraw0 = performance.now(), treeMs = tDraw0 - tTree0;
+mainView.setTree(state.tree);
+var firstViewMs = performance.now(), drawMs = firstViewMs - tDraw0;
+$('flame-empty').hidden = state.tree.total[0] > 0;
+$('flame-wrap').hidden = !(state.tree.total[0] > 0);
+lastW = $('flame-panel').clientWidth;
+renderCrumbs();
+renderScopeBar();
+taskTable.setRows(taskRows);
+threadTable.setRows(threadRows);
+renderFunctions();
+var topFn = fnTable.sorted()[0];
+if (topFn && topFn.self > 0) selectFunction(topFn.f);
+var readyMs = performance.now();
+
+// ---------------------------------------------------------------- self-test
+function rootLabelsOf(t) {
+  var out = [];
+  for (var j = t.childStart[0]; j < t.childStart[1]; j++) out.push(t.name(t.childList[j]));
+  return out.sort();
+}
+function r1(x) { return Math.round(x * 10) / 10; }
+function runSelfTest() {
+  var res = { ok: false, errors: tp.errors, firstViewMs: Math.round(firstViewMs * 10) / 10, readyMs: Math.round(readyMs * 10) / 10,
+    scriptStartMs: r1(scriptStartMs), parseMs: r1(parseMs), decodeMs: r1(decodeMs), treeMs: r1(treeMs), drawMs: r1(drawMs), dataChars: dataText.length,
+    stacks: nStacks, frames: nFrames, funcs: nFuncs, trieNodes: ftN, flameNodes: state.tree.n, tasks: tasks.length, threads: threads.length };
+  var steps = [];
+  function step(name, fn) {
+    try { fn(); steps.push(name); } catch (e) { tp.errors.push('selftest ' + name + ': ' + (e && e.stack ? e.stack : e)); }
+  }
+  step('all', function () {
+    res.allTotal = state.tree.total[0];
+    res.allRoots = rootLabelsOf(state.tree).length;
+    res.expectedTotal = totalSamples;
+  });
+  step('task', function () {
+    var first = taskTable.sorted()[0];
+    if (!first) { res.reason = 'no tasks in the table'; return; }
+    var before = rootLabelsOf(state.tree).join('\n');
+    setScope({ kind: 'task', task: first.i });
+    res.taskLabel = taskLabel(first.i);
+    res.taskTotal = state.tree.total[0];
+    res.taskExpected = taskSamples[first.i];
+    res.taskRoots = rootLabelsOf(state.tree).length;
+    res.changed = res.taskTotal !== res.allTotal || rootLabelsOf(state.tree).join('\n') !== before;
+    res.taskSelectedRow = !!$('tasks').querySelector('tr.sel');
+  });
+  step('search', function () {
+    state.search = 'a'; applySearch(); res.searchShare = state.searchShare;
+    state.search = ''; applySearch();
+  });
+  step('zoom', function () {
+    var t = state.tree;
+    if (t.childStart[1] > t.childStart[0]) {
+      var c = t.childList[t.childStart[0]];
+      mainView.setZoom(c);
+      res.zoomCrumbs = $('crumbs').querySelectorAll('button').length;
+      mainView.setZoom(0);
+    }
+  });
+  step('icicle', function () { setMode(true); setMode(false); });
+  step('function', function () {
+    var fr = fnTable.sorted()[0];
+    if (fr) { selectFunction(fr.f); res.sandwich = state.sandwich; res.sandwichOk = state.sandwich.callers === state.sandwich.callees && state.sandwich.callers === fr.total; }
+  });
+  step('thread', function () {
+    var th = threadTable.sorted()[0];
+    if (th) { setScope({ kind: 'thread', thread: th.i }); res.threadTotal = state.tree.total[0]; }
+  });
+  step('name', function () {
+    var nm = null;
+    tasksByName.forEach(function (l, k) { if (nm === null) nm = k; });
+    if (nm !== null) { setScope({ kind: 'name', name: nm }); res.nameTotal = state.tree.total[0]; }
+  });
+  step('poll', function () {
+    if (longPolls.length) { setScope({ kind: 'poll', poll: 0 }); res.pollTotal = state.tree.total[0]; }
+  });
+  step('restore', function () {
+    setScope({ kind: 'all' });
+    res.restoredTotal = state.tree.total[0];
+  });
+  res.steps = steps;
+  res.ok = tp.errors.length === 0 && res.allTotal > 0 && res.allTotal === res.expectedTotal && res.changed === true
+    && res.taskTotal === res.taskExpected && res.restoredTotal === res.allTotal && res.sandwichOk !== false;
+  tp.done = true;
+  $('selftest-result').textContent = JSON.stringify(res);
+}
+if (tp.selftest) runSelfTest();
+tp.done = true;
+})();
+</script>
+</body>
+</html>
+"""#
+}

@@ -1,0 +1,75 @@
+import Foundation
+import TaskProfModel
+import XCTest
+
+/// End-to-end: record real programs with the agent and check what taskprof reports.
+final class RecordTests: XCTestCase {
+    func testTwoNamedTasksSplitCPUThreeToOne() throws {
+        let dir = try TestSupport.tempDir()
+        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-o", dir + "/two.taskprof",
+                                     "--folded", dir + "/two.folded", "--", try TestSupport.binary("TwoTasks")])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("done "), "target stdout must pass through: \(r.stdout)")
+        let lines = try TestSupport.parseFolded(String(contentsOfFile: dir + "/two.folded", encoding: .utf8))
+        let heavy = lines.filter { $0.frames.first == "heavy" }
+        let light = lines.filter { $0.frames.first == "light" }
+        let heavyN = heavy.reduce(0) { $0 + $1.count }, lightN = light.reduce(0) { $0 + $1.count }
+        XCTAssertGreaterThan(heavyN + lightN, 100)
+        // Each task's root holds its own function and not the other's.
+        XCTAssertGreaterThan(heavy.filter { $0.frames.contains("heavyWork(rounds:)") }.reduce(0) { $0 + $1.count }, heavyN * 9 / 10)
+        XCTAssertGreaterThan(light.filter { $0.frames.contains("lightWork(rounds:)") }.reduce(0) { $0 + $1.count }, lightN * 9 / 10)
+        XCTAssertFalse(heavy.contains { $0.frames.contains("lightWork(rounds:)") })
+        XCTAssertFalse(light.contains { $0.frames.contains("heavyWork(rounds:)") })
+        let share = Double(heavyN) / Double(heavyN + lightN)
+        XCTAssertEqual(share, 0.75, accuracy: 0.05, "heavy share \(share)")
+
+        // Sample total against the target's CPU time × rate.
+        let p = try ProfileFile.read(path: dir + "/two.taskprof")
+        let expected = Double(p.meta.targetCPUTimeNs) / 1e9 * Double(p.meta.rateHz)
+        XCTAssertEqual(Double(p.sampleCount), expected, accuracy: expected * 0.15,
+                       "samples \(p.sampleCount) vs CPU \(p.meta.targetCPUTimeNs) ns × \(p.meta.rateHz) Hz")
+        XCTAssertEqual(p.meta.engine, "perf")
+        XCTAssertTrue(p.meta.complete)
+        XCTAssertEqual(p.droppedCount, 0)
+    }
+
+    /// Stacks reach from the user function to the thread's start, with or without frame pointers.
+    func testStacksReachThreadStartInReleaseBuild() throws {
+        try checkDeepStacks(binary: try TestSupport.binary("DeepStacks"))
+    }
+
+    func testStacksReachThreadStartWithoutFramePointers() throws {
+        let dir = try TestSupport.tempDir()
+        let exe = dir + "/deep_nofp"
+        let c = try TestSupport.run(["/usr/bin/env", "swiftc", "-O", "-g", TestSupport.packageRoot + "/Examples/DeepStacks/main.swift", "-o", exe])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        // Plain swiftc -O really omits frame pointers in the user code (otherwise this test proves nothing).
+        let dis = try TestSupport.run(["/usr/bin/objdump", "-d", "--no-show-raw-insn", exe])
+        let middle = dis.stdout.components(separatedBy: "<$s4main6middleySdSiF>:\n").dropFirst().first ?? ""
+        XCTAssertFalse(middle.prefix(200).contains("push   %rbp"), "expected no frame pointer in middle(_:)")
+        try checkDeepStacks(binary: exe)
+    }
+
+    private func checkDeepStacks(binary: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let dir = try TestSupport.tempDir()
+        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/d.taskprof",
+                                     "--folded", dir + "/d.folded", "--", binary, "0", "3"])
+        XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
+        let lines = try TestSupport.parseFolded(String(contentsOfFile: dir + "/d.folded", encoding: .utf8))
+        let work = lines.filter { $0.frames.contains("leafWork(_:)") }
+        let total = work.reduce(0) { $0 + $1.count }
+        XCTAssertGreaterThan(total, 50, file: file, line: line)
+        // user function → its callers → the thread's start, in order.
+        let complete = work.filter { l in
+            guard let leaf = l.frames.firstIndex(of: "leafWork(_:)"), let mid = l.frames.firstIndex(of: "middle(_:)"),
+                  let out = l.frames.firstIndex(of: "outer(_:)") else { return false }
+            let start = l.frames.firstIndex { ["start_thread", "__libc_start_main", "__libc_start_call_main", "_start", "clone3"].contains($0) }
+            return start != nil && start! < out && out < mid && mid < leaf
+        }.reduce(0) { $0 + $1.count }
+        XCTAssertGreaterThan(Double(complete) / Double(total), 0.9, "only \(complete)/\(total) stacks reach the thread start", file: file, line: line)
+        // Samples inside libm (a leaf without frame pointers) keep their caller leafWork.
+        let inLibm = lines.filter { ($0.frames.last ?? "").contains("sin") || ($0.frames.last ?? "").contains("cos") }
+        XCTAssertFalse(inLibm.isEmpty, "expected samples in libm's sin/cos", file: file, line: line)
+        for l in inLibm { XCTAssertTrue(l.frames.contains("leafWork(_:)"), "caller of a libm leaf lost: \(l.frames)", file: file, line: line) }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import XCTest
+
+/// Runs the release-built `taskprof` and examples. `make test` sets TASKPROF_BUILD_DIR to
+/// `.build/release` after `swift build -c release`; without it the tests fail with a message
+/// saying so (they never skip).
+enum TestSupport {
+    static var buildDir: String {
+        get throws {
+            if let dir = ProcessInfo.processInfo.environment["TASKPROF_BUILD_DIR"], !dir.isEmpty { return dir }
+            let guess = packageRoot + "/.build/release"
+            if FileManager.default.isExecutableFile(atPath: guess + "/taskprof") { return guess }
+            throw TestFailure("release binaries not found: run `make test` (or `swift build -c release` and set TASKPROF_BUILD_DIR)")
+        }
+    }
+
+    static var packageRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    static func binary(_ name: String) throws -> String { try buildDir + "/" + name }
+
+    static func tempDir() throws -> String {
+        let dir = NSTemporaryDirectory() + "taskprof-test-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs a command to completion; `stdin` is written then closed.
+    @discardableResult
+    static func run(_ args: [String], stdin: String? = nil, environment: [String: String]? = nil,
+                    onStart: ((Process) -> Void)? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: args[0])
+        p.arguments = Array(args.dropFirst())
+        if let environment { p.environment = environment }
+        // Output goes to files, not pipes: nothing can block on a full pipe while we wait.
+        let dir = try tempDir()
+        FileManager.default.createFile(atPath: dir + "/out", contents: nil)
+        FileManager.default.createFile(atPath: dir + "/err", contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
+        let inp = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = inp
+        try p.run()
+        onStart?(p)
+        if let stdin { inp.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
+        try? inp.fileHandleForWriting.close()
+        p.waitUntilExit()
+        try? out.close()
+        try? err.close()
+        let outData = FileManager.default.contents(atPath: dir + "/out") ?? Data()
+        let errData = FileManager.default.contents(atPath: dir + "/err") ?? Data()
+        try? FileManager.default.removeItem(atPath: dir)
+        let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
+        return Result(status: status, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Parses folded stacks into (frames, count).
+    static func parseFolded(_ text: String) throws -> [(frames: [String], count: Int)] {
+        try text.split(separator: "\n").map { line in
+            guard let space = line.lastIndex(of: " "), let n = Int(line[line.index(after: space)...]) else {
+                throw TestFailure("malformed folded line: \(line)")
+            }
+            return (line[..<space].split(separator: ";", omittingEmptySubsequences: false).map(String.init), n)
+        }
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}

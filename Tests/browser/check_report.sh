@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Checks a taskprof HTML report in headless Chromium.
+#
+#   Tests/browser/check_report.sh REPORT.html [--screenshot OUT.png] [--budget MS] [--quiet]
+#
+# Loads the report with `#selftest`, which makes the page scope the flame graph to the first
+# task, exercise search, zoom, the caller/callee view and the other scopes, and write a JSON
+# result into <pre id="selftest-result">. Fails (exit 1) unless that result says ok, lists no
+# errors and shows that the task scope changed the flame graph. Prints the result's timing
+# figures (firstViewMs: performance.now() when the first flame graph finished drawing).
+#
+# Needs chromium (or $CHROMIUM) and python3 (standard library only, for the JSON).
+set -euo pipefail
+
+usage() { echo "usage: $0 REPORT.html [--screenshot OUT.png] [--budget MS] [--quiet]" >&2; exit 2; }
+
+report="" shot="" budget=15000 quiet=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --screenshot) [ $# -ge 2 ] || usage; shot="$2"; shift 2 ;;
+    --screenshot=*) shot="${1#*=}"; shift ;;
+    --budget) [ $# -ge 2 ] || usage; budget="$2"; shift 2 ;;
+    --quiet) quiet=1; shift ;;
+    -h|--help) usage ;;
+    -*) echo "check_report: unknown option $1" >&2; usage ;;
+    *) [ -z "$report" ] || usage; report="$1"; shift ;;
+  esac
+done
+[ -n "$report" ] || usage
+[ -f "$report" ] || { echo "check_report: FAIL: no such file: $report" >&2; exit 1; }
+
+chromium="${CHROMIUM:-}"
+if [ -z "$chromium" ]; then
+  for c in chromium chromium-browser google-chrome; do
+    if command -v "$c" >/dev/null 2>&1; then chromium="$c"; break; fi
+  done
+fi
+[ -n "$chromium" ] || { echo "check_report: FAIL: chromium not found (set CHROMIUM)" >&2; exit 1; }
+command -v python3 >/dev/null 2>&1 || { echo "check_report: FAIL: python3 not found" >&2; exit 1; }
+
+abs="$(cd "$(dirname "$report")" && pwd)/$(basename "$report")"
+# Percent-encode what a file URL cannot hold as is.
+url="file://$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$abs")"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+flags=(--headless=new --no-sandbox --disable-gpu --no-first-run --no-default-browser-check
+       --disable-extensions --disable-background-networking --user-data-dir="$work/profile")
+
+# The virtual-time budget lets the page's load, timers and self-test finish before the dump;
+# performance.now() still measures real time, so the page's timings stay meaningful.
+if ! timeout 120 "$chromium" "${flags[@]}" --virtual-time-budget="$budget" --dump-dom "$url#selftest" \
+     >"$work/dom.html" 2>"$work/chromium.log"; then
+  echo "check_report: FAIL: chromium did not load the page; its log:" >&2
+  tail -n 20 "$work/chromium.log" >&2
+  exit 1
+fi
+
+python3 - "$work/dom.html" "$quiet" <<'PY'
+import html, json, re, sys
+dom = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+quiet = sys.argv[2] == "1"
+m = re.search(r'<pre id="selftest-result"[^>]*>(.*?)</pre>', dom, re.S)
+if not m or not m.group(1).strip():
+    print("check_report: FAIL: the page wrote no self-test result (did its script run?)", file=sys.stderr)
+    sys.exit(1)
+try:
+    res = json.loads(html.unescape(m.group(1)))
+except ValueError as e:
+    print("check_report: FAIL: the self-test result is not JSON (%s): %.300s" % (e, m.group(1)), file=sys.stderr)
+    sys.exit(1)
+problems = []
+if res.get("errors"):
+    problems.append("the page reported errors: " + "; ".join(map(str, res["errors"]))[:2000])
+if not res.get("allTotal"):
+    problems.append("the all-samples flame graph is empty (allTotal=%r)" % res.get("allTotal"))
+if res.get("changed") is not True:
+    problems.append("scoping to the first task did not change the flame graph (allTotal=%r, taskTotal=%r%s)"
+                    % (res.get("allTotal"), res.get("taskTotal"), ", " + res["reason"] if res.get("reason") else ""))
+if res.get("ok") is not True:
+    problems.append("the self-test says ok=%r" % res.get("ok"))
+if problems:
+    for p in problems:
+        print("check_report: FAIL: " + p, file=sys.stderr)
+    print("check_report: result: " + json.dumps(res), file=sys.stderr)
+    sys.exit(1)
+if not quiet:
+    print("check_report: ok: all=%s samples, task %r=%s samples; first view %.0f ms (parse %.0f ms), ready %.0f ms; %d stacks, %d flame nodes"
+          % (res["allTotal"], res.get("taskLabel"), res.get("taskTotal"), res.get("firstViewMs", -1), res.get("parseMs", -1),
+             res.get("readyMs", -1), res.get("stacks", 0), res.get("flameNodes", 0)))
+    print("check_report: result: " + json.dumps(res))
+PY
+
+if [ -n "$shot" ]; then
+  mkdir -p "$(dirname "$shot")"
+  shot_abs="$(cd "$(dirname "$shot")" && pwd)/$(basename "$shot")"
+  rm -f "$shot_abs"
+  if ! timeout 120 "$chromium" "${flags[@]}" --hide-scrollbars --window-size=1400,1000 \
+       --virtual-time-budget="$budget" --screenshot="$shot_abs" "$url" >"$work/shot.log" 2>&1 \
+     || [ ! -s "$shot_abs" ]; then
+    echo "check_report: FAIL: could not take the screenshot; chromium's log:" >&2
+    tail -n 20 "$work/shot.log" >&2
+    exit 1
+  fi
+  [ "$quiet" = 1 ] || echo "check_report: screenshot saved to $shot"
+fi
