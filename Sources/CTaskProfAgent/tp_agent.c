@@ -8,6 +8,7 @@
 //   TASKPROF_ENGINE        "perf", "timer" or "auto" (default)
 //   TASKPROF_FOLLOW        "1": keep LD_PRELOAD so children are profiled too
 //   TASKPROF_MEASURE       "1": time every handler run (benchmarks)
+//   TASKPROF_LONG_POLL_NS  jobs at least this long are recorded one by one (default 10 ms)
 #include "tp_internal.h"
 #include <signal.h>
 #include <stdio.h>
@@ -51,6 +52,7 @@ static void tp_clean_environment(void) {
     unsetenv("TASKPROF_MEASURE");
     unsetenv("TASKPROF_AGENT");
     unsetenv("TASKPROF_FOLLOW");
+    unsetenv("TASKPROF_LONG_POLL_NS");
 }
 
 static int tp_start_recording(void) {
@@ -97,6 +99,8 @@ __attribute__((constructor)) static void tp_agent_init(void) {
     const char *engine = getenv("TASKPROF_ENGINE");
     const char *measure = getenv("TASKPROF_MEASURE");
     const char *follow = getenv("TASKPROF_FOLLOW");
+    const char *long_poll = getenv("TASKPROF_LONG_POLL_NS");
+    tp_cfg.long_poll_ns = long_poll ? strtoull(long_poll, NULL, 10) : 10000000ull;
     tp_cfg.rate_hz = rate ? (uint32_t)strtoul(rate, NULL, 10) : 999;
     if (tp_cfg.rate_hz < 1 || tp_cfg.rate_hz > 100000) tp_cfg.rate_hz = 999;
     tp_cfg.signal = sig ? atoi(sig) : SIGPROF;

@@ -31,6 +31,24 @@ struct tp_ring {
     _Atomic uint64_t tail;             // next byte the consumer reads
 };
 
+typedef void (*tp_emit_fn)(const void *record, uint32_t size);
+
+#define TP_JOB_AGG_SLOTS 16
+#define TP_JOB_AGG_PERIOD_NS (100u * 1000u * 1000u)
+
+// Job statistics of one task on one thread, written only by that thread. The seqlock lets the
+// writer thread copy a consistent snapshot of an idle thread's aggregate without stopping it.
+struct tp_job_agg {
+    _Atomic uint32_t seq;              // odd while the owner updates
+    uint32_t gen;
+    uint64_t task_id;                  // 0: slot unused
+    uint64_t busy_ns, max_poll_ns, max_delay_ns, first_start_ns, last_end_ns;
+    uint32_t polls, delays;
+    uint32_t snapshot_seq;             // writer only: seq of the last snapshot written
+    uint32_t poll_hist[TP_HANDLER_BUCKETS];
+    uint32_t delay_hist[TP_HANDLER_BUCKETS];
+};
+
 enum tp_slot_state { TP_SLOT_FREE = 0, TP_SLOT_LIVE = 1, TP_SLOT_EXITED = 2 };
 
 struct tp_thread {
@@ -42,6 +60,8 @@ struct tp_thread {
     void *timer;                       // timer_t when the timer engine runs, else NULL
     int kind;                          // enum tp_thread_kind
     _Atomic uint64_t jobs_run;
+    uint64_t last_task_id;             // job wrapper only: last task whose name was looked up
+    struct tp_job_agg job_agg[TP_JOB_AGG_SLOTS];
     char reported_name[16];
     struct tp_ring samples;
     struct tp_ring events;
@@ -57,6 +77,7 @@ struct tp_config {
     int follow_children;
     char raw_path[4096];
     char engine_note[128];
+    uint64_t long_poll_ns;             // jobs at least this long are written one by one
 };
 
 extern struct tp_config tp_cfg;
@@ -100,6 +121,8 @@ uint64_t tp_current_task_id(void);
 // tp_jobs.c
 void tp_jobs_init(void);
 int tp_jobs_enabled(void);
+void tp_jobs_flush_thread(struct tp_thread *t);                       // owner, at thread exit
+void tp_jobs_snapshot_thread(struct tp_thread *t, tp_emit_fn emit);    // writer thread
 
 // tp_modules.c: executable ranges the handler may trust, published lock-free
 #define TP_RANGE_NO_FP 1u      // system library built without frame pointers
@@ -107,7 +130,6 @@ int tp_jobs_enabled(void);
 struct tp_range { uintptr_t start, end; uint32_t flags; uint32_t module; };
 struct tp_range_table { uint32_t count; struct tp_range ranges[]; };
 const struct tp_range *tp_range_lookup(uintptr_t pc);
-typedef void (*tp_emit_fn)(const void *record, uint32_t size);
 void tp_modules_refresh(tp_emit_fn emit);
 void tp_reset_reported_modules(void);
 

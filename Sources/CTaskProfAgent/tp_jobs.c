@@ -24,8 +24,9 @@ static tp_work_fn tp_swift_run_job;
 static tp_job_id_fn tp_job_task_id;
 static tp_task_name_fn tp_task_get_name;
 static tp_dispatch_time_fn tp_dispatch_time;
-static _Atomic(uintptr_t) tp_job_keys[TP_JOB_TABLE_SLOTS];
-static uint64_t tp_job_enqueued[TP_JOB_TABLE_SLOTS];
+// Key and time side by side: the enqueueing and the running thread each touch one cache line.
+struct tp_job_slot { _Atomic(uintptr_t) job; uint64_t enqueued_ns; };
+static struct tp_job_slot tp_job_table[TP_JOB_TABLE_SLOTS];
 static _Atomic uint64_t tp_task_seen[TP_TASK_SEEN_SLOTS];
 
 int tp_jobs_enabled(void) { return tp_swift_run_job != NULL && tp_job_task_id != NULL; }
@@ -50,9 +51,10 @@ static void tp_job_remember(void *job, uint64_t when) {
     for (uint32_t i = 0; i < TP_JOB_PROBE; i++) {
         uint32_t slot = (h + i) & (TP_JOB_TABLE_SLOTS - 1);
         uintptr_t expected = 0;
-        if (atomic_compare_exchange_strong_explicit(&tp_job_keys[slot], &expected, (uintptr_t)job,
+        if (atomic_load_explicit(&tp_job_table[slot].job, memory_order_relaxed) != 0) continue;
+        if (atomic_compare_exchange_strong_explicit(&tp_job_table[slot].job, &expected, (uintptr_t)job,
                                                     memory_order_acq_rel, memory_order_relaxed)) {
-            tp_job_enqueued[slot] = when;
+            tp_job_table[slot].enqueued_ns = when;
             return;
         }
     }
@@ -63,9 +65,9 @@ static uint64_t tp_job_forget(void *job) {
     uint32_t h = tp_mix((uintptr_t)job);
     for (uint32_t i = 0; i < TP_JOB_PROBE; i++) {
         uint32_t slot = (h + i) & (TP_JOB_TABLE_SLOTS - 1);
-        if (atomic_load_explicit(&tp_job_keys[slot], memory_order_acquire) == (uintptr_t)job) {
-            uint64_t when = tp_job_enqueued[slot];
-            atomic_store_explicit(&tp_job_keys[slot], 0, memory_order_release);
+        if (atomic_load_explicit(&tp_job_table[slot].job, memory_order_acquire) == (uintptr_t)job) {
+            uint64_t when = tp_job_table[slot].enqueued_ns;
+            atomic_store_explicit(&tp_job_table[slot].job, 0, memory_order_release);
             return when;
         }
     }
@@ -105,20 +107,116 @@ static void tp_capture_task_name(struct tp_thread *t, void *job, uint64_t id) {
         atomic_fetch_add_explicit(&tp_counters[TP_CTR_TASK_NAMES_DROPPED], 1, memory_order_relaxed);
 }
 
+// Encodes an aggregate as a record: header fields, then the non-empty histogram buckets.
+static uint32_t tp_encode_agg(const struct tp_job_agg *a, pid_t tid, uint16_t slot, uint8_t *buf, uint32_t cap) {
+    struct tp_rec_job_agg *r = (struct tp_rec_job_agg *)buf;
+    uint32_t n = 0, max = (cap - (uint32_t)sizeof *r) / 4;
+    memset(r, 0, sizeof *r);
+    r->h.type = TP_REC_JOB_AGG;
+    r->task_id = a->task_id;
+    r->busy_ns = a->busy_ns;
+    r->max_poll_ns = a->max_poll_ns;
+    r->max_delay_ns = a->max_delay_ns;
+    r->first_start_ns = a->first_start_ns;
+    r->last_end_ns = a->last_end_ns;
+    r->tid = (uint32_t)tid;
+    r->polls = a->polls;
+    r->delays = a->delays;
+    r->gen = a->gen;
+    r->slot = slot;
+    for (unsigned i = 0; i < TP_HANDLER_BUCKETS && n < max; i++)
+        if (a->poll_hist[i]) { r->buckets[n++] = (i << 24) | (a->poll_hist[i] & 0xFFFFFFu); r->npoll++; }
+    for (unsigned i = 0; i < TP_HANDLER_BUCKETS && n < max; i++)
+        if (a->delay_hist[i]) { r->buckets[n++] = (i << 24) | (a->delay_hist[i] & 0xFFFFFFu); r->ndelay++; }
+    r->h.size = (uint32_t)sizeof *r + n * 4;
+    return r->h.size;
+}
+
+#define TP_AGG_RECORD_MAX (sizeof(struct tp_rec_job_agg) + 2 * TP_HANDLER_BUCKETS * 4)
+
+// Owner thread: writes the aggregate's final state into the event ring and frees the slot.
+static void tp_agg_retire(struct tp_thread *t, unsigned slot) {
+    struct tp_job_agg *a = &t->job_agg[slot];
+    if (!a->task_id) return;
+    uint8_t buf[TP_AGG_RECORD_MAX];
+    uint32_t size = tp_encode_agg(a, t->tid, (uint16_t)slot, buf, sizeof buf);
+    if (tp_ring_write(&t->events, buf, size, NULL, 0) != 0)
+        atomic_fetch_add_explicit(&tp_counters[TP_CTR_EVENTS_DROPPED], 1, memory_order_relaxed);
+    uint32_t seq = atomic_load_explicit(&a->seq, memory_order_relaxed);
+    atomic_store_explicit(&a->seq, seq + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    uint32_t gen = a->gen + 1;
+    memset((uint8_t *)a + sizeof a->seq, 0, sizeof *a - sizeof a->seq);
+    a->gen = gen;
+    atomic_store_explicit(&a->seq, seq + 2, memory_order_release);
+}
+
+void tp_jobs_flush_thread(struct tp_thread *t) {
+    for (unsigned i = 0; i < TP_JOB_AGG_SLOTS; i++) tp_agg_retire(t, i);
+}
+
+// Writer thread: a consistent copy of each aggregate that changed since the last snapshot.
+void tp_jobs_snapshot_thread(struct tp_thread *t, tp_emit_fn emit) {
+    for (unsigned i = 0; i < TP_JOB_AGG_SLOTS; i++) {
+        struct tp_job_agg *a = &t->job_agg[i];
+        uint32_t s1 = atomic_load_explicit(&a->seq, memory_order_acquire);
+        if ((s1 & 1) || s1 == a->snapshot_seq) continue;
+        struct tp_job_agg copy;
+        memcpy(&copy, a, sizeof copy);
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&a->seq, memory_order_relaxed) != s1 || !copy.task_id) continue;
+        uint8_t buf[TP_AGG_RECORD_MAX];
+        emit(buf, tp_encode_agg(&copy, t->tid, (uint16_t)i, buf, sizeof buf));
+        a->snapshot_seq = s1;
+    }
+}
+
+static void tp_agg_add(struct tp_thread *t, uint64_t id, uint64_t start, uint64_t end, uint64_t enqueued) {
+    unsigned slot = (unsigned)(id % TP_JOB_AGG_SLOTS);   // task ids are sequential: no collisions among neighbours
+    struct tp_job_agg *a = &t->job_agg[slot];
+    // Another task in the slot, a full 24-bit count, or an old aggregate: retire it first.
+    if (a->task_id && (a->task_id != id || a->polls >= 0xFFFFF0u || start - a->first_start_ns > TP_JOB_AGG_PERIOD_NS))
+        tp_agg_retire(t, slot);
+    uint32_t seq = atomic_load_explicit(&a->seq, memory_order_relaxed);
+    atomic_store_explicit(&a->seq, seq + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    uint64_t d = end - start;
+    if (!a->task_id) { a->task_id = id; a->first_start_ns = start; }
+    a->last_end_ns = end;
+    a->polls++;
+    a->busy_ns += d;
+    if (d > a->max_poll_ns) a->max_poll_ns = d;
+    a->poll_hist[tp_handler_bucket(d)]++;
+    if (enqueued && start >= enqueued) {
+        uint64_t w = start - enqueued;
+        a->delays++;
+        if (w > a->max_delay_ns) a->max_delay_ns = w;
+        a->delay_hist[tp_handler_bucket(w)]++;
+    }
+    atomic_store_explicit(&a->seq, seq + 2, memory_order_release);
+}
+
 static void tp_run_job(void *job) {
     struct tp_thread *t = tp_thread_self();
     uint64_t enqueued = tp_job_forget(job);
     uint64_t id = tp_job_task_id(job);
     if (t) {
         if (t->kind == TP_THREAD_OTHER) t->kind = TP_THREAD_SWIFT_POOL;
-        if (id) tp_capture_task_name(t, job, id);
+        // Consecutive jobs of one task on one thread are common (yields, loops): skip the
+        // shared seen-set for them.
+        if (id && id != t->last_task_id) {
+            t->last_task_id = id;
+            tp_capture_task_name(t, job, id);
+        }
     }
     uint64_t start = tp_now_ns();
     tp_swift_run_job(job);   // the job may be freed from here on: do not touch it again
     uint64_t end = tp_now_ns();
-    atomic_fetch_add_explicit(&tp_counters[TP_CTR_JOBS], 1, memory_order_relaxed);
     if (!t) return;
-    atomic_fetch_add_explicit(&t->jobs_run, 1, memory_order_relaxed);
+    // Only this thread writes its count: a plain load and store, no contended atomic per job.
+    atomic_store_explicit(&t->jobs_run, atomic_load_explicit(&t->jobs_run, memory_order_relaxed) + 1, memory_order_relaxed);
+    tp_agg_add(t, id, start, end, enqueued);
+    if (end - start < tp_cfg.long_poll_ns) return;
     struct tp_rec_job rec = {
         .h = { TP_REC_JOB, 0, sizeof rec },
         .task_id = id, .enqueue_ns = enqueued, .start_ns = start, .end_ns = end, .tid = (uint32_t)t->tid,

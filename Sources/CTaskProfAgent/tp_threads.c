@@ -50,6 +50,8 @@ static struct tp_thread *tp_slot_claim(pid_t tid, int kind) {
         t->timer = NULL;
         t->stack_lo = t->stack_hi = 0;
         atomic_store(&t->jobs_run, 0);
+        t->last_task_id = 0;
+        memset(t->job_agg, 0, sizeof t->job_agg);
         atomic_store(&t->sampling, 0);
         memset(t->reported_name, 0, sizeof t->reported_name);
         if (tp_ring_init(&t->samples, TP_SAMPLE_RING_BYTES) != 0 ||
@@ -120,6 +122,7 @@ void tp_thread_unregister_current(void) {
     if (!t) return;
     atomic_store(&t->sampling, 0);
     tp_sampler_stop_thread(t);
+    tp_jobs_flush_thread(t);
     tp_self = NULL;
     // The writer drains the rings, reports the end, then frees the slot.
     atomic_store_explicit(&t->state, TP_SLOT_EXITED, memory_order_release);

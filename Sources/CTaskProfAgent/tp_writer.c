@@ -90,6 +90,18 @@ static void tp_check_name(struct tp_thread *t, int force) {
     }
 }
 
+static uint64_t tp_jobs_of_exited;
+
+// Jobs run so far: threads count their own; exited threads' counts are kept here.
+static uint64_t tp_jobs_total(void) {
+    uint64_t n = tp_jobs_of_exited;
+    for (int i = 0; i < TP_MAX_THREADS; i++) {
+        int state = atomic_load(&tp_threads[i].state);
+        if (state == TP_SLOT_LIVE || state == TP_SLOT_EXITED) n += atomic_load(&tp_threads[i].jobs_run);
+    }
+    return n;
+}
+
 static void tp_emit_counters(void) {
     struct tp_rec_counters c;
     memset(&c, 0, sizeof c);
@@ -97,6 +109,7 @@ static void tp_emit_counters(void) {
     c.h.size = sizeof c;
     c.time_ns = tp_now_ns();
     for (int i = 0; i < TP_CTR_COUNT; i++) c.values[i] = atomic_load(&tp_counters[i]);
+    c.values[TP_CTR_JOBS] = tp_jobs_total();
     for (int i = 0; i < TP_HANDLER_BUCKETS; i++) c.handler_ns_hist[i] = atomic_load(&tp_handler_hist[i]);
     tp_emit(&c, sizeof c);
 }
@@ -126,8 +139,12 @@ static void tp_cycle_locked(int final) {
         if (state == TP_SLOT_LIVE && (names || !t->reported_name[0])) tp_check_name(t, !t->reported_name[0]);
         tp_drain_ring(&t->samples);
         tp_drain_ring(&t->events);
+        // Aggregates of threads that went idle are never retired by their owner until it runs
+        // again: copy them now and then so the stream is complete at any moment.
+        if (state == TP_SLOT_LIVE && (final || (tp_cycle % TP_COUNTERS_EVERY) == 0)) tp_jobs_snapshot_thread(t, tp_emit);
         if (state == TP_SLOT_EXITED) {
             tp_emit_thread(t, TP_REC_THREAD_END);
+            tp_jobs_of_exited += atomic_load(&t->jobs_run);
             tp_ring_free(&t->samples);
             tp_ring_free(&t->events);
             atomic_store_explicit(&t->state, TP_SLOT_FREE, memory_order_release);

@@ -1,26 +1,34 @@
 import TaskProfModel
 
-/// Summarizes the agent's JOB events: poll time and scheduling delay per task, runtime load,
-/// and long polls with the stacks sampled on their thread while they ran.
+/// Summarizes job tracking: poll time and scheduling delay per task from the agent's
+/// aggregates, runtime load, and long polls (from the jobs the agent wrote one by one) with the
+/// stacks sampled on their thread while they ran.
 struct JobAnalyzer {
     let thresholdNs: UInt64
 
     func summarize(raw: RawRecording, threads: [ThreadInfo], sampleStacks: (Int) -> Int32) -> JobSummary {
-        var polls: [UInt64: [UInt64]] = [:]
-        var delays: [UInt64: [UInt64]] = [:]
-        var allDelays: [UInt64] = []
-        var busy: [UInt64: UInt64] = [:]
+        struct PerTask {
+            var polls = DurationHistogram(), delays = DurationHistogram()
+            var busy: UInt64 = 0, maxPoll: UInt64 = 0, maxDelay: UInt64 = 0
+        }
+        var perTask: [UInt64: PerTask] = [:]
+        var allDelays = DurationHistogram()
+        var maxDelay: UInt64 = 0
         var poolBusy: UInt64 = 0
+        var jobs: UInt64 = 0
         let poolTids = Set(threads.filter { $0.kind == .swiftPool }.map(\.tid))
-        for j in raw.jobs where j.endNs >= j.startNs {
-            let d = j.endNs - j.startNs
-            polls[j.taskID, default: []].append(d)
-            busy[j.taskID, default: 0] += d
-            if poolTids.contains(j.tid) { poolBusy += d }
-            if j.enqueueNs != 0 && j.startNs >= j.enqueueNs {
-                delays[j.taskID, default: []].append(j.startNs - j.enqueueNs)
-                allDelays.append(j.startNs - j.enqueueNs)
-            }
+        for a in raw.jobAggregates.values {
+            var t = perTask[a.taskID] ?? PerTask()
+            t.polls.add(a.pollHistogram)
+            t.delays.add(a.delayHistogram)
+            t.busy += a.busyNs
+            t.maxPoll = max(t.maxPoll, a.maxPollNs)
+            t.maxDelay = max(t.maxDelay, a.maxDelayNs)
+            perTask[a.taskID] = t
+            allDelays.add(a.delayHistogram)
+            maxDelay = max(maxDelay, a.maxDelayNs)
+            jobs += a.polls
+            if poolTids.contains(a.tid) { poolBusy += a.busyNs }
         }
 
         // Samples per thread in time order, to find those that fell inside a long poll.
@@ -49,18 +57,19 @@ struct JobAnalyzer {
         }
         longPolls.sort { $0.durationNs > $1.durationNs }
 
-        let taskStats = polls.keys.sorted().map { id in
-            TaskJobStats(taskID: id, pollTime: DurationStats(values: polls[id] ?? []),
-                         schedulingDelay: DurationStats(values: delays[id] ?? []),
-                         busyNs: busy[id] ?? 0, longPolls: longPerTask[id] ?? 0)
+        let taskStats = perTask.keys.sorted().map { id -> TaskJobStats in
+            let t = perTask[id]!
+            return TaskJobStats(taskID: id, pollTime: t.polls.stats(exactSum: t.busy, max: t.maxPoll),
+                                schedulingDelay: t.delays.stats(max: t.maxDelay),
+                                busyNs: t.busy, longPolls: longPerTask[id] ?? 0)
         }
         let duration = max(raw.endMonotonicNs &- raw.startMonotonicNs, 1)
         let workers = UInt32(poolTids.count)
         let runtime = RuntimeJobStats(
-            workerThreads: workers, jobs: UInt64(raw.jobs.count),
-            jobsPerSecond: Double(raw.jobs.count) / (Double(duration) / 1e9),
+            workerThreads: workers, jobs: jobs,
+            jobsPerSecond: Double(jobs) / (Double(duration) / 1e9),
             busyFraction: workers == 0 ? 0 : Double(poolBusy) / (Double(workers) * Double(duration)),
-            schedulingDelay: DurationStats(values: allDelays))
+            schedulingDelay: allDelays.stats(max: maxDelay))
         return JobSummary(longPollThresholdNs: thresholdNs, tasks: taskStats, runtime: runtime, longPolls: longPolls)
     }
 }

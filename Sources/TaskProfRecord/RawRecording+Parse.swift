@@ -92,6 +92,24 @@ extension RawRecording {
                                 tid: Int32(bitPattern: u32(o + 40)))
                     rec.jobs.append(j)
                     rec.endMonotonicNs = max(rec.endMonotonicNs, j.endNs)
+                case 10 where size >= 80:   // JOB_AGG
+                    let np = Int(u16(o + 74)), nd = Int(u16(o + 76))
+                    guard 80 + (np + nd) * 4 <= size else { break }
+                    func hist(_ first: Int, _ n: Int) -> [Int: UInt64] {
+                        var h: [Int: UInt64] = [:]
+                        for i in 0..<n {
+                            let v = u32(o + 80 + (first + i) * 4)
+                            h[Int(v >> 24), default: 0] += UInt64(v & 0xFFFFFF)
+                        }
+                        return h
+                    }
+                    let tid = Int32(bitPattern: u32(o + 56))
+                    let key = JobAggregateKey(tid: tid, slot: u16(o + 72), gen: u32(o + 68))
+                    rec.jobAggregates[key] = JobAggregate(
+                        taskID: u64(o + 8), tid: tid, polls: UInt64(u32(o + 60)), busyNs: u64(o + 16),
+                        maxPollNs: u64(o + 24), delays: UInt64(u32(o + 64)), maxDelayNs: u64(o + 32),
+                        pollHistogram: hist(0, np), delayHistogram: hist(np, nd))
+                    rec.endMonotonicNs = max(rec.endMonotonicNs, u64(o + 48))
                 case 9:   // NOTE
                     rec.notes.append(String(decoding: raw[(o + 8)..<(o + size)], as: UTF8.self))
                 default:

@@ -30,6 +30,20 @@ public struct RawRecording {
         public var tid: Int32
     }
 
+    /// Cumulative statistics of one task's jobs on one thread (see TP_REC_JOB_AGG).
+    public struct JobAggregate {
+        public var taskID: UInt64
+        public var tid: Int32
+        public var polls: UInt64
+        public var busyNs: UInt64
+        public var maxPollNs: UInt64
+        public var delays: UInt64
+        public var maxDelayNs: UInt64
+        /// Log-linear histogram bucket → count (bucket layout of `DurationHistogram`).
+        public var pollHistogram: [Int: UInt64]
+        public var delayHistogram: [Int: UInt64]
+    }
+
     public var pid: Int32 = 0
     public var startRealtimeNs: UInt64 = 0
     public var startMonotonicNs: UInt64 = 0
@@ -45,7 +59,10 @@ public struct RawRecording {
     public var taskNames: [UInt64: String] = [:]
     public var samples: [Sample] = []
     public var frames: [UInt64] = []
+    /// Jobs at least as long as the agent's long-poll threshold, one by one.
     public var jobs: [Job] = []
+    /// Every job, aggregated per (tid, aggregate slot, generation); the last snapshot wins.
+    public var jobAggregates: [JobAggregateKey: JobAggregate] = [:]
     public var counters: [String: UInt64] = [:]
     public var handlerHistogram: [UInt64] = []
     public var notes: [String] = []
@@ -53,6 +70,12 @@ public struct RawRecording {
     public var complete = false
     /// Bytes at the end that did not form a whole record (a crash mid-write).
     public var trailingBytes = 0
+}
+
+public struct JobAggregateKey: Hashable {
+    public var tid: Int32
+    public var slot: UInt16
+    public var gen: UInt32
 }
 
 public enum RawStreamError: Error, CustomStringConvertible {

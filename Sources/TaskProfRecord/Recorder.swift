@@ -115,6 +115,7 @@ public struct Recorder {
         env["TASKPROF_RATE"] = String(options.rateHz)
         env["TASKPROF_SIGNAL"] = String(options.signal)
         env["TASKPROF_ENGINE"] = options.engine
+        env["TASKPROF_LONG_POLL_NS"] = String(UInt64(options.longPollMs * 1_000_000))
         if options.followChildren { env["TASKPROF_FOLLOW"] = "1" }
         if options.measureHandler { env["TASKPROF_MEASURE"] = "1" }
 

@@ -282,7 +282,8 @@ function quote(s) { return '“' + s + '”'; }
 var scriptStartMs = performance.now();
 var tParse0 = performance.now();
 var dataText = $('data').textContent;
-var D = JSON.parse(dataText);
+var D = JSON.parse(dataText), dataChars = dataText.length;
+dataText = null;
 var parseMs = performance.now() - tParse0;
 var tBuild0 = performance.now();
 var meta = D.meta;
@@ -386,41 +387,165 @@ function scopeDescription(sc) {
   }
   return '';
 }
-function sameScope(a, b) { return a.kind === b.kind && a.task === b.task && a.name === b.name && a.thread === b.thread && a.poll === b.poll && a.index === b.index; }
-// Calls fn(rootLabel, rootKind, stack, count) for every sample group in the scope.
-function eachEntry(sc, fn) {
-  var i, t, h;
+// The sample groups of a scope as flat (root, stack, count) triples, with the roots' labels
+// and kinds (1 = task, 2 = thread). Roots are found per task and thread index, not per group.
+function scopeEntries(sc) {
+  var roots = [], kinds = [], ids = new Map(), ents = [], i, t, h, r;
+  function rootFor(kind, label) {
+    var key = kind + ':' + label, id = ids.get(key);
+    if (id === undefined) { id = roots.length; ids.set(key, id); roots.push(label); kinds.push(kind); }
+    return id;
+  }
   if (sc.kind === 'poll' || sc.kind === 'blocking') {
     var src = sc.kind === 'poll' ? longPolls[sc.poll] : blocking[sc.index];
-    if (!src) return;
-    var st = sc.kind === 'poll' ? src[5] : (src.stacks || []);
-    var ti = sc.kind === 'poll' ? src[0] : (src.task !== undefined ? src.task : -1);
-    var hi = sc.kind === 'poll' ? src[1] : (src.thread !== undefined ? src.thread : -1);
-    var label = ti >= 0 ? taskLabel(ti) : threadLabel(hi), kind = ti >= 0 ? 1 : 2;
-    for (i = 0; i < st.length; i += 2) if (st[i] >= 0 && st[i] < nStacks) fn(label, kind, st[i], st[i + 1]);
-    return;
+    if (src) {
+      var st = sc.kind === 'poll' ? src[5] : (src.stacks || []);
+      var ti = sc.kind === 'poll' ? src[0] : (src.task !== undefined ? src.task : -1);
+      var hi = sc.kind === 'poll' ? src[1] : (src.thread !== undefined ? src.thread : -1);
+      r = ti >= 0 ? rootFor(1, taskLabel(ti)) : rootFor(2, threadLabel(hi));
+      for (i = 0; i < st.length; i += 2) if (st[i] >= 0 && st[i] < nStacks) ents.push(r, st[i], st[i + 1]);
+    }
+    return { roots: roots, kinds: kinds, ents: ents };
   }
-  var nameSet = null;
-  if (sc.kind === 'name') { nameSet = new Uint8Array(tasks.length); (tasksByName.get(sc.name) || []).forEach(function (x) { nameSet[x] = 1; }); }
+  var taskRoot = new Int32Array(tasks.length).fill(-1), threadRoot = new Int32Array(threads.length + 1).fill(-1);
+  var want = null, kind = sc.kind;
+  if (kind === 'name') { want = new Uint8Array(tasks.length); (tasksByName.get(sc.name) || []).forEach(function (x) { want[x] = 1; }); }
   for (i = 0; i < samples.length; i += 4) {
     t = samples[i]; h = samples[i + 1];
-    if (sc.kind === 'task' && t !== sc.task) continue;
-    if (sc.kind === 'thread' && h !== sc.thread) continue;
-    if (nameSet && (t < 0 || !nameSet[t])) continue;
-    if (t >= 0) fn(taskLabel(t), 1, samples[i + 2], samples[i + 3]);
-    else fn(threadLabel(h), 2, samples[i + 2], samples[i + 3]);
+    if (kind !== 'all') {
+      if (kind === 'task' ? t !== sc.task : kind === 'thread' ? h !== sc.thread : (t < 0 || !want[t])) continue;
+    }
+    if (t >= 0) {
+      r = taskRoot[t];
+      if (r < 0) r = taskRoot[t] = rootFor(1, taskLabel(t));
+    } else {
+      var hx = h >= 0 && h < threads.length ? h : threads.length;
+      r = threadRoot[hx];
+      if (r < 0) r = threadRoot[hx] = rootFor(2, threadLabel(h));
+    }
+    ents.push(r, samples[i + 2], samples[i + 3]);
   }
+  return { roots: roots, kinds: kinds, ents: ents };
 }
 
 // ---------------------------------------------------------------- trees
-// A tree of boxes: node 0 is the scope itself; `key` is a function index, or -1 - label index
-// for label nodes (scope, task, thread). `src` is the function-trie node it came from (-1 if none).
+// Trie nodes are numbered in preorder (stacks come sorted by function path), so the subtree
+// of node f is the id range [f, ftEnd[f]).
+var ftEnd = new Int32Array(ftN);
+for (i = ftN - 1; i >= 0; i--) {
+  if (ftEnd[i] < i + 1) ftEnd[i] = i + 1;
+  var fpar = ftParent[i];
+  if (fpar >= 0 && ftEnd[fpar] < ftEnd[i]) ftEnd[fpar] = ftEnd[i];
+}
+// True when every node's parent is on the path to the node before it (preorder holds).
+function triePreorderOk() {
+  var path = [];
+  for (var j = 0; j < ftN; j++) {
+    var p = ftParent[j];
+    while (path.length && path[path.length - 1] !== p) path.pop();
+    if (p >= 0 && !path.length) return false;
+    path.push(j);
+  }
+  return true;
+}
+
+// Both tree kinds below share this shape: node 0 is the scope (or the function of a
+// caller/callee view); `key` is a function index, or -1 - label index for label nodes
+// (0 = scope, 1 = task, 2 = thread); `src` is the trie node a box stands for (-1 for labels);
+// `layout(n)` sorts n's children (most samples first), places them, and `kids(n)` lists them.
+var treeProto = {
+  name: function (i) { var k = this.key[i]; return k >= 0 ? funcShort[k] : this.labels[-k - 1]; },
+  labelKind: function (i) { var k = this.key[i]; return k >= 0 ? -1 : this.labelKinds[-k - 1]; },
+  kids: function (n) { this.layout(n); return this.kidsOf[n]; }
+};
+
+// The main flame graph of a scope, built lazily. A box is (root label r, trie node f); its
+// total is the sum of r's sample groups whose leaf lies in [f, ftEnd[f]), found by binary
+// search in r's groups sorted by leaf. Boxes are made only when their parent is drawn, so a
+// profile with millions of distinct frames costs only what the view shows.
+function ScopeTree(sc) {
+  var se = scopeEntries(sc), ents = se.ents, nR = se.roots.length, nE = ents.length / 3, j;
+  // groups by root, then by stack (leaves are non-decreasing in stack order)
+  var sc2 = new Int32Array(nStacks + 1), byStack = new Int32Array(nE);
+  for (j = 0; j < ents.length; j += 3) sc2[ents[j + 1] + 1]++;
+  for (j = 0; j < nStacks; j++) sc2[j + 1] += sc2[j];
+  for (j = 0; j < ents.length; j += 3) byStack[sc2[ents[j + 1]]++] = j;
+  var rs = new Int32Array(nR + 1);
+  for (j = 0; j < ents.length; j += 3) rs[ents[j] + 1]++;
+  for (j = 0; j < nR; j++) rs[j + 1] += rs[j];
+  var fill = rs.slice(0, nR), leaves = new Int32Array(nE), cum = new Float64Array(nE + 1), w = new Float64Array(nE);
+  for (j = 0; j < nE; j++) {
+    var e = byStack[j], at = fill[ents[e]]++;
+    leaves[at] = stackLeaf[ents[e + 1]]; w[at] = ents[e + 2];
+  }
+  for (j = 0; j < nE; j++) cum[j + 1] = cum[j] + w[j];
+  this.rootStart = rs; this.leaves = leaves; this.cum = cum;
+  this.rootNames = se.roots; this.rootKinds = se.kinds;
+  this.labels = [scopeDescription(sc)]; this.labelKinds = [0];
+  this.parent = [-1]; this.key = [-1]; this.src = [-1]; this.depth = [0]; this.root = [-1];
+  this.total = [cum[nE]]; this.self = [0]; this.x = [0]; this.kidsOf = [];
+  this.n = 1;
+}
+ScopeTree.prototype = Object.create(treeProto);
+// First index in root r's groups whose leaf is >= v.
+ScopeTree.prototype.lower = function (r, v) {
+  var lo = this.rootStart[r], hi = this.rootStart[r + 1], L = this.leaves;
+  while (lo < hi) { var mid = (lo + hi) >> 1; if (L[mid] < v) lo = mid + 1; else hi = mid; }
+  return lo;
+};
+ScopeTree.prototype.make = function (parent, key, src, root, total, self) {
+  var i = this.n++;
+  this.parent.push(parent); this.key.push(key); this.src.push(src); this.root.push(root);
+  this.depth.push(this.depth[parent] + 1); this.total.push(total); this.self.push(self); this.x.push(0);
+  return i;
+};
+ScopeTree.prototype.layout = function (p) {
+  if (this.kidsOf[p]) return;
+  var kids = [], cum = this.cum, j;
+  if (p === 0) {
+    for (var r = 0; r < this.rootNames.length; r++) {
+      this.labels.push(this.rootNames[r]); this.labelKinds.push(this.rootKinds[r]);
+      var a0 = this.rootStart[r], b0 = this.rootStart[r + 1], s0 = this.lower(r, 0);
+      kids.push(this.make(0, -this.labels.length, -1, r, cum[b0] - cum[a0], cum[s0] - cum[a0]));
+    }
+  } else {
+    var r2 = this.root[p], f = this.src[p], lo = f < 0 ? 0 : f + 1, hi = f < 0 ? ftN : ftEnd[f];
+    var i = this.lower(r2, lo), end = this.lower(r2, hi), L = this.leaves;
+    while (i < end) {
+      var c = L[i];
+      while (ftParent[c] !== f) c = ftParent[c];
+      var next = this.lower(r2, ftEnd[c]), selfEnd = this.lower(r2, c + 1);
+      kids.push(this.make(p, ftFunc[c], c, r2, cum[next] - cum[i], cum[selfEnd] - cum[i]));
+      i = next;
+    }
+  }
+  var total = this.total;
+  kids.sort(function (u, v) { return total[v] - total[u] || u - v; });
+  var cx = this.x[p];
+  for (j = 0; j < kids.length; j++) { this.x[kids[j]] = cx; cx += total[kids[j]]; }
+  this.kidsOf[p] = kids;
+};
+// Samples under a box whose function (or label) matches, counted once per stack.
+ScopeTree.prototype.matchedTotal = function (fm, labelMatch) {
+  var pm = new Uint8Array(ftN), j, sum = 0;
+  for (j = 0; j < ftN; j++) pm[j] = fm[ftFunc[j]] | (ftParent[j] >= 0 ? pm[ftParent[j]] : 0);
+  for (var r = 0; r < this.rootNames.length; r++) {
+    var a = this.rootStart[r], b = this.rootStart[r + 1];
+    if (labelMatch(this.rootNames[r])) { sum += this.cum[b] - this.cum[a]; continue; }
+    for (j = a; j < b; j++) if (this.leaves[j] >= 0 && pm[this.leaves[j]]) sum += this.cum[j + 1] - this.cum[j];
+  }
+  return sum;
+};
+function buildScopeTree(sc) { return new ScopeTree(sc); }
+
+// A fully built tree, for the caller/callee views.
 function Tree(cap) {
   this.cap = Math.max(cap | 0, 64); this.n = 0;
   this.parent = new Int32Array(this.cap); this.key = new Int32Array(this.cap); this.src = new Int32Array(this.cap);
   this.depth = new Int32Array(this.cap); this.self = new Float64Array(this.cap);
-  this.labels = []; this.labelKinds = [];
+  this.labels = []; this.labelKinds = []; this.kidsOf = [];
 }
+Tree.prototype = Object.create(treeProto);
 Tree.prototype.grow = function () {
   var cap = this.cap * 2, names = ['parent', 'key', 'src', 'depth'];
   for (var j = 0; j < names.length; j++) { var a = new Int32Array(cap); a.set(this[names[j]]); this[names[j]] = a; }
@@ -438,79 +563,36 @@ Tree.prototype.addLabel = function (parent, label, kind) {
   this.labels.push(label); this.labelKinds.push(kind);
   return this.add(parent, -this.labels.length, -1);
 };
-Tree.prototype.name = function (i) { var k = this.key[i]; return k >= 0 ? funcShort[k] : this.labels[-k - 1]; };
-Tree.prototype.labelKind = function (i) { var k = this.key[i]; return k >= 0 ? -1 : this.labelKinds[-k - 1]; };
-// Totals, children sorted by samples (most first), x offsets and depth.
+// Totals and child lists; children are sorted and placed by `layout`, when drawn.
 Tree.prototype.finish = function () {
-  var n = this.n, j, p;
+  var n = this.n, j, parent = this.parent;
   var total = this.total = new Float64Array(n);
   total.set(this.self.subarray(0, n));
-  for (j = n - 1; j > 0; j--) total[this.parent[j]] += total[j];
+  for (j = n - 1; j > 0; j--) total[parent[j]] += total[j];
   var start = this.childStart = new Int32Array(n + 1), list = this.childList = new Int32Array(Math.max(n - 1, 0));
-  for (j = 1; j < n; j++) start[this.parent[j] + 1]++;
+  for (j = 1; j < n; j++) start[parent[j] + 1]++;
   for (j = 0; j < n; j++) start[j + 1] += start[j];
   var fill = start.slice(0, n);
-  for (j = 1; j < n; j++) list[fill[this.parent[j]]++] = j;
-  for (p = 0; p < n; p++) {
-    var a = start[p], b = start[p + 1];
-    if (b - a > 1) {
-      var seg = Array.prototype.slice.call(list.subarray(a, b));
-      seg.sort(function (u, v) { return total[v] - total[u] || u - v; });
-      list.set(seg, a);
-    }
-  }
-  var x = this.x = new Float64Array(n), maxD = 0;
-  for (p = 0; p < n; p++) {
-    var cx = x[p];
-    for (j = start[p]; j < start[p + 1]; j++) { x[list[j]] = cx; cx += total[list[j]]; }
-    if (this.depth[p] > maxD) maxD = this.depth[p];
-  }
-  this.maxDepth = maxD;
+  for (j = 1; j < n; j++) list[fill[parent[j]]++] = j;
+  this.x = new Float64Array(n);
   return this;
 };
+Tree.prototype.layout = function (p) {
+  if (this.kidsOf[p]) return;
+  var total = this.total, x = this.x;
+  var kids = Array.prototype.slice.call(this.childList.subarray(this.childStart[p], this.childStart[p + 1]));
+  kids.sort(function (u, v) { return total[v] - total[u] || u - v; });
+  var cx = x[p];
+  for (var j = 0; j < kids.length; j++) { x[kids[j]] = cx; cx += total[kids[j]]; }
+  this.kidsOf[p] = kids;
+};
 
-// The main flame tree of a scope: scope -> root label -> functions. Each (root, trie node)
-// pair becomes one box; a stamp array avoids any hashing per stack frame.
+// Per-trie-node scratch for building the caller/callee trees without hashing every frame.
 var ftStamp = new Int32Array(ftN), ftMemo = new Int32Array(ftN), epoch = 0;
 var climb = new Int32Array(maxFtDepth + 2);
-function buildScopeTree(sc) {
-  var rootIds = new Map(), rootLabels = [], rootKinds = [], ents = [];
-  eachEntry(sc, function (label, kind, stack, count) {
-    var key = kind + ':' + label, r = rootIds.get(key);
-    if (r === undefined) { r = rootLabels.length; rootIds.set(key, r); rootLabels.push(label); rootKinds.push(kind); }
-    ents.push(r, stack, count);
-  });
-  var nRoots = rootLabels.length, counts = new Int32Array(nRoots + 1), j;
-  for (j = 0; j < ents.length; j += 3) counts[ents[j] + 1]++;
-  for (j = 0; j < nRoots; j++) counts[j + 1] += counts[j];
-  var order = new Int32Array(ents.length / 3), pos = counts.slice(0, nRoots);
-  for (j = 0; j < ents.length; j += 3) order[pos[ents[j]]++] = j;
-  var tree = new Tree(Math.min(ftN + nRoots + 8, 1 << 22));
-  tree.addLabel(-1, scopeDescription(sc), 0);
-  var r = -1, rootNode = 0;
-  for (var o = 0; o < order.length; o++) {
-    var e = order[o];
-    if (ents[e] !== r) { r = ents[e]; rootNode = tree.addLabel(0, rootLabels[r], rootKinds[r]); epoch++; }
-    var leaf = stackLeaf[ents[e + 1]], node;
-    if (leaf < 0) node = rootNode;
-    else if (ftStamp[leaf] === epoch) node = ftMemo[leaf];
-    else {
-      var k = 0, m = leaf;
-      while (m >= 0 && ftStamp[m] !== epoch) { climb[k++] = m; m = ftParent[m]; }
-      node = m >= 0 ? ftMemo[m] : rootNode;
-      while (k > 0) {
-        var q = climb[--k];
-        node = tree.add(node, ftFunc[q], q);
-        ftStamp[q] = epoch; ftMemo[q] = node;
-      }
-    }
-    tree.self[node] += ents[e + 2];
-  }
-  return tree.finish();
-}
 
 // Trees built by path, for the caller/callee views.
-function PathTree(label) { this.t = new Tree(256); this.map = new Map(); this.t.add(-1, label, -1); }
+function PathTree(key) { this.t = new Tree(256); this.map = new Map(); this.t.add(-1, key, -1); }
 PathTree.prototype.child = function (p, key, src) {
   var mk = p * (nFuncs + 1) + key, c = this.map.get(mk);
   if (c === undefined) { c = this.t.add(p, key, src); this.map.set(mk, c); }
@@ -519,8 +601,8 @@ PathTree.prototype.child = function (p, key, src) {
 
 // Weight per stack within a scope, and per (root label, stack) when labels matter.
 function stackWeights(sc) {
-  var w = new Float64Array(nStacks), total = 0;
-  eachEntry(sc, function (label, kind, stack, count) { w[stack] += count; total += count; });
+  var w = new Float64Array(nStacks), total = 0, ents = scopeEntries(sc).ents;
+  for (var j = 0; j < ents.length; j += 3) { w[ents[j + 1]] += ents[j + 2]; total += ents[j + 2]; }
   return { w: w, total: total };
 }
 
@@ -548,41 +630,48 @@ function functionStats(sc) {
 // Callers (inverted: the function, then who called it, up to the task) and callees of a
 // function within a scope. The outermost call of the function in each stack counts.
 function buildSandwich(sc, func) {
-  var callers = new PathTree(func), callees = new PathTree(func);
-  var byLeaf = new Map();
-  eachEntry(sc, function (label, kind, stack, count) {
-    var leaf = stackLeaf[stack];
-    if (leaf < 0) return;
-    var key = kind + ':' + label, m = byLeaf.get(leaf);
-    if (!m) byLeaf.set(leaf, m = new Map());
-    var v = m.get(key);
-    if (v) v.count += count; else m.set(key, { label: label, kind: kind, count: count });
-  });
-  var path = [];
-  byLeaf.forEach(function (m, leaf) {
-    path.length = 0;
-    var occ = -1;
-    for (var n = leaf; n >= 0; n = ftParent[n]) { path.push(n); if (ftFunc[n] === func) occ = path.length - 1; }
-    if (occ < 0) return;
-    var weight = 0;
-    m.forEach(function (v) { weight += v.count; });
-    // callees: from the call down to the leaf
-    var node = 0, j;
-    callees.t.src[0] = path[occ];
-    for (j = occ - 1; j >= 0; j--) node = callees.child(node, ftFunc[path[j]], path[j]);
-    callees.t.self[node] += weight;
+  var callers = new PathTree(func), callees = new PathTree(func), ct = callers.t, et = callees.t;
+  var se = scopeEntries(sc), ents = se.ents, nRoots = se.roots.length;
+  // callees: the path from the call down to the leaf; memo per trie node (fresh epoch)
+  epoch++;
+  var calleeEpoch = epoch, occOf = new Map(), chainEnd = new Map(), labelNode = new Map();
+  for (var e = 0; e < ents.length; e += 3) {
+    var leaf = stackLeaf[ents[e + 1]], count = ents[e + 2], r = ents[e];
+    if (leaf < 0) continue;
+    var occ = occOf.get(leaf);
+    if (occ === undefined) {
+      occ = -1;
+      for (var n = leaf; n >= 0; n = ftParent[n]) if (ftFunc[n] === func) occ = n;
+      occOf.set(leaf, occ);
+    }
+    if (occ < 0) continue;
+    if (et.src[0] < 0) { et.src[0] = occ; ct.src[0] = occ; }
+    // callees
+    var node;
+    if (ftStamp[leaf] === calleeEpoch) node = ftMemo[leaf];
+    else {
+      var k = 0, m = leaf;
+      while (m !== occ && ftStamp[m] !== calleeEpoch) { climb[k++] = m; m = ftParent[m]; }
+      node = m === occ ? 0 : ftMemo[m];
+      while (k > 0) {
+        var q = climb[--k];
+        node = callees.child(node, ftFunc[q], q);
+        ftStamp[q] = calleeEpoch; ftMemo[q] = node;
+      }
+    }
+    et.self[node] += count;
     // callers: from the call up to the root, then the task or thread
-    node = 0;
-    callers.t.src[0] = path[occ];
-    for (j = occ + 1; j < path.length; j++) node = callers.child(node, ftFunc[path[j]], path[j]);
-    var base = node;
-    m.forEach(function (v) {
-      var key = 'L' + v.kind + ':' + v.label, id = callers.map.get(base + '|' + key);
-      if (id === undefined) { id = callers.t.addLabel(base, v.label, v.kind); callers.map.set(base + '|' + key, id); }
-      callers.t.self[id] += v.count;
-    });
-  });
-  return { callers: callers.t.finish(), callees: callees.t.finish() };
+    var end = chainEnd.get(occ);
+    if (end === undefined) {
+      end = 0;
+      for (m = ftParent[occ]; m >= 0; m = ftParent[m]) end = callers.child(end, ftFunc[m], m);
+      chainEnd.set(occ, end);
+    }
+    var lk = end * (nRoots + 1) + r, ln = labelNode.get(lk);
+    if (ln === undefined) { ln = ct.addLabel(end, se.roots[r], se.kinds[r]); labelNode.set(lk, ln); }
+    ct.self[ln] += count;
+  }
+  return { callers: ct.finish(), callees: et.finish() };
 }
 
 // ---------------------------------------------------------------- colours
@@ -633,14 +722,15 @@ FlameView.prototype.draw = function () {
   // visible boxes: the zoomed node's ancestors (full width), then its subtree, pruned by width
   var vis = [], maxD = t.depth[z], a, stack = [z], n, j;
   for (a = t.parent[z]; a >= 0; a = t.parent[a]) vis.push(a);
-  var start = t.childStart, list = t.childList, total = t.total, depth = t.depth;
+  var total = t.total, depth = t.depth;
   var maxRows = this.opts.maxRows || 1500;
   while (stack.length) {
     n = stack.pop();
     vis.push(n);
     if (depth[n] > maxD) maxD = depth[n];
     if (depth[n] >= maxRows) continue;
-    for (j = start[n + 1] - 1; j >= start[n]; j--) if (total[list[j]] * scale >= minW) stack.push(list[j]);
+    var ks = t.kids(n);
+    for (j = 0; j < ks.length && total[ks[j]] * scale >= minW; j++) stack.push(ks[j]);
   }
   if (t.total[0] === 0) maxD = 0;
   var H = (maxD + 1) * rowH;
@@ -661,7 +751,7 @@ FlameView.prototype.draw = function () {
     var y = this.rowY(depth[n]);
     var k = t.key[n], lk = k >= 0 ? -1 : t.labelKinds[-k - 1], fill, dark;
     if (match) {
-      if (match[n]) { fill = MATCH; dark = true; }
+      if (k >= 0 ? match.funcs[k] === 1 : (n > 0 && match.label(t.labels[-k - 1]))) { fill = MATCH; dark = true; }
       else { fill = lk >= 0 ? labelDim[lk] : (colorOf(k), funcDim[k]); dark = false; }
     } else if (lk >= 0) { fill = labelColors[lk]; dark = true; }
     else { fill = colorOf(k); dark = false; }
@@ -836,25 +926,15 @@ function applySearch() {
   var t = mainView.tree, info = $('search-info');
   var m = searchMatcher(state.search);
   if (!t || !m) { mainView.match = null; info.textContent = ''; mainView.draw(); state.searchShare = null; return; }
-  var fm = new Uint8Array(nFuncs), j;
-  for (j = 0; j < nFuncs; j++) fm[j] = (m(funcShort[j]) || m(funcFull[j])) ? 1 : 0;
-  var n = t.n, match = new Uint8Array(n), inM = new Uint8Array(n), sum = 0;
-  for (j = 0; j < n; j++) {
-    var k = t.key[j];
-    match[j] = k >= 0 ? fm[k] : (j > 0 && m(t.labels[-k - 1]) ? 1 : 0);
-    var p = t.parent[j];
-    var anc = p >= 0 ? inM[p] : 0;
-    inM[j] = anc | match[j];
-    if (match[j] && !anc) sum += t.total[j];
-  }
-  mainView.match = match;
+  var fm = new Uint8Array(nFuncs);
+  for (var j = 0; j < nFuncs; j++) fm[j] = (m(funcShort[j]) || m(funcFull[j])) ? 1 : 0;
+  mainView.match = { funcs: fm, label: m };
   mainView.draw();
-  var share = sum / (t.total[0] || 1);
+  var sum = t.matchedTotal(fm, m), share = sum / (t.total[0] || 1);
   state.searchShare = share;
   info.textContent = '';
-  var b = el('b', null, fmtPct(share));
   info.appendChild(document.createTextNode('Matched '));
-  info.appendChild(b);
+  info.appendChild(el('b', null, fmtPct(share)));
   info.appendChild(document.createTextNode(' of samples (' + fmtInt(sum) + ')'));
 }
 var searchTimer = 0;
@@ -1209,19 +1289,31 @@ var readyMs = performance.now();
 // ---------------------------------------------------------------- self-test
 function rootLabelsOf(t) {
   var out = [];
-  for (var j = t.childStart[0]; j < t.childStart[1]; j++) out.push(t.name(t.childList[j]));
+  t.kids(0).forEach(function (c) { out.push(t.name(c)); });
   return out.sort();
 }
 function r1(x) { return Math.round(x * 10) / 10; }
 function runSelfTest() {
   var res = { ok: false, errors: tp.errors, firstViewMs: Math.round(firstViewMs * 10) / 10, readyMs: Math.round(readyMs * 10) / 10,
-    scriptStartMs: r1(scriptStartMs), parseMs: r1(parseMs), decodeMs: r1(decodeMs), treeMs: r1(treeMs), drawMs: r1(drawMs), dataChars: dataText.length,
+    scriptStartMs: r1(scriptStartMs), parseMs: r1(parseMs), decodeMs: r1(decodeMs), treeMs: r1(treeMs), drawMs: r1(drawMs), dataChars: dataChars,
     stacks: nStacks, frames: nFrames, funcs: nFuncs, trieNodes: ftN, flameNodes: state.tree.n, tasks: tasks.length, threads: threads.length };
-  var steps = [];
+  var steps = [], stepMs = {};
   function step(name, fn) {
+    var t0 = performance.now();
     try { fn(); steps.push(name); } catch (e) { tp.errors.push('selftest ' + name + ': ' + (e && e.stack ? e.stack : e)); }
+    stepMs[name] = r1(performance.now() - t0);
   }
   step('all', function () {
+    res.trieOk = triePreorderOk();
+    // Every drawn box: total = self + children's totals.
+    var t = state.tree, bad = 0;
+    for (var n = 0; n < t.n; n++) {
+      if (!t.kidsOf[n]) continue;
+      var sum = t.self[n];
+      t.kidsOf[n].forEach(function (c) { sum += t.total[c]; });
+      if (Math.abs(sum - t.total[n]) > 1e-6) bad++;
+    }
+    res.inconsistentBoxes = bad;
     res.allTotal = state.tree.total[0];
     res.allRoots = rootLabelsOf(state.tree).length;
     res.expectedTotal = totalSamples;
@@ -1244,8 +1336,8 @@ function runSelfTest() {
   });
   step('zoom', function () {
     var t = state.tree;
-    if (t.childStart[1] > t.childStart[0]) {
-      var c = t.childList[t.childStart[0]];
+    if (t.kids(0).length) {
+      var c = t.kids(0)[0];
       mainView.setZoom(c);
       res.zoomCrumbs = $('crumbs').querySelectorAll('button').length;
       mainView.setZoom(0);
@@ -1273,7 +1365,8 @@ function runSelfTest() {
     res.restoredTotal = state.tree.total[0];
   });
   res.steps = steps;
-  res.ok = tp.errors.length === 0 && res.allTotal > 0 && res.allTotal === res.expectedTotal && res.changed === true
+  res.stepMs = stepMs;
+  res.ok = tp.errors.length === 0 && res.trieOk === true && res.inconsistentBoxes === 0 && res.allTotal > 0 && res.allTotal === res.expectedTotal && res.changed === true
     && res.taskTotal === res.taskExpected && res.restoredTotal === res.allTotal && res.sandwichOk !== false;
   tp.done = true;
   $('selftest-result').textContent = JSON.stringify(res);

@@ -41,6 +41,7 @@ enum tp_record_type {
     TP_REC_END = 7,          // clean end of recording
     TP_REC_JOB = 8,          // one Swift job run (issue: job tracking)
     TP_REC_NOTE = 9,         // free text the agent wants the user to see
+    TP_REC_JOB_AGG = 10,     // cumulative job statistics of one task on one thread
 };
 
 struct __attribute__((packed)) tp_record_header {
@@ -89,6 +90,28 @@ struct __attribute__((packed)) tp_rec_module {
     uint16_t build_id_len;
     uint16_t reserved;
     // uint64_t ranges[nranges][2]; char path[path_len]; uint8_t build_id[build_id_len];
+};
+
+// Every job feeds a per-thread aggregate; only jobs at least as long as the long-poll threshold
+// are also written one by one (TP_REC_JOB), so a yield-heavy program does not flood the stream.
+// Aggregates are cumulative: for one (tid, slot, gen) the last record in the stream wins.
+struct __attribute__((packed)) tp_rec_job_agg {
+    struct tp_record_header h;
+    uint64_t task_id;
+    uint64_t busy_ns;
+    uint64_t max_poll_ns;
+    uint64_t max_delay_ns;
+    uint64_t first_start_ns;
+    uint64_t last_end_ns;
+    uint32_t tid;
+    uint32_t polls;
+    uint32_t delays;
+    uint32_t gen;            // reuse count of the aggregate slot
+    uint16_t slot;
+    uint16_t npoll;          // then npoll + ndelay uint32 entries: bucket << 24 | count
+    uint16_t ndelay;
+    uint16_t reserved;
+    uint32_t buckets[];
 };
 
 struct __attribute__((packed)) tp_rec_job {
