@@ -44,6 +44,7 @@ let package = Package(
         .executableTarget(name: "ExitCodes", path: "Examples/ExitCodes"),
         .executableTarget(name: "DeepStacks", path: "Examples/DeepStacks"),
         .executableTarget(name: "AsyncBench", path: "Examples/AsyncBench"),
+        .executableTarget(name: "Churn", path: "Examples/Churn"),
 
         .testTarget(
             name: "TaskProfTests",

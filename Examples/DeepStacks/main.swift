@@ -1,7 +1,8 @@
 // CPU work at the bottom of a chain of non-inlined calls, on the main thread and in a task.
 // Built two ways by the tests: `swift build -c release` (frame pointers) and plain
 // `swiftc -O -g` (no frame pointers), to check that stacks reach the thread start either way.
-// With an argument N > 0 it recurses N levels deep first (handler-cost benchmark at 64 frames).
+// Arguments: DEPTH ROUNDS [int] — recurse DEPTH levels first (handler-cost benchmark at 64
+// frames), repeat ROUNDS times; `int` swaps the libm leaf for integer work.
 import Foundation
 
 @inline(never)
@@ -11,8 +12,18 @@ func leafWork(_ n: Int) -> Double {
     return x
 }
 
+/// Integer work with no library calls: every sample's leaf has a frame pointer.
 @inline(never)
-func middle(_ n: Int) -> Double { leafWork(n) + 1 }
+func integerWork(_ n: Int) -> Double {
+    var x: UInt64 = 88172645463325252
+    for _ in 0..<(n * 4) { x ^= x << 13; x ^= x >> 7; x ^= x << 17 }
+    return Double(x & 0xff)
+}
+
+let integerOnly = CommandLine.arguments.count > 3 && CommandLine.arguments[3] == "int"
+
+@inline(never)
+func middle(_ n: Int) -> Double { (integerOnly ? integerWork(n) : leafWork(n)) + 1 }
 
 @inline(never)
 func outer(_ n: Int) -> Double { middle(n) * 2 }

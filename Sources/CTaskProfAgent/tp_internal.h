@@ -57,6 +57,7 @@ struct tp_thread {
     pid_t tid;
     uintptr_t stack_lo, stack_hi;      // 0,0 when unknown: reads go through process_vm_readv
     int perf_fd;                       // -1 when none
+    int period_set;                    // the handler has replaced the random first period
     void *timer;                       // timer_t when the timer engine runs, else NULL
     int kind;                          // enum tp_thread_kind
     _Atomic uint64_t jobs_run;
@@ -108,6 +109,9 @@ int tp_sampler_install(void);
 int tp_sampler_start_thread(struct tp_thread *t);
 void tp_sampler_stop_thread(struct tp_thread *t);
 void tp_sampler_shutdown(void);
+struct sigaction;
+void tp_sampler_get_chained(struct sigaction *out);
+void tp_sampler_set_chained(const struct sigaction *act);
 
 // tp_writer.c
 int tp_writer_start(void);

@@ -29,7 +29,22 @@ typedef void *(*tp_get_current_fn)(void);
 typedef uint64_t (*tp_get_task_id_fn)(void *);
 static tp_get_current_fn tp_swift_get_current;
 static tp_get_task_id_fn tp_swift_get_job_task_id;
-static struct sigaction tp_prev_action;
+// The target's own handler for the sampling signal, if it installs one (through the sigaction /
+// signal interposers in tp_signals.c). Two slots and an index, so the handler always reads a
+// whole struct even while the target changes it.
+static struct sigaction tp_chain_slots[2];
+static _Atomic int tp_chain_index;
+static uint64_t tp_period_ns;
+
+void tp_sampler_get_chained(struct sigaction *out) {
+    *out = tp_chain_slots[atomic_load_explicit(&tp_chain_index, memory_order_acquire)];
+}
+
+void tp_sampler_set_chained(const struct sigaction *act) {
+    int next = 1 - atomic_load_explicit(&tp_chain_index, memory_order_relaxed);
+    tp_chain_slots[next] = *act;
+    atomic_store_explicit(&tp_chain_index, next, memory_order_release);
+}
 static pid_t tp_pid;
 
 static void tp_resolve_swift(void) {
@@ -59,21 +74,26 @@ static inline int tp_read_word(const struct tp_thread *t, uintptr_t addr, uintpt
 }
 
 // Frame-pointer walk. Returns the number of frames; *clean says whether the chain ended where
-// a thread's chain ends (a zero frame pointer) with every return address inside known code.
+// a thread's chain ends: a zero frame pointer, or a break right after a return address into a
+// system library (glibc's thread-start glue, __libc_start_call_main and start_thread, keeps no
+// frame pointer, so its saved rbp is whatever the register held).
 static int tp_walk_fp(const struct tp_thread *t, uintptr_t pc, uintptr_t fp, uintptr_t sp,
                       uint64_t *frames, int *clean) {
     int n = 0;
     frames[n++] = pc;
     uintptr_t lo = sp;
+    int last_in_system = 0;
     *clean = 0;
     while (n < TP_MAX_FRAMES) {
         if (fp == 0) { *clean = 1; break; }
         uintptr_t next, ra;
-        if (!tp_read_word(t, fp, lo, &next) || !tp_read_word(t, fp + 8, lo, &ra)) break;
+        if (!tp_read_word(t, fp, lo, &next) || !tp_read_word(t, fp + 8, lo, &ra)) { *clean = last_in_system; break; }
         if (ra == 0) { *clean = 1; break; }
-        if (!tp_range_lookup(ra)) break;
+        const struct tp_range *r = tp_range_lookup(ra);
+        if (!r) { *clean = last_in_system; break; }
         frames[n++] = ra;
-        if (next != 0 && next <= fp) break;
+        last_in_system = (r->flags & TP_RANGE_NO_FP) != 0;
+        if (next != 0 && next <= fp) { *clean = last_in_system; break; }
         lo = fp + 16;
         fp = next;
     }
@@ -92,12 +112,15 @@ static int tp_walk_dwarf(ucontext_t *uc, uint64_t *frames) {
     return n;
 }
 
+// Signals that are not our samples (the target's own SIGPROF timer, the Swift crash handler's
+// thread pauses) go to the handler the target installed. With none, they are ignored rather
+// than killing the process with the default action.
 static void tp_chain(int sig, siginfo_t *si, void *uc) {
-    if (tp_prev_action.sa_flags & SA_SIGINFO) {
-        if (tp_prev_action.sa_sigaction) tp_prev_action.sa_sigaction(sig, si, uc);
-    } else if (tp_prev_action.sa_handler != SIG_DFL && tp_prev_action.sa_handler != SIG_IGN &&
-               tp_prev_action.sa_handler) {
-        tp_prev_action.sa_handler(sig);
+    const struct sigaction *prev = &tp_chain_slots[atomic_load_explicit(&tp_chain_index, memory_order_acquire)];
+    if (prev->sa_flags & SA_SIGINFO) {
+        if (prev->sa_sigaction) prev->sa_sigaction(sig, si, uc);
+    } else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN && prev->sa_handler) {
+        prev->sa_handler(sig);
     }
 }
 
@@ -105,7 +128,7 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
     int saved_errno = errno;
     struct tp_thread *t = tp_thread_self();
     int ours = (tp_cfg.engine == TP_ENGINE_PERF && si->si_code == POLL_IN && t && si->si_fd == t->perf_fd) ||
-               (tp_cfg.engine == TP_ENGINE_TIMER && si->si_code == SI_TIMER);
+               (tp_cfg.engine == TP_ENGINE_TIMER && si->si_code == SI_TIMER && t && si->si_value.sival_ptr == t);
     if (!ours) {
         // Perf signals for a thread we no longer know are ours too: drop them quietly.
         if (!(tp_cfg.engine == TP_ENGINE_PERF && si->si_code == POLL_IN)) tp_chain(sig, si, ucv);
@@ -163,6 +186,12 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
     rec.tid = (uint32_t)t->tid;
     rec.nframes = (uint16_t)n;
     rec.reserved = 0;
+    // Each thread's first period was a random fraction of the real one, so threads that live
+    // less than a period are still sampled in proportion to their CPU time; now set the real one.
+    if (!t->period_set && t->perf_fd >= 0) {
+        ioctl(t->perf_fd, PERF_EVENT_IOC_PERIOD, &tp_period_ns);
+        t->period_set = 1;
+    }
     if (tp_ring_write(&t->samples, &rec, sizeof rec, t->frames, (uint32_t)(n * sizeof(uint64_t))) == 0)
         atomic_fetch_add_explicit(&tp_counters[TP_CTR_SAMPLES], 1, memory_order_relaxed);
     else
@@ -176,13 +205,20 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
     errno = saved_errno;
 }
 
+// A random first period in (0, period], from a per-thread xorshift seed.
+static uint64_t tp_first_period(pid_t tid) {
+    uint64_t x = tp_now_ns() ^ ((uint64_t)tid << 32) ^ 0x9E3779B97F4A7C15ull;
+    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+    return 1 + x % tp_period_ns;
+}
+
 static int tp_perf_open(pid_t tid) {
     struct perf_event_attr pe;
     memset(&pe, 0, sizeof pe);
     pe.type = PERF_TYPE_SOFTWARE;
     pe.size = sizeof pe;
     pe.config = PERF_COUNT_SW_TASK_CLOCK;
-    pe.sample_period = 1000000000ull / tp_cfg.rate_hz;
+    pe.sample_period = tp_first_period(tid);
     pe.disabled = 1;
     pe.exclude_kernel = 1;   // perf_event_paranoid 2 allows user space only
     pe.exclude_hv = 1;
@@ -201,6 +237,7 @@ static int tp_perf_arm(int fd, pid_t tid) {
 
 int tp_sampler_install(void) {
     tp_pid = getpid();
+    tp_period_ns = 1000000000ull / tp_cfg.rate_hz;
     tp_resolve_swift();
     unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
 
@@ -209,7 +246,11 @@ int tp_sampler_install(void) {
     sa.sa_sigaction = tp_on_signal;
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    if (sigaction(tp_cfg.signal, &sa, &tp_prev_action) != 0) return -1;
+    typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+    sigaction_fn real_sigaction = (sigaction_fn)tp_real_symbol("sigaction");
+    struct sigaction prev;
+    if (!real_sigaction || real_sigaction(tp_cfg.signal, &sa, &prev) != 0) return -1;
+    tp_sampler_set_chained(&prev);
 
     // Engine choice: perf task-clock when the kernel allows it, else per-thread CPU timers.
     if (tp_cfg.engine != TP_ENGINE_TIMER) {
@@ -237,6 +278,7 @@ int tp_sampler_start_thread(struct tp_thread *t) {
         int fd = tp_perf_open(t->tid);
         if (fd < 0) return -1;
         t->perf_fd = fd;
+        t->period_set = 0;
         atomic_store_explicit(&t->sampling, 1, memory_order_release);
         if (tp_perf_arm(fd, t->tid) != 0) {
             atomic_store(&t->sampling, 0);
@@ -256,10 +298,10 @@ int tp_sampler_start_thread(struct tp_thread *t) {
     clockid_t clock = (clockid_t)((~(unsigned)t->tid) << 3) | 6;
     timer_t timer;
     if (timer_create(clock, &sev, &timer) != 0) return -1;
-    uint64_t period = 1000000000ull / tp_cfg.rate_hz;
+    uint64_t period = tp_period_ns, first = tp_first_period(t->tid);
     struct itimerspec its = {
         .it_interval = { (time_t)(period / 1000000000ull), (long)(period % 1000000000ull) },
-        .it_value = { (time_t)(period / 1000000000ull), (long)(period % 1000000000ull) },
+        .it_value = { (time_t)(first / 1000000000ull), (long)(first % 1000000000ull) },
     };
     t->timer = timer;
     atomic_store_explicit(&t->sampling, 1, memory_order_release);

@@ -29,11 +29,26 @@ struct StackInterner {
             if !hidden.isEmpty && hidden.contains(where: { $0.contains(address) }) { continue }
             stack.append(contentsOf: expand(address, isReturn: i > 0))
         }
+        trimThreadEntry(&stack)
         if let idx = stackIndex[stack] { return idx }
         let idx = Int32(stacks.count)
         stacks.append(stack)
         stackIndex[stack] = idx
         return idx
+    }
+
+    /// glibc's thread-entry glue has no frame pointers: the frame-pointer walk ends at
+    /// `start_thread`/`__libc_start_call_main`, DWARF unwinding goes on to `clone3`/`_start`.
+    /// Starting every stack at the former keeps one root per thread in flame graphs.
+    private func trimThreadEntry(_ stack: inout [Int32]) {
+        let limit = min(stack.count, 4)
+        for i in 0..<limit {
+            let f = frames[Int(stack[i])]
+            if f.module.hasPrefix("libc.so") && (f.function == "start_thread" || f.function == "__libc_start_call_main") {
+                if i > 0 { stack.removeFirst(i) }
+                return
+            }
+        }
     }
 
     /// Frame indices for one address, outermost first (the symbolizer gives innermost first).

@@ -74,7 +74,7 @@ main { padding: 16px 24px 40px; display: flex; flex-direction: column; gap: 16px
 h2 .sub, .sub { font-weight: 400; color: var(--muted); font-size: 12px; }
 h3 .sub { text-transform: none; letter-spacing: 0; }
 h3 { font-size: 12px; font-weight: 650; text-transform: uppercase; letter-spacing: .5px; color: var(--muted); margin: 10px 0 6px; }
-.grid2 { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 16px; }
+.grid2 { display: grid; grid-template-columns: minmax(0, 1.55fr) minmax(0, 1fr); gap: 16px; }
 @media (max-width: 1000px) { .grid2 { grid-template-columns: minmax(0, 1fr); } }
 .findings-empty { color: var(--muted); margin: 2px 0 0; }
 .finding-count { display: inline-block; min-width: 20px; text-align: center; padding: 0 7px; border-radius: 999px;
@@ -129,7 +129,7 @@ table.data td.mod { max-width: 150px; }
 table.data td.dim, .dim { color: var(--faint); }
 table.data tr.more td { text-align: center; cursor: default; }
 .sharecell { display: flex; align-items: center; gap: 8px; justify-content: flex-end; }
-.sharebar { width: 56px; height: 7px; border-radius: 4px; background: var(--line2); overflow: hidden; flex: none; }
+.sharebar { width: 44px; height: 7px; border-radius: 4px; background: var(--line2); overflow: hidden; flex: none; }
 .sharebar i { display: block; height: 100%; background: var(--bar); border-radius: 4px; }
 .pill { display: inline-block; margin-left: 6px; padding: 0 7px; border-radius: 999px; font-size: 11px; border: 1px solid var(--line);
   background: var(--panel); cursor: pointer; color: var(--muted); }
@@ -139,7 +139,7 @@ table.data tr.more td { text-align: center; cursor: default; }
 .tablehead { display: flex; gap: 10px; align-items: center; justify-content: space-between; margin-bottom: 8px; flex-wrap: wrap; }
 .tablehead input[type=search] { width: 200px; }
 .swhead { display: flex; align-items: baseline; justify-content: space-between; gap: 8px; }
-.swwrap { position: relative; border-radius: 6px; overflow: hidden; }
+.swwrap { position: relative; border-radius: 6px; overflow-x: hidden; overflow-y: auto; max-height: 330px; }
 .swwrap canvas { display: block; cursor: pointer; }
 #tooltip { position: fixed; z-index: 10; pointer-events: none; max-width: 560px; background: #221c17; color: #f7f0e7;
   border-radius: 8px; padding: 8px 11px; font-size: 12px; box-shadow: 0 6px 24px rgba(0,0,0,.25); }
@@ -694,7 +694,7 @@ function colorOf(fn) {
 }
 var labelColors = ['#57534e', '#8f4f6f', '#5b6b7d'];   // scope, task, thread
 var labelDim = ['#cfccc8', '#e3ccd6', '#ccd3db'];
-var MATCH = '#c026d3';
+var MATCH = '#c026d3', REST = '#ddd5ca', REST_INK = '#6d645a';
 
 // ---------------------------------------------------------------- flame view
 var tooltip = $('tooltip');
@@ -708,6 +708,7 @@ function FlameView(canvas, hoverBox, opts) {
   canvas.addEventListener('mouseleave', function () { self.setHover(-1); hideTooltip(); });
   canvas.addEventListener('click', function (e) {
     var n = self.hitTest(e);
+    if (n < 0 && self.opts.zoomOnRest) { var rb = self.hitRest(e); if (rb) n = rb.parent; }
     if (n >= 0 && self.opts.onClick) self.opts.onClick(n, self);
   });
 }
@@ -723,7 +724,7 @@ FlameView.prototype.draw = function () {
   var vis = [], maxD = t.depth[z], a, stack = [z], n, j;
   for (a = t.parent[z]; a >= 0; a = t.parent[a]) vis.push(a);
   var total = t.total, depth = t.depth;
-  var maxRows = this.opts.maxRows || 1500;
+  var maxRows = this.opts.maxRows || 1500, rest = [];
   while (stack.length) {
     n = stack.pop();
     vis.push(n);
@@ -731,11 +732,20 @@ FlameView.prototype.draw = function () {
     if (depth[n] >= maxRows) continue;
     var ks = t.kids(n);
     for (j = 0; j < ks.length && total[ks[j]] * scale >= minW; j++) stack.push(ks[j]);
+    if (j < ks.length) {
+      // the children too thin to draw, as one quiet box
+      var restTotal = 0;
+      for (var rj = j; rj < ks.length; rj++) restTotal += total[ks[rj]];
+      if (restTotal * scale >= 1) {
+        rest.push({ parent: n, first: ks[j], count: ks.length - j, total: restTotal });
+        if (depth[n] + 1 > maxD) maxD = depth[n] + 1;
+      }
+    }
   }
   if (t.total[0] === 0) maxD = 0;
   var H = (maxD + 1) * rowH;
   if (this.opts.minRows) H = Math.max(H, this.opts.minRows * rowH);
-  this.width = W; this.height = H; this.visMaxD = maxD; this.vis = vis; this.scale = scale; this.x0 = x0;
+  this.width = W; this.height = H; this.visMaxD = maxD; this.vis = vis; this.rest = rest; this.scale = scale; this.x0 = x0;
   canvas.style.width = W + 'px'; canvas.style.height = H + 'px';
   canvas.width = Math.round(W * dpr); canvas.height = Math.round(H * dpr);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -768,6 +778,15 @@ FlameView.prototype.draw = function () {
     }
   }
   ctx.globalAlpha = 1;
+  for (v = 0; v < rest.length; v++) {
+    var rb = rest[v], rx = (t.x[rb.first] - x0) * scale, rw = rb.total * scale, ry = this.rowY(depth[rb.parent] + 1);
+    ctx.fillStyle = REST;
+    ctx.fillRect(rx, ry, rw > 2 ? rw - 1 : rw, rowH - 1);
+    if (rw > 40) {
+      var rl = '+' + fmtInt(rb.count), rroom = Math.floor((rw - 8) / charW);
+      if (rl.length <= rroom) { ctx.fillStyle = REST_INK; ctx.fillText(rl, rx + 4, ry + rowH / 2); }
+    }
+  }
   if (this.opts.onDraw) this.opts.onDraw(this);
 };
 FlameView.prototype.rowY = function (d) { return this.icicle ? d * this.rowH : (this.visMaxD - d) * this.rowH; };
@@ -798,14 +817,47 @@ FlameView.prototype.setHover = function (n) {
   b.style.left = x + 'px'; b.style.top = this.rowY(t.depth[n]) + 'px';
   b.style.width = Math.max(w - 1, 2) + 'px'; b.style.height = (this.rowH - 1) + 'px';
 };
+FlameView.prototype.hitRest = function (e) {
+  var t = this.tree;
+  if (!t || !this.rest) return null;
+  var r = this.canvas.getBoundingClientRect(), mx = e.clientX - r.left, my = e.clientY - r.top;
+  for (var v = 0; v < this.rest.length; v++) {
+    var rb = this.rest[v], x = (t.x[rb.first] - this.x0) * this.scale, w = rb.total * this.scale, y = this.rowY(t.depth[rb.parent] + 1);
+    if (mx >= x && mx < x + w && my >= y && my < y + this.rowH) return rb;
+  }
+  return null;
+};
 FlameView.prototype.onMove = function (e) {
   var n = this.hitTest(e);
   if (n !== this.hover) this.setHover(n);
-  if (n < 0) { hideTooltip(); return; }
+  if (n < 0) {
+    var rb = this.hitRest(e);
+    if (!rb) { hideTooltip(); return; }
+    showRestTooltip(this.tree, rb, e.clientX, e.clientY, this.opts.percentOf ? this.opts.percentOf(this) : this.tree.total[0]);
+    return;
+  }
   showTooltip(this.tree, n, e.clientX, e.clientY, this.opts.percentOf ? this.opts.percentOf(this) : this.tree.total[0]);
 };
 
 function hideTooltip() { tooltip.hidden = true; }
+function placeTooltip(cx, cy) {
+  tooltip.hidden = false;
+  var tw = tooltip.offsetWidth, th = tooltip.offsetHeight;
+  var x = cx + 14, y = cy + 16;
+  if (x + tw > window.innerWidth - 8) x = Math.max(8, cx - tw - 14);
+  if (y + th > window.innerHeight - 8) y = Math.max(8, cy - th - 12);
+  tooltip.style.left = x + 'px'; tooltip.style.top = y + 'px';
+}
+function showRestTooltip(t, rb, cx, cy, grand) {
+  tooltip.textContent = '';
+  tooltip.appendChild(el('div', 't', plural(rb.count, 'more frame') + ' under ' + t.name(rb.parent)));
+  tooltip.appendChild(el('div', 'l', 'Each is too narrow to draw at this zoom. Click to zoom into ' + t.name(rb.parent) + '.'));
+  var tb = el('table'), tr = el('tr');
+  tr.appendChild(el('td', null, 'Samples'));
+  tr.appendChild(el('td', null, fmtInt(rb.total) + '  (' + fmtPct(rb.total / (grand || 1)) + ' of total)'));
+  tb.appendChild(tr); tooltip.appendChild(tb);
+  placeTooltip(cx, cy);
+}
 function showTooltip(t, n, cx, cy, grand) {
   tooltip.textContent = '';
   var k = t.key[n], total = t.total[n], parent = t.parent[n];
@@ -834,18 +886,14 @@ function showTooltip(t, n, cx, cy, grand) {
   ];
   rows.forEach(function (r) { var tr = el('tr'); tr.appendChild(el('td', null, r[0])); tr.appendChild(el('td', null, r[1])); tb.appendChild(tr); });
   tooltip.appendChild(tb);
-  tooltip.hidden = false;
-  var tw = tooltip.offsetWidth, th = tooltip.offsetHeight;
-  var x = cx + 14, y = cy + 16;
-  if (x + tw > window.innerWidth - 8) x = Math.max(8, cx - tw - 14);
-  if (y + th > window.innerHeight - 8) y = Math.max(8, cy - th - 12);
-  tooltip.style.left = x + 'px'; tooltip.style.top = y + 'px';
+  placeTooltip(cx, cy);
 }
 
 // ---------------------------------------------------------------- state
 var state = { scope: { kind: 'all' }, tree: null, func: -1, search: '' };
 var mainView = new FlameView($('flame'), $('flame-hover'), {
   onClick: function (n, v) { v.setZoom(n); },
+  zoomOnRest: true,
   onZoom: function () { renderCrumbs(); },
   percentOf: function (v) { return v.tree.total[0]; }
 });
@@ -1054,8 +1102,8 @@ if (hasJobs) {
     { title: 'Polls', num: true, tip: 'Runs of the task between two suspension points', get: function (r) { return r.jobs ? r.jobs[0] : null; }, cell: function (r) { return r.jobs ? fmtInt(r.jobs[0]) : '–'; } },
     { title: 'Long polls', num: true, tip: 'Polls longer than the threshold', get: function (r) { return r.jobs ? r.jobs[1] : null; },
       cell: function (r) { if (!r.jobs) return '–'; var s = el('span', r.jobs[1] > 0 ? 'lpdur' : 'dim', fmtInt(r.jobs[1])); return s; } },
-    { title: 'Poll p99', num: true, get: function (r) { return r.jobs ? r.jobs[4] : null; }, cell: function (r) { return r.jobs ? fmtNs(r.jobs[4]) : '–'; } },
-    { title: 'Sched. delay p99', num: true, tip: 'From enqueue (or a sleep deadline) to the start of the run', get: function (r) { return r.jobs ? r.jobs[7] : null; }, cell: function (r) { return r.jobs ? fmtNs(r.jobs[7]) : '–'; } }
+    { title: 'Poll p99', num: true, tip: 'Duration of a poll, 99th percentile', get: function (r) { return r.jobs ? r.jobs[4] : null; }, cell: function (r) { return r.jobs ? fmtNs(r.jobs[4]) : '–'; } },
+    { title: 'Delay p99', num: true, tip: 'Scheduling delay, 99th percentile: from enqueue (or a sleep deadline) to the start of the run', get: function (r) { return r.jobs ? r.jobs[7] : null; }, cell: function (r) { return r.jobs ? fmtNs(r.jobs[7]) : '–'; } }
   );
 }
 if (blocking.length) {
@@ -1078,7 +1126,7 @@ var threadCols = [
   { title: 'Thread', get: function (r) { return r.label; }, cls: 'name grow', desc: false, cell: function (r) { var s = el('span', null, r.label); s.title = r.label; return s; } },
   { title: 'Kind', get: function (r) { return r.kind; }, desc: false },
   { title: 'Samples', num: true, get: function (r) { return r.samples; }, cell: function (r) { return fmtInt(r.samples); } },
-  { title: 'Share', num: true, get: function (r) { return r.samples; }, cell: function (r) { return shareCell(r.samples / (totalSamples || 1)); } }
+  { title: 'Share', num: true, get: function (r) { return r.samples; }, cell: function (r) { return fmtPct(r.samples / (totalSamples || 1)); } }
 ];
 if (hasJobs) threadCols.push({ title: 'Jobs run', num: true, get: function (r) { return r.jobs; }, cell: function (r) { return fmtInt(r.jobs); } });
 var threadTable = new SortTable($('threads'), threadCols, {
@@ -1130,6 +1178,9 @@ function renderSandwich() {
   name.title = funcFull[f];
   callersView.setTree(sw.callers);
   calleesView.setTree(sw.callees);
+  var cw = $('callers-wrap');
+  cw.scrollTop = cw.scrollHeight;
+  $('callees-wrap').scrollTop = 0;
   state.sandwich = { callers: sw.callers.total[0], callees: sw.callees.total[0] };
 }
 
@@ -1160,7 +1211,7 @@ var pollTable = null;
         cell: function (r) { if (r.top < 0) return el('span', 'dim', '(no samples)'); var s = el('span', 'mono', funcShort[r.top]); s.title = funcFull[r.top]; return s; } },
       { title: 'Samples', num: true, get: function (r) { return r.samples; }, cell: function (r) { return fmtInt(r.samples); } }
     ], {
-      sortCol: 0, limit: 25,
+      sortCol: 0, limit: 10,
       onSelect: function (r) { setScope({ kind: 'poll', poll: r.i }); document.getElementById('flame-panel').scrollIntoView({ block: 'nearest' }); },
       isSelected: function (r) { return state.scope.kind === 'poll' && state.scope.poll === r.i; }
     });

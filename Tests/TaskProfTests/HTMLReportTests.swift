@@ -409,7 +409,7 @@ enum SyntheticProfile {
                                                                                        p99Ns: 2_500_000, maxNs: 40_000_000)),
                               longPolls: longPolls)
         let meta = ProfileMeta(command: [".build/release/MyServer", "--synthetic", "\(distinctStacks)"], startTimeNs: 1_763_700_000_000_000_000,
-                               durationNs: 10_000_000_000, host: "synthetic", pid: 4242, engine: "perf",
+                               durationNs: 120_000_000_000, host: "synthetic", pid: 4242, engine: "perf",
                                engineNote: "synthetic profile", rateHz: 999, exitDescription: "exit 0",
                                targetCPUTimeNs: total * 1_001_001, jobTracking: true)
         return Profile(meta: meta, frames: frames, stacks: stacks, threads: threads, tasks: tasks, samples: samples, jobs: jobs)

@@ -1,0 +1,79 @@
+import Foundation
+import TaskProfModel
+import XCTest
+
+/// The agent runs inside other people's programs: thread churn, fork, a target that uses
+/// SIGPROF itself, and sleeping threads must all behave as without it.
+final class RobustnessTests: XCTestCase {
+    private func record(_ dir: String, _ args: [String], flags extra: [String] = []) throws -> TestSupport.Result {
+        try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/c.taskprof"] + extra
+                            + ["--", try TestSupport.binary("Churn")] + args)
+    }
+
+    func testThreadChurnIsSampledInProportion() throws {
+        let dir = try TestSupport.tempDir()
+        let r = try record(dir, ["threads", "400"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "threads 400\n")
+        let p = try ProfileFile.read(path: dir + "/c.taskprof")
+        XCTAssertGreaterThanOrEqual(p.threads.count, 400)
+        // Each thread lives for less than one sampling period; random first periods keep the
+        // expected number of samples equal to CPU time × rate.
+        let expected = Double(p.meta.targetCPUTimeNs) / 1e9 * Double(p.meta.rateHz)
+        XCTAssertGreaterThan(Double(p.sampleCount), expected * 0.5, "samples \(p.sampleCount), expected about \(expected)")
+        XCTAssertLessThan(Double(p.sampleCount), expected * 1.5)
+    }
+
+    func testForkAndExecChildrenAreNotProfiledByDefault() throws {
+        let dir = try TestSupport.tempDir()
+        let r = try record(dir, ["fork"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "from echo\nchild exit 5, echo exit 0\n")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir)
+        XCTAssertEqual(files.filter { $0.hasSuffix(".taskprof") }, ["c.taskprof"])
+        XCTAssertFalse(files.contains { $0.hasPrefix(".taskprof-raw") }, "raw streams are removed after conversion")
+    }
+
+    func testFollowChildrenWritesOneProfilePerProcess() throws {
+        let dir = try TestSupport.tempDir()
+        let r = try record(dir, ["fork"], flags: ["--follow-children"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "from echo\nchild exit 5, echo exit 0\n")
+        let profiles = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".taskprof") }.sorted()
+        XCTAssertEqual(profiles.count, 3, "target, forked child and /bin/echo: \(profiles)")
+        // The forked child burns CPU in burn(_:seed:) and must have been sampled.
+        let children = try profiles.filter { $0 != "c.taskprof" }.map { try ProfileFile.read(path: dir + "/" + $0) }
+        XCTAssertTrue(children.contains { p in p.sampleCount > 5 && p.frames.contains { $0.shortName.hasPrefix("burn(") } })
+    }
+
+    func testTargetsOwnSIGPROFTimerKeepsWorking() throws {
+        let dir = try TestSupport.tempDir()
+        let plain = try TestSupport.run([try TestSupport.binary("Churn"), "sigprof"])
+        let r = try record(dir, ["sigprof"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        func ticks(_ s: String) -> Int { Int(s.split(separator: " ").dropFirst().first ?? "") ?? -1 }
+        let a = ticks(plain.stdout), b = ticks(r.stdout)
+        XCTAssertGreaterThan(a, 30)
+        // ITIMER_PROF at 10 ms over ~1 s of CPU: the target sees its own ticks, not ours (999/s).
+        XCTAssertEqual(Double(b), Double(a), accuracy: Double(a) * 0.5, "target ticks \(b) vs \(a) unprofiled")
+        let p = try ProfileFile.read(path: dir + "/c.taskprof")
+        XCTAssertGreaterThan(p.sampleCount, 300, "the agent keeps sampling while the target uses SIGPROF")
+    }
+
+    func testAlternativeSamplingSignal() throws {
+        let dir = try TestSupport.tempDir()
+        let r = try record(dir, ["sigprof"], flags: ["--signal", "SIGRTMIN+4"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let p = try ProfileFile.read(path: dir + "/c.taskprof")
+        XCTAssertEqual(p.meta.signal, Int32(__libc_current_sigrtmin()) + 4)
+        XCTAssertGreaterThan(p.sampleCount, 300)
+    }
+
+    func testSleepsAreNotCutShort() throws {
+        let dir = try TestSupport.tempDir()
+        let r = try record(dir, ["sleep"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let ms = Int(r.stdout.split(separator: " ")[1]) ?? 0
+        XCTAssertGreaterThanOrEqual(ms, 200, "10 × usleep(20 ms) took \(ms) ms")
+    }
+}
