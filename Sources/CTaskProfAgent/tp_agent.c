@@ -9,6 +9,7 @@
 //   TASKPROF_FOLLOW        "1": keep LD_PRELOAD so children are profiled too
 //   TASKPROF_MEASURE       "1": time every handler run (benchmarks)
 //   TASKPROF_LONG_POLL_NS  jobs at least this long are recorded one by one (default 10 ms)
+//   TASKPROF_BLOCKING_NS   blocking calls on runtime threads at least this long are recorded (1 ms)
 #include "tp_internal.h"
 #include <signal.h>
 #include <stdio.h>
@@ -53,6 +54,7 @@ static void tp_clean_environment(void) {
     unsetenv("TASKPROF_AGENT");
     unsetenv("TASKPROF_FOLLOW");
     unsetenv("TASKPROF_LONG_POLL_NS");
+    unsetenv("TASKPROF_BLOCKING_NS");
 }
 
 static int tp_start_recording(void) {
@@ -89,6 +91,7 @@ static void tp_fork_child(void) {
 }
 
 __attribute__((constructor)) static void tp_agent_init(void) {
+    tp_blocking_init();   // first: the agent's own syscall() calls go through its interposer
     const char *dir = getenv("TASKPROF_RAW_DIR");
     if (!dir || !dir[0]) return;
     const char *agent = getenv("TASKPROF_AGENT");
@@ -101,6 +104,8 @@ __attribute__((constructor)) static void tp_agent_init(void) {
     const char *follow = getenv("TASKPROF_FOLLOW");
     const char *long_poll = getenv("TASKPROF_LONG_POLL_NS");
     tp_cfg.long_poll_ns = long_poll ? strtoull(long_poll, NULL, 10) : 10000000ull;
+    const char *blocking = getenv("TASKPROF_BLOCKING_NS");
+    tp_cfg.blocking_ns = blocking ? strtoull(blocking, NULL, 10) : 1000000ull;
     tp_cfg.rate_hz = rate ? (uint32_t)strtoul(rate, NULL, 10) : 999;
     if (tp_cfg.rate_hz < 1 || tp_cfg.rate_hz > 100000) tp_cfg.rate_hz = 999;
     tp_cfg.signal = sig ? atoi(sig) : SIGPROF;

@@ -62,6 +62,11 @@ struct tp_thread {
     int kind;                          // enum tp_thread_kind
     _Atomic uint64_t jobs_run;
     uint64_t last_task_id;             // job wrapper only: last task whose name was looked up
+    uint64_t current_task_id;          // task of the job running now, 0 outside jobs
+    int in_job;                        // a Swift job is running on this thread
+    int in_interposer;                 // re-entry guard for the blocking-call interposers
+    int event_loop;                    // 0 unknown, 1 a SwiftNIO event loop, -1 not one
+    uint64_t tick_start_ns;            // event loop: when the last epoll_wait returned
     struct tp_job_agg job_agg[TP_JOB_AGG_SLOTS];
     char reported_name[16];
     struct tp_ring samples;
@@ -79,6 +84,7 @@ struct tp_config {
     char raw_path[4096];
     char engine_note[128];
     uint64_t long_poll_ns;             // jobs at least this long are written one by one
+    uint64_t blocking_ns;              // blocking calls at least this long are recorded
 };
 
 extern struct tp_config tp_cfg;
@@ -136,6 +142,10 @@ struct tp_range_table { uint32_t count; struct tp_range ranges[]; };
 const struct tp_range *tp_range_lookup(uintptr_t pc);
 void tp_modules_refresh(tp_emit_fn emit);
 void tp_reset_reported_modules(void);
+
+// tp_blocking.c
+struct tp_thread *tp_thread_self_fast(void);
+void tp_blocking_init(void);
 
 // tp_util.c
 uint64_t tp_now_ns(void);

@@ -210,7 +210,18 @@ static void tp_run_job(void *job) {
         }
     }
     uint64_t start = tp_now_ns();
-    tp_swift_run_job(job);   // the job may be freed from here on: do not touch it again
+    if (t) {
+        // Jobs nest when a job runs another synchronously (rare); restore the outer state after.
+        int outer = t->in_job;
+        uint64_t outer_task = t->current_task_id;
+        t->in_job = 1;
+        t->current_task_id = id;
+        tp_swift_run_job(job);   // the job may be freed from here on: do not touch it again
+        t->in_job = outer;
+        t->current_task_id = outer_task;
+    } else {
+        tp_swift_run_job(job);
+    }
     uint64_t end = tp_now_ns();
     if (!t) return;
     // Only this thread writes its count: a plain load and store, no contended atomic per job.

@@ -21,6 +21,9 @@ static pthread_once_t tp_key_once = PTHREAD_ONCE_INIT;
 
 pid_t tp_gettid(void) { return (pid_t)syscall(SYS_gettid); }
 
+// TLS only, for interposers on hot paths: a thread the agent has not registered is not tracked.
+struct tp_thread *tp_thread_self_fast(void) { return tp_self; }
+
 // Called from the handler: TLS first, then a scan for threads registered by another thread.
 struct tp_thread *tp_thread_self(void) {
     struct tp_thread *t = tp_self;
@@ -51,6 +54,11 @@ static struct tp_thread *tp_slot_claim(pid_t tid, int kind) {
         t->stack_lo = t->stack_hi = 0;
         atomic_store(&t->jobs_run, 0);
         t->last_task_id = 0;
+        t->current_task_id = 0;
+        t->in_job = 0;
+        t->in_interposer = 0;
+        t->event_loop = 0;
+        t->tick_start_ns = 0;
         memset(t->job_agg, 0, sizeof t->job_agg);
         atomic_store(&t->sampling, 0);
         memset(t->reported_name, 0, sizeof t->reported_name);

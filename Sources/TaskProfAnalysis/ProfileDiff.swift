@@ -349,12 +349,13 @@ public struct ProfileDiff: Sendable {
     private static func matchingAngle(_ s: Substring, _ open: Substring.Index) -> Substring.Index? {
         var depth = 0
         var i = open
+        var previous: Character = " "
         while i < s.endIndex {
-            if s[i] == "<" { depth += 1 } else if s[i] == ">" {
+            defer { previous = s[i]; i = s.index(after: i) }
+            if s[i] == "<" { depth += 1 } else if s[i] == ">" && previous != "-" {   // not the arrow of a function type
                 depth -= 1
                 if depth == 0 { return i }
             }
-            i = s.index(after: i)
         }
         return nil
     }

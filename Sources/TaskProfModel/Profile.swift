@@ -14,10 +14,12 @@ public struct Profile: Sendable {
     public var tasks: [TaskInfo]
     public var samples: [SampleGroup]
     public var jobs: JobSummary?
+    public var blocking: BlockingSummary?
 
     public init(meta: ProfileMeta, counters: [String: UInt64] = [:], modules: [LoadedModule] = [],
                 frames: [SymbolizedFrame] = [], stacks: [[Int32]] = [], threads: [ThreadInfo] = [],
-                tasks: [TaskInfo] = [], samples: [SampleGroup] = [], jobs: JobSummary? = nil) {
+                tasks: [TaskInfo] = [], samples: [SampleGroup] = [], jobs: JobSummary? = nil,
+                blocking: BlockingSummary? = nil) {
         self.meta = meta
         self.counters = counters
         self.modules = modules
@@ -27,6 +29,7 @@ public struct Profile: Sendable {
         self.tasks = tasks
         self.samples = samples
         self.jobs = jobs
+        self.blocking = blocking
     }
 
     /// Total number of samples.

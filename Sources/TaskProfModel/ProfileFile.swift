@@ -12,6 +12,7 @@ public enum ProfileFile {
     enum Tag: UInt32 {
         case meta = 1, counters = 2, modules = 3, frames = 4, stacks = 5, threads = 6, tasks = 7, samples = 8
         case jobs = 9
+        case blocking = 10
         case end = 0xFFFF
     }
 
@@ -84,6 +85,9 @@ public enum ProfileFile {
         }
         if let j = p.jobs {
             section(.jobs) { w in encodeJobs(j, into: &w) }
+        }
+        if let b = p.blocking {
+            section(.blocking) { w in encodeBlocking(b, into: &w) }
         }
         section(.end) { _ in }
         return out.bytes
@@ -205,6 +209,7 @@ public enum ProfileFile {
                     p.samples.append(SampleGroup(taskID: task, thread: thread, stack: stack, count: count, buckets: buckets))
                 }
             case .jobs: p.jobs = try decodeJobs(&r)
+            case .blocking: p.blocking = try decodeBlocking(&r)
             case .end: sawEnd = true
             case nil: break   // a newer section: skip
             }
@@ -241,6 +246,11 @@ public enum ProfileFile {
         for s in p.samples {
             guard s.stack >= 0, Int(s.stack) < p.stacks.count else { throw ProfileFormatError.corrupt("a sample refers to stack \(s.stack) of \(p.stacks.count)") }
             guard s.thread >= 0, Int(s.thread) < p.threads.count else { throw ProfileFormatError.corrupt("a sample refers to thread \(s.thread) of \(p.threads.count)") }
+        }
+        for site in p.blocking?.sites ?? [] {
+            for s in site.stacks where s.stack < 0 || Int(s.stack) >= p.stacks.count {
+                throw ProfileFormatError.corrupt("a blocking call refers to stack \(s.stack) of \(p.stacks.count)")
+            }
         }
         for lp in p.jobs?.longPolls ?? [] {
             for s in lp.stacks where s.stack < 0 || Int(s.stack) >= p.stacks.count {

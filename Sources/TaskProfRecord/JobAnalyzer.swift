@@ -45,7 +45,9 @@ struct JobAnalyzer {
                 while lo < hi { let mid = (lo + hi) / 2; if list[mid].time < j.startNs { lo = mid + 1 } else { hi = mid } }
                 var k = lo
                 while k < list.count && list[k].time <= j.endNs {
-                    if raw.samples[list[k].index].taskID == j.taskID { counts[sampleStacks(list[k].index), default: 0] += 1 }
+                    if j.isEventLoopTick || raw.samples[list[k].index].taskID == j.taskID {
+                        counts[sampleStacks(list[k].index), default: 0] += 1
+                    }
                     k += 1
                 }
             }
@@ -53,7 +55,7 @@ struct JobAnalyzer {
                 .map { StackCount(stack: $0.key, count: $0.value) }
             longPolls.append(LongPoll(taskID: j.taskID, thread: j.tid, startNs: j.startNs &- raw.startMonotonicNs,
                                       durationNs: j.endNs - j.startNs, stacks: stacks))
-            longPerTask[j.taskID, default: 0] += 1
+            if !j.isEventLoopTick { longPerTask[j.taskID, default: 0] += 1 }
         }
         longPolls.sort { $0.durationNs > $1.durationNs }
 

@@ -7,6 +7,7 @@ import TaskProfSymbolize
 public struct ProfileBuilder {
     public var bucketNs: UInt64 = 10_000_000
     public var longPollThresholdNs: UInt64 = 10_000_000
+    public var blockingThresholdNs: UInt64 = 1_000_000
     /// Called with (done, total) distinct stacks while symbolizing.
     public var progress: ((Int, Int) -> Void)?
 
@@ -80,11 +81,16 @@ public struct ProfileBuilder {
         taskIDs.remove(0)
         let tasks = taskIDs.sorted().map { TaskInfo(id: $0, name: raw.taskNames[$0]) }
 
+        // Blocking calls' stacks are interned with the samples' so reports share frames.
+        let blocking = BlockingAnalyzer(thresholdNs: blockingThresholdNs).summarize(
+            raw: raw, intern: { interner.intern(addresses: $0) }, frames: { interner.frames }, stacks: { interner.stacks })
+
         var counters = raw.counters
         counters["stream.trailingBytes"] = UInt64(raw.trailingBytes)
         for (i, n) in raw.handlerHistogram.enumerated() where n > 0 { counters["handler.hist.\(i)"] = n }
         var profile = Profile(meta: meta, counters: counters, modules: raw.modules, frames: interner.frames,
-                              stacks: interner.stacks, threads: threads, tasks: tasks, samples: samples)
+                              stacks: interner.stacks, threads: threads, tasks: tasks, samples: samples,
+                              blocking: blocking)
         if raw.jobTracking {
             profile.jobs = JobAnalyzer(thresholdNs: longPollThresholdNs)
                 .summarize(raw: raw, threads: threads, sampleStacks: { i in symbolizedStack[Int(sampleStack[i])] })

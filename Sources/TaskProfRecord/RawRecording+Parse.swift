@@ -6,6 +6,7 @@ extension RawRecording {
     static let counterNames = [
         "samples", "dropped.ringFull", "dropped.noThread", "unwind.dwarf", "unwind.dwarfSkipped", "stacks.truncated",
         "threads", "threads.unsampled", "events.dropped", "taskNames.dropped", "handler.nsTotal", "jobs",
+        "blockingCalls",
     ]
 
     public static func read(path: String) throws -> RawRecording {
@@ -79,9 +80,9 @@ extension RawRecording {
                     let path = String(decoding: raw[p..<(p + pl)], as: UTF8.self)
                     let build = raw[(p + pl)..<(p + pl + bl)].map { String(format: "%02x", $0) }.joined()
                     rec.modules.append(LoadedModule(path: path, buildID: build, bias: bias, executableRanges: ranges))
-                case 6 where size >= 8 + 8 + 12 * 8 + 128 * 8:   // COUNTERS (cumulative: last wins)
+                case 6 where size >= 8 + 8 + counterNames.count * 8 + 128 * 8:   // COUNTERS (cumulative: last wins)
                     for (i, key) in counterNames.enumerated() { rec.counters[key] = u64(o + 16 + i * 8) }
-                    let h = o + 16 + 12 * 8
+                    let h = o + 16 + counterNames.count * 8
                     rec.handlerHistogram = (0..<128).map { u64(h + $0 * 8) }
                     rec.endMonotonicNs = max(rec.endMonotonicNs, u64(o + 8))
                 case 7 where size >= 16:   // END
@@ -89,7 +90,7 @@ extension RawRecording {
                     rec.endMonotonicNs = max(rec.endMonotonicNs, u64(o + 8))
                 case 8 where size >= 48:   // JOB
                     let j = Job(taskID: u64(o + 8), enqueueNs: u64(o + 16), startNs: u64(o + 24), endNs: u64(o + 32),
-                                tid: Int32(bitPattern: u32(o + 40)))
+                                tid: Int32(bitPattern: u32(o + 40)), isEventLoopTick: flags & 1 != 0)
                     rec.jobs.append(j)
                     rec.endMonotonicNs = max(rec.endMonotonicNs, j.endNs)
                 case 10 where size >= 80:   // JOB_AGG
@@ -110,6 +111,13 @@ extension RawRecording {
                         maxPollNs: u64(o + 24), delays: UInt64(u32(o + 64)), maxDelayNs: u64(o + 32),
                         pollHistogram: hist(0, np), delayHistogram: hist(np, nd))
                     rec.endMonotonicNs = max(rec.endMonotonicNs, u64(o + 48))
+                case 11 where size >= 40:   // BLOCKING
+                    let n = Int(u16(o + 38))
+                    guard 40 + n * 8 <= size else { break }
+                    rec.blockingCalls.append(BlockingCall(startNs: u64(o + 8), durationNs: u64(o + 16), taskID: u64(o + 24),
+                                                          tid: Int32(bitPattern: u32(o + 32)), primitive: u16(o + 36),
+                                                          frameStart: rec.frames.count, frameCount: n))
+                    for i in 0..<n { rec.frames.append(u64(o + 40 + i * 8)) }
                 case 9:   // NOTE
                     rec.notes.append(String(decoding: raw[(o + 8)..<(o + size)], as: UTF8.self))
                 default:

@@ -28,6 +28,20 @@ public struct RawRecording {
         public var startNs: UInt64
         public var endNs: UInt64
         public var tid: Int32
+        /// A SwiftNIO event-loop tick rather than a Swift job (taskID is 0).
+        public var isEventLoopTick = false
+    }
+
+    /// A call to a blocking primitive on a runtime thread that took at least the threshold.
+    public struct BlockingCall {
+        public var startNs: UInt64
+        public var durationNs: UInt64
+        public var taskID: UInt64
+        public var tid: Int32
+        public var primitive: UInt16
+        /// Range into `frames`, innermost first (return addresses).
+        public var frameStart: Int
+        public var frameCount: Int
     }
 
     /// Cumulative statistics of one task's jobs on one thread (see TP_REC_JOB_AGG).
@@ -63,6 +77,7 @@ public struct RawRecording {
     public var jobs: [Job] = []
     /// Every job, aggregated per (tid, aggregate slot, generation); the last snapshot wins.
     public var jobAggregates: [JobAggregateKey: JobAggregate] = [:]
+    public var blockingCalls: [BlockingCall] = []
     public var counters: [String: UInt64] = [:]
     public var handlerHistogram: [UInt64] = []
     public var notes: [String] = []

@@ -12,6 +12,7 @@ public struct RecordOptions: Sendable {
     public var followChildren = false
     public var measureHandler = false
     public var longPollMs: Double = 10
+    public var blockingMs: Double = 1
     public var agentPath: String?
 
     public init(command: [String], output: String) {
@@ -116,6 +117,7 @@ public struct Recorder {
         env["TASKPROF_SIGNAL"] = String(options.signal)
         env["TASKPROF_ENGINE"] = options.engine
         env["TASKPROF_LONG_POLL_NS"] = String(UInt64(options.longPollMs * 1_000_000))
+        env["TASKPROF_BLOCKING_NS"] = String(UInt64(options.blockingMs * 1_000_000))
         if options.followChildren { env["TASKPROF_FOLLOW"] = "1" }
         if options.measureHandler { env["TASKPROF_MEASURE"] = "1" }
 
@@ -153,9 +155,10 @@ public struct Recorder {
                 meta.notes.append("the target ended without the agent's final flush (crash, signal or _exit): the last few milliseconds of samples may be missing")
             }
             let symbolizer = DwarfSymbolizerFactory.make(raw.modules)
-            let builder = ProfileBuilder(longPollThresholdNs: UInt64(options.longPollMs * 1_000_000), progress: { done, total in
+            var builder = ProfileBuilder(longPollThresholdNs: UInt64(options.longPollMs * 1_000_000), progress: { done, total in
                 if total > 20_000 && done % 20_000 == 0 { log("symbolizing: \(done)/\(total) stacks") }
             })
+            builder.blockingThresholdNs = UInt64(options.blockingMs * 1_000_000)
             let profile = builder.build(raw: raw, symbolizer: symbolizer, meta: meta)
             let path = isTarget ? options.output : Self.childPath(options.output, pid: raw.pid)
             try ProfileFile.write(profile, to: path)

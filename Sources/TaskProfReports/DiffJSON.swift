@@ -66,7 +66,8 @@ public struct DiffJSON: Codable, Equatable {
         public var module: String
         public var file: String?
         public var line: Int?
-        public var `self`: Value
+        /// Encoded as `self`.
+        public var selfShare: Value
         public var total: Value
         /// "regression", "improvement" or "unchanged".
         public var status: String
@@ -79,10 +80,15 @@ public struct DiffJSON: Codable, Equatable {
             module = f.module
             file = f.file
             line = f.line
-            self.self = Value(f.selfShare)
+            selfShare = Value(f.selfShare)
             total = Value(f.totalShare)
             status = f.isRegression ? "regression" : f.isImprovement ? "improvement" : "unchanged"
             presence = f.onlyInBase ? "base" : f.onlyInNew ? "new" : "both"
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, shortName, module, file, line, total, status, presence
+            case selfShare = "self"
         }
     }
 

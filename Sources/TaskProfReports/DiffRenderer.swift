@@ -45,12 +45,14 @@ public struct DiffRenderer {
             let regressions = d.regressions.count, improvements = d.improvements.count
             out.append(regressions + improvements == 0 ? bold("No significant changes.")
                        : bold("\(regressions) significant regression\(regressions == 1 ? "" : "s"), \(improvements) significant improvement\(improvements == 1 ? "" : "s")"))
-            let grew = d.functions.filter { max($0.selfShare.change, $0.totalShare.change) >= Self.epsilon }.sorted { a, b in
+            // Flagged changes, and unflagged ones of at least the minimum size (marked by the absent `*`).
+            let minimum = max(d.options.minChangePoints, Self.epsilon)
+            let grew = d.functions.filter { $0.isRegression || max($0.selfShare.change, $0.totalShare.change) >= minimum }.sorted { a, b in
                 let ka = (a.isRegression ? 1 : 0, a.selfShare.change, a.totalShare.change)
                 let kb = (b.isRegression ? 1 : 0, b.selfShare.change, b.totalShare.change)
                 return ka != kb ? ka > kb : a.name < b.name
             }
-            let shrank = d.functions.filter { min($0.selfShare.change, $0.totalShare.change) <= -Self.epsilon }.sorted { a, b in
+            let shrank = d.functions.filter { $0.isImprovement || min($0.selfShare.change, $0.totalShare.change) <= -minimum }.sorted { a, b in
                 let ka = (a.isImprovement ? 1 : 0, -a.selfShare.change, -a.totalShare.change)
                 let kb = (b.isImprovement ? 1 : 0, -b.selfShare.change, -b.totalShare.change)
                 return ka != kb ? ka > kb : a.name < b.name

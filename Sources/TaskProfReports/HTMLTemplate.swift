@@ -109,7 +109,11 @@ input[type=search]:focus, .btn:focus-visible, .seg button:focus-visible, tr:focu
 .flamewrap { position: relative; width: 100%; overflow: hidden; border-radius: 6px; }
 .flamewrap canvas { display: block; cursor: pointer; }
 .hoverbox { position: absolute; pointer-events: none; border: 1.5px solid var(--ink); border-radius: 2px; display: none; }
-.hint { margin-top: 6px; font-size: 12px; color: var(--faint); }
+.hintrow { display: flex; justify-content: space-between; align-items: center; gap: 8px 16px; flex-wrap: wrap; margin-top: 8px; }
+.hint { font-size: 12px; color: var(--faint); }
+.legend { display: flex; gap: 14px; flex-wrap: wrap; font-size: 12px; color: var(--muted); }
+.legend span { display: inline-flex; align-items: center; gap: 5px; white-space: nowrap; }
+.legend i { display: inline-block; width: 11px; height: 11px; border-radius: 3px; }
 .empty { color: var(--muted); padding: 24px 0; text-align: center; }
 /* tables */
 .tablewrap { max-height: 440px; overflow: auto; border: 1px solid var(--line2); border-radius: 8px; }
@@ -212,7 +216,16 @@ table.data tr.more td { text-align: center; cursor: default; }
     <nav class="crumbs" id="crumbs" aria-label="Zoom path"></nav>
     <div class="flamewrap" id="flame-wrap"><canvas id="flame" aria-label="Flame graph"></canvas><div class="hoverbox" id="flame-hover"></div></div>
     <div class="empty" id="flame-empty" hidden>No samples in this scope.</div>
-    <div class="hint">Click a frame to zoom in, a breadcrumb to go back out, Esc to reset. Search accepts text or /regex/.</div>
+    <div class="hintrow">
+      <div class="hint">Click a frame to zoom in, a breadcrumb to go back out, Esc to reset. Search accepts text or /regex/.</div>
+      <div class="legend" aria-label="Colours">
+        <span><i style="background: hsl(16, 82%, 60%)"></i>Your code</span>
+        <span><i style="background: hsl(44, 66%, 64%)"></i>Swift runtime &amp; system</span>
+        <span><i style="background: #8f4f6f"></i>Task</span>
+        <span><i style="background: #5b6b7d"></i>Thread, outside tasks</span>
+        <span><i style="background: #ddd5ca"></i>Too narrow to show</span>
+      </div>
+    </div>
   </section>
 
   <div class="grid2">
@@ -1422,6 +1435,13 @@ function runSelfTest() {
   tp.done = true;
   $('selftest-result').textContent = JSON.stringify(res);
 }
+// A small handle for scripts and tests driving the page.
+window.taskprof = {
+  setScope: setScope, selectFunction: selectFunction, setMode: setMode,
+  search: function (q) { $('search').value = q; state.search = q; applySearch(); },
+  zoom: function (n) { mainView.setZoom(n); },
+  tree: function () { return state.tree; }, view: mainView
+};
 if (tp.selftest) runSelfTest();
 tp.done = true;
 })();

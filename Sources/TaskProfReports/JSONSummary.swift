@@ -76,6 +76,8 @@ public struct JSONSummary: Codable, Equatable {
     }
 
     public struct LongPollEntry: Codable, Equatable {
+        /// "job" (a Swift job that ran without suspending) or "event-loop-tick" (SwiftNIO).
+        public var kind: String
         public var taskId: UInt64
         public var taskName: String?
         public var thread: String
@@ -84,6 +86,26 @@ public struct JSONSummary: Codable, Equatable {
         public var samples: UInt64
         /// The most sampled stack during the poll, root first.
         public var stack: [Frame]
+    }
+
+    public struct Site: Codable, Equatable {
+        public var function: String
+        public var file: String?
+        public var line: Int?
+    }
+
+    public struct BlockingCall: Codable, Equatable {
+        public var primitive: String
+        public var site: Site
+        public var taskIds: [UInt64]
+        public var taskNames: [String]
+        public var threads: [String]
+        public var count: UInt64
+        public var totalMs: Double
+        public var maxMs: Double
+        /// The stack that blocked longest in total, root first.
+        public var stack: [Frame]
+        public var advice: String
     }
 
     public struct Runtime: Codable, Equatable {
@@ -100,7 +122,7 @@ public struct JSONSummary: Codable, Equatable {
     public var functions: [Function]
     public var runtime: Runtime?
     public var longPolls: [LongPollEntry]
-    public var blockingCalls: [String]
+    public var blockingCalls: [BlockingCall]
 
     public init(_ p: Profile, maxFunctions: Int = 200) {
         let m = p.meta
@@ -130,11 +152,20 @@ public struct JSONSummary: Codable, Equatable {
                 let f = p.frames[Int(i)]
                 return Frame(function: f.shortName, file: f.file, line: f.line)
             } } ?? []
-            return LongPollEntry(taskId: l.taskID, taskName: names[l.taskID], thread: threadNames[l.thread] ?? "thread \(l.thread)",
+            return LongPollEntry(kind: l.taskID == 0 ? "event-loop-tick" : "job", taskId: l.taskID, taskName: names[l.taskID], thread: threadNames[l.thread] ?? "thread \(l.thread)",
                                  startMs: Double(l.startNs) / 1e6, durationMs: Double(l.durationNs) / 1e6,
                                  samples: l.stacks.reduce(0) { $0 + UInt64($1.count) }, stack: stack)
         }
-        blockingCalls = []
+        blockingCalls = (p.blocking?.sites ?? []).map { b in
+            let stack = b.stacks.first.map { p.stacks[Int($0.stack)].map { i -> Frame in
+                let f = p.frames[Int(i)]
+                return Frame(function: f.shortName, file: f.file, line: f.line)
+            } } ?? []
+            return BlockingCall(primitive: b.primitive, site: Site(function: b.function, file: b.file, line: b.line),
+                                taskIds: b.taskIDs, taskNames: b.taskIDs.map { names[$0] ?? "task \($0)" },
+                                threads: b.threads.map { threadNames[$0] ?? "thread \($0)" }, count: b.count,
+                                totalMs: Double(b.totalNs) / 1e6, maxMs: Double(b.maxNs) / 1e6, stack: stack, advice: b.advice)
+        }
     }
 
     public func encoded() throws -> Data {

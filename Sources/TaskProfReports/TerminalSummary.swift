@@ -62,8 +62,19 @@ public struct TerminalSummary {
                 let names = p.taskNames
                 for l in j.longPolls.prefix(5) {
                     let top = l.stacks.first.flatMap { p.stacks[Int($0.stack)].last }.map { p.frames[Int($0)].shortName } ?? "(no samples)"
-                    out.append("  \(Format.ms(l.durationNs)) at \(Format.ms(l.startNs)) in \(names[l.taskID] ?? "task \(l.taskID)") on thread \(l.thread): \(top)")
+                    let who = l.taskID == 0 ? "event-loop tick" : "in " + (names[l.taskID] ?? "task \(l.taskID)")
+                    out.append("  \(Format.ms(l.durationNs)) at \(Format.ms(l.startNs)) \(who) on thread \(l.thread): \(top)")
                 }
+            }
+        }
+        if let b = p.blocking, !b.sites.isEmpty {
+            let names = p.taskNames
+            out.append(warn("Blocking calls on runtime threads (≥ \(Format.ms(b.thresholdNs))): \(b.sites.reduce(0) { $0 + $1.count })"))
+            for s in b.sites.prefix(8) {
+                let loc = s.file.map { " (\(($0 as NSString).lastPathComponent):\(s.line ?? 0))" } ?? ""
+                let tasks = s.taskIDs.prefix(3).map { names[$0] ?? "task \($0)" }.joined(separator: ", ")
+                out.append("  \(s.primitive) in \(s.function)\(loc): \(s.count)×, total \(Format.ms(s.totalNs)), max \(Format.ms(s.maxNs))"
+                           + (tasks.isEmpty ? " on an event loop" : " in \(tasks)"))
             }
         }
         return out.joined(separator: "\n") + "\n"

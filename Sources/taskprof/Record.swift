@@ -32,6 +32,9 @@ extension TaskProf {
         @Option(name: .customLong("long-poll"), help: ArgumentHelp("Report Swift jobs that run longer than this without suspending.", valueName: "ms"))
         var longPoll: Double = 10
 
+        @Option(name: .long, help: ArgumentHelp("Report blocking calls on runtime threads that block at least this long.", valueName: "ms"))
+        var blocking: Double = 1
+
         @Flag(name: .customLong("measure-handler"), help: "Time every sample in the agent (for benchmarks).")
         var measureHandler = false
 
@@ -53,6 +56,7 @@ extension TaskProf {
             guard ["auto", "perf", "timer"].contains(engine) else { throw ValidationError("--engine must be auto, perf or timer, not '\(engine)'") }
             guard parsedSignal != nil else { throw ValidationError("--signal '\(signal)' is not a signal this agent can use (try SIGPROF, SIGRTMIN+2 or a number 1-64 other than SIGKILL/SIGSTOP/SIGSEGV)") }
             guard longPoll > 0 else { throw ValidationError("--long-poll must be a positive number of milliseconds") }
+            guard blocking > 0 else { throw ValidationError("--blocking must be a positive number of milliseconds") }
         }
 
         var parsedSignal: Int32? {
@@ -76,6 +80,7 @@ extension TaskProf {
             options.followChildren = followChildren
             options.measureHandler = measureHandler
             options.longPollMs = longPoll
+            options.blockingMs = blocking
             let recorder = Recorder(options: options, log: { Console.error($0) })
             let target: (executable: String, agent: String)
             do { target = try recorder.validate() } catch { throw CLIError(error) }

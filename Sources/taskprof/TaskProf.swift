@@ -12,6 +12,6 @@ struct TaskProf: ParsableCommand {
           taskprof report run.taskprof --html run.html
         """,
         version: "0.1.0",
-        subcommands: [Record.self, Report.self, Convert.self]
+        subcommands: [Record.self, Report.self, Convert.self, Diff.self]
     )
 }

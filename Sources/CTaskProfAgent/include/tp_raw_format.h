@@ -42,7 +42,9 @@ enum tp_record_type {
     TP_REC_JOB = 8,          // one Swift job run (issue: job tracking)
     TP_REC_NOTE = 9,         // free text the agent wants the user to see
     TP_REC_JOB_AGG = 10,     // cumulative job statistics of one task on one thread
+    TP_REC_BLOCKING = 11,    // a blocking call on a runtime thread that took too long
 };
+
 
 struct __attribute__((packed)) tp_record_header {
     uint16_t type;
@@ -137,6 +139,7 @@ enum tp_counter {
     TP_CTR_TASK_NAMES_DROPPED,
     TP_CTR_HANDLER_NS_TOTAL,
     TP_CTR_JOBS,
+    TP_CTR_BLOCKING_CALLS,
     TP_CTR_COUNT
 };
 
@@ -163,6 +166,31 @@ struct __attribute__((packed)) tp_rec_counters {
 struct __attribute__((packed)) tp_rec_end {
     struct tp_record_header h;
     uint64_t time_ns;
+};
+
+// TP_REC_JOB with this flag is a SwiftNIO event-loop tick (task_id 0): from the return of one
+// epoll_wait to the next call, on a thread named NIO-ELT-*.
+#define TP_JOB_FLAG_EVENT_LOOP_TICK 1u
+
+enum tp_primitive {
+    TP_PRIM_SLEEP = 1, TP_PRIM_USLEEP, TP_PRIM_NANOSLEEP, TP_PRIM_CLOCK_NANOSLEEP,
+    TP_PRIM_READ, TP_PRIM_WRITE, TP_PRIM_RECV, TP_PRIM_SEND, TP_PRIM_ACCEPT, TP_PRIM_CONNECT,
+    TP_PRIM_POLL, TP_PRIM_SELECT, TP_PRIM_EPOLL_WAIT,
+    TP_PRIM_MUTEX_LOCK, TP_PRIM_RWLOCK_RDLOCK, TP_PRIM_RWLOCK_WRLOCK, TP_PRIM_COND_WAIT, TP_PRIM_COND_TIMEDWAIT,
+    TP_PRIM_SEM_WAIT, TP_PRIM_SEM_TIMEDWAIT, TP_PRIM_FUTEX_WAIT,
+    TP_PRIM_FSYNC, TP_PRIM_FDATASYNC, TP_PRIM_WAITPID, TP_PRIM_GETADDRINFO, TP_PRIM_FLOCK,
+    TP_PRIM_COUNT
+};
+
+struct __attribute__((packed)) tp_rec_blocking {
+    struct tp_record_header h;
+    uint64_t start_ns;
+    uint64_t duration_ns;
+    uint64_t task_id;        // 0 on an event-loop thread
+    uint32_t tid;
+    uint16_t primitive;      // enum tp_primitive
+    uint16_t nframes;
+    uint64_t frames[];       // the caller's stack, innermost first (return addresses)
 };
 
 #endif

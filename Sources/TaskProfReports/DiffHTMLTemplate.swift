@@ -1,0 +1,478 @@
+// The diff page: markup, style and script in one raw string. `DiffHTMLReport` writes the part
+// before `placeholder`, then the data (JSON, escaped for a script element), then the rest.
+//
+// Rules the page keeps:
+// - no network: no external URL, and a Content-Security-Policy that forbids loading anything;
+// - data reaches the DOM only through `textContent` (and canvas `fillText`), never as markup.
+enum DiffHTMLTemplate {
+    static let placeholder = "/*@TASKPROF_DIFF_DATA@*/"
+
+    /// The page split around the data placeholder.
+    static var parts: (head: String, tail: String) {
+        guard let r = page.range(of: placeholder) else { return (page, "") }
+        return (String(page[..<r.lowerBound]), String(page[r.upperBound...]))
+    }
+
+    static let page = #"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<link rel="icon" href="data:,">
+<title>taskprof diff</title>
+<style>
+:root {
+  --bg: #f5f5f3; --panel: #fff; --ink: #1c1c1c; --muted: #666; --line: #deded9;
+  --grew: #c92a2a; --shrank: #1c5fb8; --head: #23262b; --head-ink: #f3f3f3; --head-muted: #b8bcc4;
+  --mono: ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace;
+  --sans: system-ui, -apple-system, "Segoe UI", Roboto, Arial, "Noto Sans", sans-serif;
+}
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--ink); font: 14px/1.4 var(--sans); }
+header { background: var(--head); color: var(--head-ink); padding: 14px 20px; }
+header h1 { margin: 0 0 8px; font-size: 18px; }
+.builds { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
+.build { background: rgba(255,255,255,.06); border-radius: 6px; padding: 8px 10px; min-width: 0; }
+.build h2 { margin: 0 0 4px; font-size: 13px; text-transform: uppercase; letter-spacing: .05em; color: var(--head-muted); }
+.build div { font-family: var(--mono); font-size: 12px; overflow-wrap: anywhere; }
+.build .k { color: var(--head-muted); }
+#summary { margin-top: 8px; font-size: 13px; color: var(--head-muted); }
+main { padding: 14px 20px 40px; }
+section { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 12px 14px; margin-bottom: 16px; }
+section h2 { margin: 0 0 8px; font-size: 15px; }
+.controls { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: center; margin-bottom: 8px; font-size: 13px; }
+.controls label { display: inline-flex; gap: 6px; align-items: center; }
+select, input[type=search], button { font: inherit; font-size: 13px; padding: 3px 6px; }
+.legend span { display: inline-block; width: 12px; height: 12px; border-radius: 2px; vertical-align: -2px; margin: 0 3px 0 8px; }
+#flame-wrap { position: relative; overflow: auto; max-height: 70vh; border: 1px solid var(--line); }
+#flame { display: block; width: 100%; }
+#tip { position: fixed; pointer-events: none; background: #fff; color: #111; border: 1px solid #999; border-radius: 4px;
+  padding: 6px 8px; font-size: 12px; max-width: 560px; box-shadow: 0 2px 10px rgba(0,0,0,.2); display: none; z-index: 10; }
+#tip .name { font-weight: 600; overflow-wrap: anywhere; }
+#tip .full { font-family: var(--mono); color: #555; overflow-wrap: anywhere; margin-bottom: 4px; }
+#tip td { padding: 0 8px 0 0; font-family: var(--mono); }
+#crumbs { font-size: 12px; color: var(--muted); margin-bottom: 6px; min-height: 16px; overflow-wrap: anywhere; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
+th { cursor: pointer; user-select: none; background: #fafaf8; position: sticky; top: 0; }
+td.num, th.num { text-align: right; font-family: var(--mono); }
+td.fn { white-space: normal; overflow-wrap: anywhere; min-width: 240px; }
+td.fn small { color: var(--muted); }
+.grew { color: var(--grew); font-weight: 600; }
+.shrank { color: var(--shrank); font-weight: 600; }
+.table-wrap { max-height: 60vh; overflow: auto; }
+.muted { color: var(--muted); }
+.empty { color: var(--muted); font-style: italic; }
+</style>
+</head>
+<body>
+<header>
+  <h1>taskprof diff</h1>
+  <div class="builds">
+    <div class="build" id="build-base"><h2>Base</h2></div>
+    <div class="build" id="build-new"><h2>New</h2></div>
+  </div>
+  <div id="summary"></div>
+</header>
+<main>
+<section>
+  <h2>Differential flame graph</h2>
+  <div class="controls">
+    <label>View <select id="view">
+      <option value="new">New: widths from NEW (what grew)</option>
+      <option value="base">Reverse: widths from BASE (what shrank or disappeared)</option>
+    </select></label>
+    <label>Scope <select id="scope"></select></label>
+    <label>Search <input type="search" id="search" placeholder="function name"></label>
+    <button id="reset" type="button">Reset zoom</button>
+    <span class="legend"><span style="background:#e04848"></span>grew<span style="background:#3f7fd6"></span>shrank<span style="background:#cfcfcf"></span>unchanged</span>
+  </div>
+  <div id="crumbs"></div>
+  <div id="flame-wrap"><canvas id="flame" height="40"></canvas></div>
+  <div class="muted" style="font-size:12px;margin-top:4px">Click a box to zoom, click the top row to zoom out. Colour: change of the box's share (new − base, percentage points).</div>
+</section>
+<section>
+  <h2>Functions</h2>
+  <div class="controls">
+    <label>Filter <input type="search" id="fn-filter" placeholder="name or module"></label>
+    <label><input type="checkbox" id="fn-flagged"> only significant changes</label>
+    <span class="muted" id="fn-count"></span>
+  </div>
+  <div class="table-wrap"><table id="fn-table"><thead></thead><tbody></tbody></table></div>
+</section>
+<section>
+  <h2>Tasks</h2>
+  <div class="table-wrap"><table id="task-table"><thead></thead><tbody></tbody></table></div>
+</section>
+<section>
+  <h2>Long polls</h2>
+  <div id="longpolls"></div>
+</section>
+</main>
+<div id="tip"></div>
+<script type="application/json" id="diff-data">/*@TASKPROF_DIFF_DATA@*/</script>
+<script>
+"use strict";
+const D = JSON.parse(document.getElementById("diff-data").textContent);
+const $ = (id) => document.getElementById(id);
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  if (cls) e.className = cls;
+  return e;
+}
+const pct = (v) => v.toFixed(1) + "%";
+const signed = (v) => (v >= 0 ? "+" : "") + v.toFixed(1);
+const pfmt = (p) => p >= 0.01 ? p.toFixed(2) : p.toExponential(1);
+const ms = (v) => v === null || v === undefined ? "-" : (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(3)) + " ms";
+
+// Header: both builds.
+function buildCard(id, b) {
+  const box = $(id);
+  const rows = [
+    ["command", b.command.join(" ") || "(unknown)"],
+    ["build-id", b.buildID || "(none)"],
+    ["recorded", b.startTime || "(unknown)"],
+    ["duration", (b.durationMs / 1000).toFixed(2) + " s"],
+    ["samples", b.samples + (b.scopeSamples !== b.samples ? " (" + b.scopeSamples + " in scope)" : "")
+      + (b.samplesPerSecond ? ", " + b.samplesPerSecond.toFixed(0) + "/s" : "")],
+    ["host", b.host || "-"],
+  ];
+  for (const [k, v] of rows) {
+    const d = el("div");
+    d.appendChild(el("span", k + ": ", "k"));
+    d.appendChild(el("span", v));
+    box.appendChild(d);
+  }
+}
+buildCard("build-base", D.base);
+buildCard("build-new", D.new);
+{
+  const s = D.significance;
+  let text = "Normalized by " + D.normalize + (D.normalize === "time" ? " (samples per second, as a share of the base's rate)" : " (share of samples)")
+    + ". " + (D.identical ? "No changes: both profiles have the same samples." :
+      D.regressions + " significant regression(s), " + D.improvements + " significant improvement(s)")
+    + ". Significant: " + s.test + ", p < " + s.alpha + "/" + s.functionsCompared + " and at least " + s.minChangePoints + " points.";
+  if (D.task) text += " Tables are for tasks named \u201c" + D.task + "\u201d.";
+  $("summary").textContent = text;
+}
+
+// ---- Flame graph -------------------------------------------------------------------------
+const ROW = 17;
+const scopeSel = $("scope");
+function addOption(sel, value, text) { const o = el("option", text); o.value = value; sel.appendChild(o); }
+addOption(scopeSel, "all", "All samples");
+D.tasks.map((t, i) => [t, i]).sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
+  .forEach(([t, i]) => addOption(scopeSel, "t" + i, "Task: " + t));
+D.threads.map((t, i) => [t, i]).sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
+  .forEach(([t, i]) => addOption(scopeSel, "h" + i, "Thread: " + t));
+if (D.task) { const i = D.tasks.indexOf(D.task); if (i >= 0) scopeSel.value = "t" + i; }
+// `#view=base&task=NAME` or `#thread=NAME` in the URL picks the initial view and scope.
+{
+  const h = new URLSearchParams(location.hash.slice(1));
+  if (h.get("view") === "base" || h.get("view") === "new") $("view").value = h.get("view");
+  const t = h.get("task"), th = h.get("thread");
+  if (t !== null && D.tasks.indexOf(t) >= 0) scopeSel.value = "t" + D.tasks.indexOf(t);
+  if (th !== null && D.threads.indexOf(th) >= 0) scopeSel.value = "h" + D.threads.indexOf(th);
+}
+
+function buildTree(scope) {
+  const root = { key: "root", label: "all", full: "", module: "", b: 0, n: 0, kids: new Map(), parent: null, depth: 0 };
+  const S = D.samples;
+  const kind = scope[0], idx = scope === "all" ? -2 : Number(scope.slice(1));
+  for (let i = 0; i < S.length; i += 5) {
+    const st = S[i], task = S[i + 1], th = S[i + 2], b = S[i + 3], n = S[i + 4];
+    if (kind === "t" && task !== idx) continue;
+    if (kind === "h" && th !== idx) continue;
+    let node = root;
+    node.b += b; node.n += n;
+    const path = [];
+    if (scope === "all") path.push(task >= 0 ? "T" + task : "H" + th);
+    for (const f of D.stacks[st]) path.push(f);
+    for (const k of path) {
+      let c = node.kids.get(k);
+      if (!c) {
+        if (typeof k === "number") {
+          const f = D.funcs[k];
+          c = { key: k, label: f[0], full: f[1], module: f[2] };
+        } else if (k[0] === "T") {
+          c = { key: k, label: D.tasks[Number(k.slice(1))], full: "task", module: "" };
+        } else {
+          c = { key: k, label: D.threads[Number(k.slice(1))], full: "thread (no task)", module: "" };
+        }
+        c.b = 0; c.n = 0; c.kids = new Map(); c.parent = node; c.depth = node.depth + 1;
+        node.kids.set(k, c);
+      }
+      c.b += b; c.n += n;
+      node = c;
+    }
+  }
+  return root;
+}
+
+let tree = null, focus = null, rects = [];
+const canvas = $("flame"), ctx = canvas.getContext("2d"), tip = $("tip");
+
+function normalizer(root) {
+  const Nb = root.b, Nn = root.n, Tb = D.baseSeconds, Tn = D.newSeconds;
+  if (D.normalize === "time" && Tb > 0 && Tn > 0) {
+    const R = Nb > 0 ? Nb / Tb : Nn / Tn;
+    return { b: (c) => R > 0 ? c / Tb / R * 100 : 0, n: (c) => R > 0 ? c / Tn / R * 100 : 0 };
+  }
+  return { b: (c) => Nb > 0 ? c / Nb * 100 : 0, n: (c) => Nn > 0 ? c / Nn * 100 : 0 };
+}
+let norm = null, maxDelta = 1;
+
+function colour(node) {
+  const d = norm.n(node.n) - norm.b(node.b);
+  if (Math.abs(d) < 0.1) return "rgb(207,207,207)";
+  const t = Math.min(1, Math.sqrt(Math.abs(d) / maxDelta));
+  const lo = Math.round(215 - 160 * t);
+  return d > 0 ? "rgb(235," + lo + "," + lo + ")" : "rgb(" + lo + "," + Math.round(lo + 25 * (1 - t)) + ",235)";
+}
+
+function weight(node) { return $("view").value === "new" ? node.n : node.b; }
+
+function depthOf(node) {
+  let d = node.depth;
+  for (const c of node.kids.values()) if (weight(c) > 0) d = Math.max(d, depthOf(c));
+  return d;
+}
+
+function rebuild() {
+  tree = buildTree(scopeSel.value);
+  norm = normalizer(tree);
+  maxDelta = 0.5;
+  (function walk(n) {
+    maxDelta = Math.max(maxDelta, Math.abs(norm.n(n.n) - norm.b(n.b)));
+    for (const c of n.kids.values()) walk(c);
+  })(tree);
+  focus = tree;
+  draw();
+}
+
+function draw() {
+  const wrap = $("flame-wrap");
+  const W = Math.max(300, wrap.clientWidth - 2);
+  const depth = depthOf(focus) + 1;
+  const H = Math.max(2, depth + 1) * ROW;
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = W * dpr; canvas.height = H * dpr;
+  canvas.style.height = H + "px";
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, W, H);
+  ctx.font = "11px " + getComputedStyle(document.body).getPropertyValue("--mono");
+  ctx.textBaseline = "middle";
+  rects = [];
+  const term = $("search").value.trim().toLowerCase();
+  const total = weight(focus);
+  function box(node, x, w, y) {
+    ctx.fillStyle = colour(node);
+    ctx.fillRect(x, y, Math.max(w - 1, 0.5), ROW - 1);
+    if (term && node.label.toLowerCase().includes(term)) {
+      ctx.strokeStyle = "#a21caf"; ctx.lineWidth = 2;
+      ctx.strokeRect(x + 1, y + 1, Math.max(w - 3, 0.5), ROW - 3);
+    }
+    if (w > 30) {
+      ctx.fillStyle = "#111";
+      const max = Math.floor((w - 6) / 6.6);
+      const text = node.label.length > max ? node.label.slice(0, Math.max(max - 1, 0)) + "\u2026" : node.label;
+      ctx.fillText(text, x + 3, y + ROW / 2);
+    }
+    rects.push({ x, y, w, node });
+  }
+  // Ancestors of the focus span the whole width.
+  const chain = [];
+  for (let a = focus; a; a = a.parent) chain.unshift(a);
+  chain.forEach((a, i) => box(a, 0, W, i * ROW));
+  function layout(node, x, w) {
+    let cx = x;
+    const kids = [...node.kids.values()].filter((c) => weight(c) > 0)
+      .sort((a, b) => a.label < b.label ? -1 : a.label > b.label ? 1 : 0);
+    for (const c of kids) {
+      const cw = total > 0 ? weight(c) / total * W : 0;
+      if (cw >= 0.5) {
+        box(c, cx, cw, (c.depth) * ROW);
+        layout(c, cx, cw);
+      }
+      cx += cw;
+    }
+  }
+  layout(focus, 0, W);
+  $("crumbs").textContent = chain.map((a) => a.label).join(" \u203a ");
+  if (total === 0) {
+    ctx.fillStyle = "#666";
+    ctx.fillText($("view").value === "new" ? "No samples in NEW for this scope (try the reverse view)." : "No samples in BASE for this scope.", 8, ROW * 1.5);
+  }
+}
+
+function hit(ev) {
+  const r = canvas.getBoundingClientRect();
+  const x = ev.clientX - r.left, y = ev.clientY - r.top;
+  for (let i = rects.length - 1; i >= 0; i--) {
+    const q = rects[i];
+    if (x >= q.x && x < q.x + q.w && y >= q.y && y < q.y + ROW) return q.node;
+  }
+  return null;
+}
+
+canvas.addEventListener("mousemove", (ev) => {
+  const node = hit(ev);
+  if (!node) { tip.style.display = "none"; return; }
+  tip.replaceChildren();
+  tip.appendChild(el("div", node.label, "name"));
+  if (node.full && node.full !== node.label) tip.appendChild(el("div", node.full, "full"));
+  if (node.module) tip.appendChild(el("div", node.module, "muted"));
+  const t = el("table");
+  const b = norm.b(node.b), n = norm.n(node.n), d = n - b;
+  for (const [k, v] of [["base", node.b + " samples, " + pct(b)], ["new", node.n + " samples, " + pct(n)],
+                        ["change", signed(d) + " points" + (node.b === 0 ? " (only in new)" : node.n === 0 ? " (only in base)" : "")]]) {
+    const tr = el("tr");
+    tr.appendChild(el("td", k));
+    tr.appendChild(el("td", v, k === "change" ? (d >= 0.1 ? "grew" : d <= -0.1 ? "shrank" : "") : ""));
+    t.appendChild(tr);
+  }
+  tip.appendChild(t);
+  tip.style.display = "block";
+  const left = Math.min(ev.clientX + 14, window.innerWidth - tip.offsetWidth - 8);
+  const top = ev.clientY + 16 + tip.offsetHeight > window.innerHeight ? ev.clientY - tip.offsetHeight - 10 : ev.clientY + 16;
+  tip.style.left = Math.max(4, left) + "px";
+  tip.style.top = Math.max(4, top) + "px";
+});
+canvas.addEventListener("mouseleave", () => { tip.style.display = "none"; });
+canvas.addEventListener("click", (ev) => {
+  const node = hit(ev);
+  if (!node) return;
+  focus = node === focus && node.parent ? node.parent : node;
+  draw();
+});
+$("view").addEventListener("change", () => { focus = tree; draw(); });
+scopeSel.addEventListener("change", rebuild);
+$("search").addEventListener("input", draw);
+$("reset").addEventListener("click", () => { focus = tree; draw(); });
+window.addEventListener("resize", () => draw());
+
+// ---- Tables ------------------------------------------------------------------------------
+function sortableTable(table, columns, rows, initial, limit) {
+  const thead = table.tHead, tbody = table.tBodies[0];
+  let sortKey = initial.key, desc = initial.desc;
+  const hr = el("tr");
+  columns.forEach((c) => {
+    const th = el("th", c.title, c.num ? "num" : "");
+    if (c.tip) th.title = c.tip;
+    th.addEventListener("click", () => {
+      if (sortKey === c.key) desc = !desc; else { sortKey = c.key; desc = c.num; }
+      render();
+    });
+    hr.appendChild(th);
+  });
+  thead.replaceChildren(hr);
+  let current = rows;
+  function render() {
+    const col = columns.find((c) => c.key === sortKey);
+    // Until a header is clicked: the order of the data (most changed first).
+    const sorted = !col ? [...current] : [...current].sort((a, b) => {
+      const x = col.value(a), y = col.value(b);
+      const r = x < y ? -1 : x > y ? 1 : 0;
+      return desc ? -r : r;
+    });
+    tbody.replaceChildren();
+    for (const row of sorted.slice(0, limit)) {
+      const tr = el("tr");
+      for (const c of columns) tr.appendChild(c.cell(row));
+      tbody.appendChild(tr);
+    }
+    if (sorted.length === 0) {
+      const tr = el("tr"), td = el("td", "nothing to show", "empty");
+      td.colSpan = columns.length;
+      tr.appendChild(td);
+      tbody.appendChild(tr);
+    }
+    return sorted.length;
+  }
+  return { setRows(r) { current = r; return render(); }, render };
+}
+
+function numCell(text, cls) { return el("td", text, "num" + (cls ? " " + cls : "")); }
+function changeCell(v) {
+  const mark = v.flagged ? "*" : "";
+  return numCell(signed(v.change) + mark, v.flagged ? (v.change > 0 ? "grew" : "shrank") : "");
+}
+
+const fnColumns = [
+  { key: "name", title: "function", value: (f) => f.shortName.toLowerCase(), cell: (f) => {
+      const td = el("td", null, "fn");
+      td.appendChild(el("span", f.shortName));
+      td.appendChild(el("small", "  " + f.module + (f.presence !== "both" ? " \u00b7 only in " + f.presence : "")));
+      td.title = f.name;
+      return td;
+    } },
+  { key: "sb", title: "self base", num: true, value: (f) => f.self.basePercent, cell: (f) => numCell(pct(f.self.basePercent)) },
+  { key: "sn", title: "self new", num: true, value: (f) => f.self.newPercent, cell: (f) => numCell(pct(f.self.newPercent)) },
+  { key: "sd", title: "\u0394 self", num: true, tip: "percentage points; * = significant", value: (f) => f.self.change, cell: (f) => changeCell(f.self) },
+  { key: "sp", title: "p self", num: true, value: (f) => -f.self.pValue, cell: (f) => numCell(pfmt(f.self.pValue)) },
+  { key: "tb", title: "total base", num: true, value: (f) => f.total.basePercent, cell: (f) => numCell(pct(f.total.basePercent)) },
+  { key: "tn", title: "total new", num: true, value: (f) => f.total.newPercent, cell: (f) => numCell(pct(f.total.newPercent)) },
+  { key: "td", title: "\u0394 total", num: true, tip: "percentage points; * = significant", value: (f) => f.total.change, cell: (f) => changeCell(f.total) },
+  { key: "tp", title: "p total", num: true, value: (f) => -f.total.pValue, cell: (f) => numCell(pfmt(f.total.pValue)) },
+  { key: "counts", title: "samples base \u2192 new", num: true, value: (f) => f.total.new - f.total.base,
+    cell: (f) => numCell(f.self.base + "/" + f.total.base + " \u2192 " + f.self.new + "/" + f.total.new) },
+];
+const fnTable = sortableTable($("fn-table"), fnColumns, D.functions, { key: "rank", desc: false }, 500);
+function filterFunctions() {
+  const term = $("fn-filter").value.trim().toLowerCase();
+  const flagged = $("fn-flagged").checked;
+  const rows = D.functions.filter((f) => (!flagged || f.self.flagged || f.total.flagged)
+    && (!term || f.shortName.toLowerCase().includes(term) || f.name.toLowerCase().includes(term) || f.module.toLowerCase().includes(term)));
+  const n = fnTable.setRows(rows);
+  $("fn-count").textContent = n + " of " + D.functions.length + " functions" + (n > 500 ? " (first 500 shown)" : "");
+}
+$("fn-filter").addEventListener("input", filterFunctions);
+$("fn-flagged").addEventListener("change", filterFunctions);
+filterFunctions();
+
+const pair = (p, f) => (p.base === null || p.base === undefined ? "-" : f(p.base)) + " \u2192 " + (p.new === null || p.new === undefined ? "-" : f(p.new));
+const taskColumns = [
+  { key: "label", title: "task", value: (t) => t.label.toLowerCase(), cell: (t) => el("td", t.label, "fn") },
+  { key: "count", title: "tasks base \u2192 new", num: true, value: (t) => t.newTasks, cell: (t) => numCell(t.baseTasks + " \u2192 " + t.newTasks) },
+  { key: "cb", title: "CPU base", num: true, value: (t) => t.cpu.basePercent, cell: (t) => numCell(pct(t.cpu.basePercent)) },
+  { key: "cn", title: "CPU new", num: true, value: (t) => t.cpu.newPercent, cell: (t) => numCell(pct(t.cpu.newPercent)) },
+  { key: "cd", title: "\u0394 CPU", num: true, value: (t) => t.cpu.change, cell: (t) => changeCell(t.cpu) },
+  { key: "cp", title: "p", num: true, value: (t) => -t.cpu.pValue, cell: (t) => numCell(pfmt(t.cpu.pValue)) },
+  { key: "poll", title: "poll p99", num: true, value: (t) => t.pollP99Ms.new || 0, cell: (t) => numCell(pair(t.pollP99Ms, ms)) },
+  { key: "delay", title: "scheduling delay p99", num: true, value: (t) => t.schedulingDelayP99Ms.new || 0, cell: (t) => numCell(pair(t.schedulingDelayP99Ms, ms)) },
+  { key: "lp", title: "long polls", num: true, value: (t) => t.longPolls.new || 0, cell: (t) => numCell(pair(t.longPolls, (v) => String(v))) },
+];
+sortableTable($("task-table"), taskColumns, D.taskTable, { key: "rank", desc: false }, 1000).render();
+
+{
+  const box = $("longpolls");
+  if (!D.longPolls) box.appendChild(el("p", "Not compared: job tracking was off in one of the recordings.", "empty"));
+  else if (D.longPolls.length === 0) box.appendChild(el("p", "No long polls new or resolved.", "empty"));
+  else {
+    const t = el("table");
+    const h = el("tr");
+    for (const c of ["status", "task", "top function", "base", "new", "longest base \u2192 new"]) h.appendChild(el("th", c));
+    t.appendChild(h);
+    for (const f of D.longPolls) {
+      const tr = el("tr");
+      tr.appendChild(el("td", f.status, f.status === "new" ? "grew" : "shrank"));
+      tr.appendChild(el("td", f.task));
+      tr.appendChild(el("td", f.function, "fn"));
+      tr.appendChild(numCell(f.baseCount));
+      tr.appendChild(numCell(f.newCount));
+      tr.appendChild(numCell(ms(f.baseMaxMs) + " \u2192 " + ms(f.newMaxMs)));
+      t.appendChild(tr);
+    }
+    box.appendChild(t);
+  }
+}
+
+rebuild();
+</script>
+</body>
+</html>
+"""#
+}
