@@ -225,10 +225,13 @@ function normalizer(root) {
 }
 let norm = null, maxDelta = 1;
 
+// Changes under the minimum change are grey; the colour deepens with the change, full at the
+// largest change in view (but never for less than 5 points, so small changes stay pale).
+const neutralBelow = Math.max(0.1, D.significance.minChangePoints || 0);
 function colour(node) {
   const d = norm.n(node.n) - norm.b(node.b);
-  if (Math.abs(d) < 0.1) return "rgb(207,207,207)";
-  const t = Math.min(1, Math.sqrt(Math.abs(d) / maxDelta));
+  if (Math.abs(d) < neutralBelow) return "rgb(207,207,207)";
+  const t = Math.min(1, Math.sqrt(Math.abs(d) / Math.max(maxDelta, 5)));
   const lo = Math.round(215 - 160 * t);
   return d > 0 ? "rgb(235," + lo + "," + lo + ")" : "rgb(" + lo + "," + Math.round(lo + 25 * (1 - t)) + ",235)";
 }
@@ -331,7 +334,7 @@ canvas.addEventListener("mousemove", (ev) => {
                         ["change", signed(d) + " points" + (node.b === 0 ? " (only in new)" : node.n === 0 ? " (only in base)" : "")]]) {
     const tr = el("tr");
     tr.appendChild(el("td", k));
-    tr.appendChild(el("td", v, k === "change" ? (d >= 0.1 ? "grew" : d <= -0.1 ? "shrank" : "") : ""));
+    tr.appendChild(el("td", v, k === "change" ? (d >= neutralBelow ? "grew" : d <= -neutralBelow ? "shrank" : "") : ""));
     t.appendChild(tr);
   }
   tip.appendChild(t);
@@ -471,6 +474,45 @@ sortableTable($("task-table"), taskColumns, D.taskTable, { key: "rank", desc: fa
 }
 
 rebuild();
+
+// `#selftest` in the URL: exercise the views, scopes, zoom and tooltip, and write the outcome
+// as JSON into <pre id="selftest-result"> (for headless browser checks).
+if (new URLSearchParams(location.hash.slice(1)).has("selftest")) {
+  const result = { ok: false, errors: [] };
+  try {
+    const views = {};
+    for (const v of ["new", "base"]) {
+      $("view").value = v; focus = tree; draw();
+      views[v] = { boxes: rects.length, rootWidth: weight(tree) };
+    }
+    result.views = views;
+    $("view").value = "new";
+    result.scopes = [];
+    for (const o of [...scopeSel.options]) {
+      scopeSel.value = o.value; rebuild();
+      result.scopes.push({ scope: o.textContent, base: tree.b, new: tree.n, boxes: rects.length });
+    }
+    scopeSel.value = "all"; rebuild();
+    const target = rects.find((q) => q.node.depth >= 2 && q.w > 4);
+    if (target) {
+      const r = canvas.getBoundingClientRect();
+      const at = { clientX: r.left + target.x + 2, clientY: r.top + target.y + 3 };
+      canvas.dispatchEvent(new MouseEvent("mousemove", at));
+      result.tooltip = tip.textContent;
+      canvas.dispatchEvent(new MouseEvent("click", at));
+      result.zoomedTo = focus.label;
+      result.crumbs = $("crumbs").textContent;
+    }
+    result.functionRows = $("fn-table").tBodies[0].rows.length;
+    result.taskRows = $("task-table").tBodies[0].rows.length;
+    result.ok = views.new.boxes > 0 && views.base.boxes > 0 && !!result.tooltip;
+  } catch (e) {
+    result.errors.push(String(e && e.stack || e));
+  }
+  const pre = el("pre", JSON.stringify(result));
+  pre.id = "selftest-result";
+  document.body.appendChild(pre);
+}
 </script>
 </body>
 </html>

@@ -9,12 +9,13 @@ extension TaskProf {
         static let configuration = CommandConfiguration(
             abstract: "Compare two profiles, e.g. two builds of one program, and show what grew or shrank.",
             discussion: """
-            Functions are matched by symbolized name and module, not by address, so two builds compare.
-            A change is marked significant when a statistical test on the sample counts says it is not
-            sampling noise (p < 0.001 after a Bonferroni correction over the functions compared) and it
-            is at least 0.5 percentage points. Exit status: 0, or 1 with --fail-on-regression when a
-            significant growth exceeds the limit, 2 when a profile cannot be read or an output written.
-            See docs/DIFF.md.
+            Functions are matched by symbolized name and module, not by address, so two builds compare. \
+            A change is marked significant (*) when a test on the sample counts says it is not sampling noise \
+            (p < 0.001 after a Bonferroni correction over the functions compared) and it is at least 0.5 \
+            percentage points.
+
+            Exit status: 0; 1 with --fail-on-regression when a significant growth exceeds the limit; 2 when a \
+            profile cannot be read or an output cannot be written. See docs/DIFF.md.
             """
         )
 
