@@ -47,6 +47,7 @@ extension HTMLReport {
         }
         let sampleTasks = p.samples.map { taskIdx($0.taskID) }
         let pollTasks = (p.jobs?.longPolls ?? []).map { taskIdx($0.taskID) }
+        let blockingTasks = (p.blocking?.sites ?? []).map { $0.taskIDs.first.map(taskIdx) ?? -1 }
         var threadByTid: [Int32: Int] = [:]
         for (i, t) in p.threads.enumerated() where threadByTid[t.tid] == nil { threadByTid[t.tid] = i }
 
@@ -214,7 +215,24 @@ extension HTMLReport {
             }
             w.raw("]]")
         }
-        w.raw(",\n"); w.key("blocking"); w.raw("[]")
+        // One entry per blocking site; its flame graph is off-CPU time: stacks weighted by the
+        // microseconds they blocked.
+        w.raw(",\n"); w.key("blocking"); w.array(Array((p.blocking?.sites ?? []).enumerated())) { i, b in
+            let loc = b.file.map { " (\(($0 as NSString).lastPathComponent):\(b.line ?? 0))" } ?? ""
+            w.raw("{"); w.key("call"); w.string("\(b.primitive) in \(b.function)\(loc), \(b.count)×")
+            w.raw(","); w.key("task"); w.int(blockingTasks[i])
+            w.raw(","); w.key("thread"); w.int(b.threads.first.flatMap { threadByTid[$0] } ?? -1)
+            w.raw(","); w.key("durationNs"); w.int(b.totalNs)
+            w.raw(","); w.key("advice"); w.string(b.advice)
+            w.raw(","); w.key("stacks"); w.raw("[")
+            var firstStack = true
+            for s in b.stacks where p.stacks.indices.contains(Int(s.stack)) {
+                if !firstStack { w.raw(",") }
+                firstStack = false
+                w.int(Int(newStack[Int(s.stack)])); w.raw(","); w.int(max(s.totalNs / 1000, 1))
+            }
+            w.raw("]}")
+        }
         w.raw(",\n"); w.key("runtime")
         if let j = p.jobs {
             let r = j.runtime

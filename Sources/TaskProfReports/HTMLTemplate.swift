@@ -327,20 +327,18 @@ var nStacks = D.stacks.length;
 var stackLeaf = new Int32Array(nStacks);
 var ftCap = 1024, ftN = 0;
 var ftParent = new Int32Array(ftCap), ftFunc = new Int32Array(ftCap), ftFrame = new Int32Array(ftCap);
-var ftDepth = new Int32Array(ftCap), ftMixed = new Uint8Array(ftCap);
+var ftMixed = new Uint8Array(ftCap);
 function ftGrow() {
   ftCap *= 2;
   var a = new Int32Array(ftCap); a.set(ftParent); ftParent = a;
   a = new Int32Array(ftCap); a.set(ftFunc); ftFunc = a;
   a = new Int32Array(ftCap); a.set(ftFrame); ftFrame = a;
-  a = new Int32Array(ftCap); a.set(ftDepth); ftDepth = a;
   var b = new Uint8Array(ftCap); b.set(ftMixed); ftMixed = b;
 }
 (function decodeStacks() {
-  var frames = [], nodes = [], len = 0;
+  var nodes = [], len = 0;
   for (var s = 0; s < nStacks; s++) {
-    var a = D.stacks[s], shared = a[0], newLen = shared + a.length - 1;
-    if (shared > len) shared = len;
+    var a = D.stacks[s], shared = Math.min(a[0], len), newLen = shared + a.length - 1;
     var onPath = true;
     for (var d = shared; d < newLen; d++) {
       var frame = a[d - shared + 1], fn = frameFunc[frame];
@@ -350,10 +348,9 @@ function ftGrow() {
         onPath = false;
         if (ftN === ftCap) ftGrow();
         ftParent[ftN] = d > 0 ? nodes[d - 1] : -1;
-        ftFunc[ftN] = fn; ftFrame[ftN] = frame; ftDepth[ftN] = d;
+        ftFunc[ftN] = fn; ftFrame[ftN] = frame;
         nodes[d] = ftN++;
       }
-      frames[d] = frame;
     }
     len = newLen;
     stackLeaf[s] = len > 0 ? nodes[len - 1] : -1;
@@ -361,8 +358,6 @@ function ftGrow() {
   D.stacks = null;
 })();
 var decodeMs = performance.now() - tBuild0;
-var maxFtDepth = 0;
-for (i = 0; i < ftN; i++) if (ftDepth[i] > maxFtDepth) maxFtDepth = ftDepth[i];
 
 var tasks = D.tasks, threads = D.threads, samples = D.samples, nGroups = samples.length / 4;
 function taskLabel(t) { var x = tasks[t]; return x ? (x[1] !== null ? x[1] : 'task ' + x[0]) : 'task ?'; }
@@ -472,10 +467,44 @@ var treeProto = {
   kids: function (n) { this.layout(n); return this.kidsOf[n]; }
 };
 
-// The main flame graph of a scope, built lazily. A box is (root label r, trie node f); its
-// total is the sum of r's sample groups whose leaf lies in [f, ftEnd[f]), found by binary
-// search in r's groups sorted by leaf. Boxes are made only when their parent is drawn, so a
-// profile with millions of distinct frames costs only what the view shows.
+// Lazily built trees. Boxes are made only when their parent is drawn (`layout`), so a
+// profile with millions of distinct frames costs only what the view shows. Subclasses give
+// `expand(p)`: the children of box p, made with `make`.
+function LazyTree() {}
+LazyTree.prototype = Object.create(treeProto);
+LazyTree.prototype.init = function (key, label, total, self) {
+  this.labels = label === null ? [] : [label]; this.labelKinds = label === null ? [] : [0];
+  this.parent = [-1]; this.key = [key]; this.src = [-1]; this.depth = [0]; this.root = [-1]; this.items = [null];
+  this.total = [total]; this.self = [self]; this.x = [0]; this.kidsOf = [];
+  this.n = 1;
+};
+LazyTree.prototype.make = function (parent, key, src, root, total, self, items) {
+  var i = this.n++;
+  this.parent.push(parent); this.key.push(key); this.src.push(src); this.root.push(root); this.items.push(items || null);
+  this.depth.push(this.depth[parent] + 1); this.total.push(total); this.self.push(self); this.x.push(0);
+  return i;
+};
+LazyTree.prototype.makeLabel = function (parent, label, kind, root, total, self) {
+  this.labels.push(label); this.labelKinds.push(kind);
+  return this.make(parent, -this.labels.length, -1, root, total, self, null);
+};
+LazyTree.prototype.layout = function (p) {
+  if (this.kidsOf[p]) return;
+  var kids = this.expand(p), total = this.total;
+  kids.sort(function (u, v) { return total[v] - total[u] || u - v; });
+  var cx = this.x[p];
+  for (var j = 0; j < kids.length; j++) { this.x[kids[j]] = cx; cx += total[kids[j]]; }
+  this.kidsOf[p] = kids;
+};
+function lowerBound(L, lo, hi, v) {
+  while (lo < hi) { var mid = (lo + hi) >> 1; if (L[mid] < v) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+
+// The main flame graph of a scope. A box is (root label r, trie node f); its total is the sum
+// of r's sample groups whose leaf lies in [f, ftEnd[f]), found by binary search in r's groups
+// sorted by leaf. `allLeaves`/`allCum` hold the same groups without the roots, for the
+// caller/callee views.
 function ScopeTree(sc) {
   var se = scopeEntries(sc), ents = se.ents, nR = se.roots.length, nE = ents.length / 3, j;
   // groups by root, then by stack (leaves are non-decreasing in stack order)
@@ -487,56 +516,41 @@ function ScopeTree(sc) {
   for (j = 0; j < ents.length; j += 3) rs[ents[j] + 1]++;
   for (j = 0; j < nR; j++) rs[j + 1] += rs[j];
   var fill = rs.slice(0, nR), leaves = new Int32Array(nE), cum = new Float64Array(nE + 1), w = new Float64Array(nE);
+  var allLeaves = new Int32Array(nE), allCum = new Float64Array(nE + 1);
   for (j = 0; j < nE; j++) {
-    var e = byStack[j], at = fill[ents[e]]++;
-    leaves[at] = stackLeaf[ents[e + 1]]; w[at] = ents[e + 2];
+    var e = byStack[j], at = fill[ents[e]]++, leaf = stackLeaf[ents[e + 1]];
+    leaves[at] = leaf; w[at] = ents[e + 2];
+    allLeaves[j] = leaf; allCum[j + 1] = allCum[j] + ents[e + 2];
   }
   for (j = 0; j < nE; j++) cum[j + 1] = cum[j] + w[j];
-  this.rootStart = rs; this.leaves = leaves; this.cum = cum;
+  this.rootStart = rs; this.leaves = leaves; this.cum = cum; this.nE = nE;
+  this.allLeaves = allLeaves; this.allCum = allCum;
   this.rootNames = se.roots; this.rootKinds = se.kinds;
-  this.labels = [scopeDescription(sc)]; this.labelKinds = [0];
-  this.parent = [-1]; this.key = [-1]; this.src = [-1]; this.depth = [0]; this.root = [-1];
-  this.total = [cum[nE]]; this.self = [0]; this.x = [0]; this.kidsOf = [];
-  this.n = 1;
+  this.init(-1, scopeDescription(sc), cum[nE], 0);
 }
-ScopeTree.prototype = Object.create(treeProto);
+ScopeTree.prototype = Object.create(LazyTree.prototype);
 // First index in root r's groups whose leaf is >= v.
-ScopeTree.prototype.lower = function (r, v) {
-  var lo = this.rootStart[r], hi = this.rootStart[r + 1], L = this.leaves;
-  while (lo < hi) { var mid = (lo + hi) >> 1; if (L[mid] < v) lo = mid + 1; else hi = mid; }
-  return lo;
-};
-ScopeTree.prototype.make = function (parent, key, src, root, total, self) {
-  var i = this.n++;
-  this.parent.push(parent); this.key.push(key); this.src.push(src); this.root.push(root);
-  this.depth.push(this.depth[parent] + 1); this.total.push(total); this.self.push(self); this.x.push(0);
-  return i;
-};
-ScopeTree.prototype.layout = function (p) {
-  if (this.kidsOf[p]) return;
-  var kids = [], cum = this.cum, j;
+ScopeTree.prototype.lower = function (r, v) { return lowerBound(this.leaves, this.rootStart[r], this.rootStart[r + 1], v); };
+ScopeTree.prototype.lowerAll = function (v) { return lowerBound(this.allLeaves, 0, this.nE, v); };
+ScopeTree.prototype.expand = function (p) {
+  var kids = [], cum = this.cum;
   if (p === 0) {
     for (var r = 0; r < this.rootNames.length; r++) {
-      this.labels.push(this.rootNames[r]); this.labelKinds.push(this.rootKinds[r]);
       var a0 = this.rootStart[r], b0 = this.rootStart[r + 1], s0 = this.lower(r, 0);
-      kids.push(this.make(0, -this.labels.length, -1, r, cum[b0] - cum[a0], cum[s0] - cum[a0]));
+      kids.push(this.makeLabel(0, this.rootNames[r], this.rootKinds[r], r, cum[b0] - cum[a0], cum[s0] - cum[a0]));
     }
-  } else {
-    var r2 = this.root[p], f = this.src[p], lo = f < 0 ? 0 : f + 1, hi = f < 0 ? ftN : ftEnd[f];
-    var i = this.lower(r2, lo), end = this.lower(r2, hi), L = this.leaves;
-    while (i < end) {
-      var c = L[i];
-      while (ftParent[c] !== f) c = ftParent[c];
-      var next = this.lower(r2, ftEnd[c]), selfEnd = this.lower(r2, c + 1);
-      kids.push(this.make(p, ftFunc[c], c, r2, cum[next] - cum[i], cum[selfEnd] - cum[i]));
-      i = next;
-    }
+    return kids;
   }
-  var total = this.total;
-  kids.sort(function (u, v) { return total[v] - total[u] || u - v; });
-  var cx = this.x[p];
-  for (j = 0; j < kids.length; j++) { this.x[kids[j]] = cx; cx += total[kids[j]]; }
-  this.kidsOf[p] = kids;
+  var r2 = this.root[p], f = this.src[p], lo = f < 0 ? 0 : f + 1, hi = f < 0 ? ftN : ftEnd[f];
+  var i = this.lower(r2, lo), end = this.lower(r2, hi), L = this.leaves;
+  while (i < end) {
+    var c = L[i];
+    while (ftParent[c] !== f) c = ftParent[c];
+    var next = this.lower(r2, ftEnd[c]), selfEnd = this.lower(r2, c + 1);
+    kids.push(this.make(p, ftFunc[c], c, r2, cum[next] - cum[i], cum[selfEnd] - cum[i]));
+    i = next;
+  }
+  return kids;
 };
 // Samples under a box whose function (or label) matches, counted once per stack.
 ScopeTree.prototype.matchedTotal = function (fm, labelMatch) {
@@ -551,66 +565,90 @@ ScopeTree.prototype.matchedTotal = function (fm, labelMatch) {
 };
 function buildScopeTree(sc) { return new ScopeTree(sc); }
 
-// A fully built tree, for the caller/callee views.
-function Tree(cap) {
-  this.cap = Math.max(cap | 0, 64); this.n = 0;
-  this.parent = new Int32Array(this.cap); this.key = new Int32Array(this.cap); this.src = new Int32Array(this.cap);
-  this.depth = new Int32Array(this.cap); this.self = new Float64Array(this.cap);
-  this.labels = []; this.labelKinds = []; this.kidsOf = [];
+// What a function calls, within a scope: the trie subtrees under its outermost calls, merged
+// by function. A box holds the trie nodes it merges (`items`).
+function CalleeTree(st, func, occ) {
+  var total = 0, self = 0;
+  for (var j = 0; j < occ.length; j++) {
+    var a = st.lowerAll(occ[j]);
+    total += st.allCum[st.lowerAll(ftEnd[occ[j]])] - st.allCum[a];
+    self += st.allCum[st.lowerAll(occ[j] + 1)] - st.allCum[a];
+  }
+  this.st = st;
+  this.init(func, null, total, self);
+  this.items[0] = occ; this.src[0] = occ.length ? occ[0] : -1;
 }
-Tree.prototype = Object.create(treeProto);
-Tree.prototype.grow = function () {
-  var cap = this.cap * 2, names = ['parent', 'key', 'src', 'depth'];
-  for (var j = 0; j < names.length; j++) { var a = new Int32Array(cap); a.set(this[names[j]]); this[names[j]] = a; }
-  var s = new Float64Array(cap); s.set(this.self); this.self = s;
-  this.cap = cap;
-};
-Tree.prototype.add = function (parent, key, src) {
-  if (this.n === this.cap) this.grow();
-  var i = this.n++;
-  this.parent[i] = parent; this.key[i] = key; this.src[i] = src;
-  this.depth[i] = parent >= 0 ? this.depth[parent] + 1 : 0;
-  return i;
-};
-Tree.prototype.addLabel = function (parent, label, kind) {
-  this.labels.push(label); this.labelKinds.push(kind);
-  return this.add(parent, -this.labels.length, -1);
-};
-// Totals and child lists; children are sorted and placed by `layout`, when drawn.
-Tree.prototype.finish = function () {
-  var n = this.n, j, parent = this.parent;
-  var total = this.total = new Float64Array(n);
-  total.set(this.self.subarray(0, n));
-  for (j = n - 1; j > 0; j--) total[parent[j]] += total[j];
-  var start = this.childStart = new Int32Array(n + 1), list = this.childList = new Int32Array(Math.max(n - 1, 0));
-  for (j = 1; j < n; j++) start[parent[j] + 1]++;
-  for (j = 0; j < n; j++) start[j + 1] += start[j];
-  var fill = start.slice(0, n);
-  for (j = 1; j < n; j++) list[fill[parent[j]]++] = j;
-  this.x = new Float64Array(n);
-  return this;
-};
-Tree.prototype.layout = function (p) {
-  if (this.kidsOf[p]) return;
-  var total = this.total, x = this.x;
-  var kids = Array.prototype.slice.call(this.childList.subarray(this.childStart[p], this.childStart[p + 1]));
-  kids.sort(function (u, v) { return total[v] - total[u] || u - v; });
-  var cx = x[p];
-  for (var j = 0; j < kids.length; j++) { x[kids[j]] = cx; cx += total[kids[j]]; }
-  this.kidsOf[p] = kids;
+CalleeTree.prototype = Object.create(LazyTree.prototype);
+CalleeTree.prototype.expand = function (p) {
+  var st = this.st, L = st.allLeaves, cum = st.allCum, groups = new Map(), items = this.items[p] || [];
+  for (var j = 0; j < items.length; j++) {
+    var f = items[j], i = st.lowerAll(f + 1), end = st.lowerAll(ftEnd[f]);
+    while (i < end) {
+      var c = L[i];
+      while (ftParent[c] !== f) c = ftParent[c];
+      var next = st.lowerAll(ftEnd[c]), selfEnd = st.lowerAll(c + 1), g = groups.get(ftFunc[c]);
+      if (!g) groups.set(ftFunc[c], g = { items: [], total: 0, self: 0 });
+      g.items.push(c); g.total += cum[next] - cum[i]; g.self += cum[selfEnd] - cum[i];
+      i = next;
+    }
+  }
+  var kids = [], self = this;
+  groups.forEach(function (g, fn) { kids.push(self.make(p, fn, g.items[0], -1, g.total, g.self, g.items)); });
+  return kids;
 };
 
-// Per-trie-node scratch for building the caller/callee trees without hashing every frame.
-var ftStamp = new Int32Array(ftN), ftMemo = new Int32Array(ftN), epoch = 0;
-var climb = new Int32Array(maxFtDepth + 2);
-
-// Trees built by path, for the caller/callee views.
-function PathTree(key) { this.t = new Tree(256); this.map = new Map(); this.t.add(-1, key, -1); }
-PathTree.prototype.child = function (p, key, src) {
-  var mk = p * (nFuncs + 1) + key, c = this.map.get(mk);
-  if (c === undefined) { c = this.t.add(p, key, src); this.map.set(mk, c); }
-  return c;
+// Who calls a function, within a scope, inverted: the function, its callers, their callers…
+// up to the task or thread. A box holds (trie node, samples, root) triples, one per path.
+function CallerTree(st, func, triples) {
+  var total = 0;
+  for (var j = 1; j < triples.length; j += 3) total += triples[j];
+  this.st = st;
+  this.init(func, null, total, 0);
+  this.items[0] = triples; this.src[0] = triples.length ? triples[0] : -1;
+}
+CallerTree.prototype = Object.create(LazyTree.prototype);
+CallerTree.prototype.expand = function (p) {
+  var st = this.st, items = this.items[p] || [], groups = new Map(), labels = new Map();
+  for (var j = 0; j < items.length; j += 3) {
+    var a = items[j], w = items[j + 1], r = items[j + 2], par = ftParent[a], g;
+    if (par >= 0) {
+      g = groups.get(ftFunc[par]);
+      if (!g) groups.set(ftFunc[par], g = { items: [], total: 0 });
+      g.items.push(par, w, r); g.total += w;
+    } else {
+      labels.set(r, (labels.get(r) || 0) + w);
+    }
+  }
+  var kids = [], self = this;
+  groups.forEach(function (g, fn) { kids.push(self.make(p, fn, g.items[0], -1, g.total, 0, g.items)); });
+  labels.forEach(function (w, r) { kids.push(self.makeLabel(p, st.rootNames[r], st.rootKinds[r], r, w, w)); });
+  return kids;
 };
+
+// Callers and callees of a function in the current scope. The outermost call of the function
+// in each stack counts, so both views add up to the function's total.
+function buildSandwich(st, func) {
+  var outer = new Int32Array(ftN), occ = [], j;
+  for (j = 0; j < ftN; j++) {
+    var p = ftParent[j], o = p >= 0 ? outer[p] - 1 : -1;
+    if (o < 0 && ftFunc[j] === func) o = j;
+    outer[j] = o + 1;
+  }
+  // one pass over each root's groups (sorted by leaf, so one call's groups are adjacent)
+  var triples = [], seen = new Uint8Array(ftN);
+  for (var r = 0; r < st.rootNames.length; r++) {
+    var cur = -1, w = 0;
+    for (j = st.rootStart[r]; j < st.rootStart[r + 1]; j++) {
+      var leaf = st.leaves[j], oc = leaf >= 0 ? outer[leaf] - 1 : -1;
+      if (oc !== cur) { if (cur >= 0 && w > 0) triples.push(cur, w, r); cur = oc; w = 0; }
+      w += st.cum[j + 1] - st.cum[j];
+    }
+    if (cur >= 0 && w > 0) triples.push(cur, w, r);
+  }
+  for (j = 0; j < triples.length; j += 3) if (!seen[triples[j]]) { seen[triples[j]] = 1; occ.push(triples[j]); }
+  occ.sort(function (a, b) { return a - b; });
+  return { callers: new CallerTree(st, func, triples), callees: new CalleeTree(st, func, occ) };
+}
 
 // Weight per stack within a scope, and per (root label, stack) when labels matter.
 function stackWeights(sc) {
@@ -638,53 +676,6 @@ function functionStats(sc) {
   var rows = [];
   for (var i = 0; i < nFuncs; i++) if (totalC[i] > 0) rows.push({ f: i, self: selfC[i], total: totalC[i] });
   return { rows: rows, total: sw.total };
-}
-
-// Callers (inverted: the function, then who called it, up to the task) and callees of a
-// function within a scope. The outermost call of the function in each stack counts.
-function buildSandwich(sc, func) {
-  var callers = new PathTree(func), callees = new PathTree(func), ct = callers.t, et = callees.t;
-  var se = scopeEntries(sc), ents = se.ents, nRoots = se.roots.length;
-  // callees: the path from the call down to the leaf; memo per trie node (fresh epoch)
-  epoch++;
-  var calleeEpoch = epoch, occOf = new Map(), chainEnd = new Map(), labelNode = new Map();
-  for (var e = 0; e < ents.length; e += 3) {
-    var leaf = stackLeaf[ents[e + 1]], count = ents[e + 2], r = ents[e];
-    if (leaf < 0) continue;
-    var occ = occOf.get(leaf);
-    if (occ === undefined) {
-      occ = -1;
-      for (var n = leaf; n >= 0; n = ftParent[n]) if (ftFunc[n] === func) occ = n;
-      occOf.set(leaf, occ);
-    }
-    if (occ < 0) continue;
-    if (et.src[0] < 0) { et.src[0] = occ; ct.src[0] = occ; }
-    // callees
-    var node;
-    if (ftStamp[leaf] === calleeEpoch) node = ftMemo[leaf];
-    else {
-      var k = 0, m = leaf;
-      while (m !== occ && ftStamp[m] !== calleeEpoch) { climb[k++] = m; m = ftParent[m]; }
-      node = m === occ ? 0 : ftMemo[m];
-      while (k > 0) {
-        var q = climb[--k];
-        node = callees.child(node, ftFunc[q], q);
-        ftStamp[q] = calleeEpoch; ftMemo[q] = node;
-      }
-    }
-    et.self[node] += count;
-    // callers: from the call up to the root, then the task or thread
-    var end = chainEnd.get(occ);
-    if (end === undefined) {
-      end = 0;
-      for (m = ftParent[occ]; m >= 0; m = ftParent[m]) end = callers.child(end, ftFunc[m], m);
-      chainEnd.set(occ, end);
-    }
-    var lk = end * (nRoots + 1) + r, ln = labelNode.get(lk);
-    if (ln === undefined) { ln = ct.addLabel(end, se.roots[r], se.kinds[r]); labelNode.set(lk, ln); }
-    ct.self[ln] += count;
-  }
-  return { callers: ct.finish(), callees: et.finish() };
 }
 
 // ---------------------------------------------------------------- colours
@@ -725,7 +716,7 @@ function FlameView(canvas, hoverBox, opts) {
     if (n >= 0 && self.opts.onClick) self.opts.onClick(n, self);
   });
 }
-FlameView.prototype.setTree = function (tree) { this.tree = tree; this.zoom = 0; this.match = null; this.setHover(-1); this.draw(); };
+FlameView.prototype.setTree = function (tree) { this.tree = tree; this.zoom = 0; this.setHover(-1); this.draw(); };
 FlameView.prototype.setZoom = function (n) { this.zoom = n; this.setHover(-1); this.draw(); if (this.opts.onZoom) this.opts.onZoom(this); };
 FlameView.prototype.draw = function () {
   var t = this.tree, canvas = this.canvas, ctx = this.ctx;
@@ -943,10 +934,11 @@ function setScope(sc) {
   state.scope = sc;
   var t = buildScopeTree(sc);
   state.tree = t;
-  mainView.setTree(t);
   $('flame-empty').hidden = t.total[0] > 0;
   $('flame-wrap').hidden = !(t.total[0] > 0);
-  applySearch();
+  mainView.tree = t;
+  applySearch(false);
+  mainView.setTree(t);
   renderCrumbs();
   renderScopeBar();
   if (taskTable) taskTable.render();
@@ -983,14 +975,14 @@ function searchMatcher(q) {
   var lq = q.toLowerCase();
   return function (s) { return s.toLowerCase().indexOf(lq) >= 0; };
 }
-function applySearch() {
+function applySearch(redraw) {
   var t = mainView.tree, info = $('search-info');
   var m = searchMatcher(state.search);
-  if (!t || !m) { mainView.match = null; info.textContent = ''; mainView.draw(); state.searchShare = null; return; }
+  if (!t || !m) { mainView.match = null; info.textContent = ''; if (redraw !== false) mainView.draw(); state.searchShare = null; return; }
   var fm = new Uint8Array(nFuncs);
   for (var j = 0; j < nFuncs; j++) fm[j] = (m(funcShort[j]) || m(funcFull[j])) ? 1 : 0;
   mainView.match = { funcs: fm, label: m };
-  mainView.draw();
+  if (redraw !== false) mainView.draw();
   var sum = t.matchedTotal(fm, m), share = sum / (t.total[0] || 1);
   state.searchShare = share;
   info.textContent = '';
@@ -1183,7 +1175,7 @@ function selectFunction(f) {
 function renderSandwich() {
   var f = state.func;
   if (f < 0) return;
-  var sw = buildSandwich(state.scope, f);
+  var sw = buildSandwich(state.tree, f);
   $('sw-empty').hidden = true;
   $('sw-body').hidden = false;
   var name = $('sw-name');
@@ -1320,27 +1312,31 @@ document.addEventListener('keydown', function (e) {
     else if (mainView.zoom !== 0) mainView.setZoom(0);
   }
 });
-var resizeTimer = 0, lastW = 0;
-window.addEventListener('resize', function () {
-  clearTimeout(resizeTimer);
-  resizeTimer = setTimeout(function () {
-    var w = $('flame-panel').clientWidth;
-    if (w === lastW) return;
-    lastW = w;
-    mainView.draw(); callersView.draw(); calleesView.draw();
-  }, 100);
-});
+// Redraw when a panel's width changes: window resizes, and the page's scroll bar appearing.
+function watchWidth(elem, views) {
+  var last = -1, pending = false;
+  function check() {
+    pending = false;
+    var w = elem.clientWidth;
+    if (w === last) return;
+    last = w;
+    views.forEach(function (v) { if (v.tree && v.width !== Math.max(v.canvas.parentElement.clientWidth, 200)) v.draw(); });
+  }
+  if (window.ResizeObserver) new ResizeObserver(function () { if (!pending) { pending = true; requestAnimationFrame(check); } }).observe(elem);
+  else window.addEventListener('resize', function () { if (!pending) { pending = true; setTimeout(check, 100); } });
+}
+watchWidth($('flame-panel'), [mainView]);
+watchWidth($('sandwich'), [callersView, calleesView]);
 
 // ---------------------------------------------------------------- first view
 var tTree0 = performance.now();
 state.scope = { kind: 'all' };
 state.tree = buildScopeTree(state.scope);
 var tDraw0 = performance.now(), treeMs = tDraw0 - tTree0;
-mainView.setTree(state.tree);
-var firstViewMs = performance.now(), drawMs = firstViewMs - tDraw0;
 $('flame-empty').hidden = state.tree.total[0] > 0;
 $('flame-wrap').hidden = !(state.tree.total[0] > 0);
-lastW = $('flame-panel').clientWidth;
+mainView.setTree(state.tree);
+var firstViewMs = performance.now(), drawMs = firstViewMs - tDraw0;
 renderCrumbs();
 renderScopeBar();
 taskTable.setRows(taskRows);
@@ -1430,10 +1426,17 @@ function runSelfTest() {
   });
   res.steps = steps;
   res.stepMs = stepMs;
-  res.ok = tp.errors.length === 0 && res.trieOk === true && res.inconsistentBoxes === 0 && res.allTotal > 0 && res.allTotal === res.expectedTotal && res.changed === true
-    && res.taskTotal === res.taskExpected && res.restoredTotal === res.allTotal && res.sandwichOk !== false;
-  tp.done = true;
-  $('selftest-result').textContent = JSON.stringify(res);
+  // Write the result now, and again a moment after load, so that errors from anything that
+  // runs later count too.
+  function finish() {
+    res.errors = tp.errors;
+    res.ok = tp.errors.length === 0 && res.trieOk === true && res.inconsistentBoxes === 0 && res.allTotal > 0
+      && res.allTotal === res.expectedTotal && res.changed === true
+      && res.taskTotal === res.taskExpected && res.restoredTotal === res.allTotal && res.sandwichOk !== false;
+    $('selftest-result').textContent = JSON.stringify(res);
+  }
+  finish();
+  window.addEventListener('load', function () { setTimeout(finish, 50); });
 }
 // A small handle for scripts and tests driving the page.
 window.taskprof = {

@@ -64,8 +64,15 @@ final class HTMLReportTests: XCTestCase {
                        tasks: tasks, samples: samples, jobs: jobs)
     }
 
+    static let tempDir = FileManager.default.temporaryDirectory.appendingPathComponent("taskprof-html-tests-\(getpid())")
+
+    override class func tearDown() {
+        try? FileManager.default.removeItem(at: tempDir)
+        super.tearDown()
+    }
+
     static func render(_ p: Profile, name: String) throws -> (path: String, html: String) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("taskprof-html-tests-\(getpid())")
+        let dir = tempDir
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent(name).path
         let sink = try OutputSink(path: path)
@@ -239,18 +246,20 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertLessThan(size, 15_000_000)
         let d = try Self.dataObject(html)
         XCTAssertEqual((d["stacks"] as? [Any])?.count, 100_000)
-        if let out = ProcessInfo.processInfo.environment["TASKPROF_HTML_100K_OUT"] {
+        // For Tests/browser/measure_100k.sh: keep the page, and the profile for timing the CLI.
+        let env = ProcessInfo.processInfo.environment
+        if let out = env["TASKPROF_HTML_100K_OUT"] {
             try? FileManager.default.removeItem(atPath: out)
             try FileManager.default.copyItem(atPath: path, toPath: out)
         }
+        if let out = env["TASKPROF_PROFILE_100K_OUT"] {
+            try ProfileFile.write(p, to: out)
+        }
     }
 
-    // MARK: - In a browser (opt in: TASKPROF_BROWSER_TESTS=1, needs chromium)
+    // MARK: - In a browser (needs chromium: `make test` installs it)
 
     func testSelfTestInHeadlessChromium() throws {
-        guard ProcessInfo.processInfo.environment["TASKPROF_BROWSER_TESTS"] == "1" else {
-            throw XCTSkip("set TASKPROF_BROWSER_TESTS=1 to run the report in headless chromium")
-        }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("browser/check_report.sh").path
         for (name, profile) in [("hostile.html", Self.hostileProfile()),
@@ -271,12 +280,12 @@ final class HTMLReportTests: XCTestCase {
 }
 
 /// A deterministic synthetic profile shaped like a busy async server: a shared runtime prefix,
-/// one entry function per kind of task (40 kinds, 2000 tasks), then a random walk through a
-/// call graph of 3000 functions with a fan-out of three, 7 to 41 frames deep (12 to 47 with
-/// the prefix), so stacks share their roots and part of their middle and differ towards the
-/// leaves. Each function has three call sites (lines); a caller's frame is the call site of
-/// the callee it calls, a leaf's line is random, and three leaves in ten end in a runtime
-/// function (retain, release, memmove, malloc).
+/// one entry function per kind of task (40 kinds, 2000 tasks, one in ten unnamed), then a
+/// random walk through a call graph of 3000 functions with a fan-out of three, 7 to 41 frames
+/// deep (stacks of 13 to 48 frames), so stacks share their roots and part of their middle and
+/// differ towards the leaves. Each function has three call sites (lines); a caller's frame is
+/// the call site of the callee it calls, a leaf's line is random, and three leaves in ten end
+/// in a runtime function (retain, release, memmove, malloc, task switch).
 enum SyntheticProfile {
     struct RNG {
         var state: UInt64

@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
 # Checks a taskprof HTML report in headless Chromium.
 #
-#   Tests/browser/check_report.sh REPORT.html [--screenshot OUT.png] [--budget MS] [--quiet]
+#   Tests/browser/check_report.sh REPORT.html [--screenshot OUT.png] [--budget MS] [--quiet] [--json]
 #
 # Loads the report with `#selftest`, which makes the page scope the flame graph to the first
 # task, exercise search, zoom, the caller/callee view and the other scopes, and write a JSON
 # result into <pre id="selftest-result">. Fails (exit 1) unless that result says ok, lists no
 # errors and shows that the task scope changed the flame graph. Prints the result's timing
 # figures (firstViewMs: performance.now() when the first flame graph finished drawing).
+# --json prints only the self-test result (one JSON line) on success, for scripts.
 #
 # Needs chromium (or $CHROMIUM) and python3 (standard library only, for the JSON).
 set -euo pipefail
 
-usage() { echo "usage: $0 REPORT.html [--screenshot OUT.png] [--budget MS] [--quiet]" >&2; exit 2; }
+usage() { echo "usage: $0 REPORT.html [--screenshot OUT.png] [--budget MS] [--quiet] [--json]" >&2; exit 2; }
 
-report="" shot="" budget=15000 quiet=0
+report="" shot="" budget=15000 quiet=0 json=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --screenshot) [ $# -ge 2 ] || usage; shot="$2"; shift 2 ;;
     --screenshot=*) shot="${1#*=}"; shift ;;
     --budget) [ $# -ge 2 ] || usage; budget="$2"; shift 2 ;;
     --quiet) quiet=1; shift ;;
+    --json) json=1; quiet=1; shift ;;
     -h|--help) usage ;;
     -*) echo "check_report: unknown option $1" >&2; usage ;;
     *) [ -z "$report" ] || usage; report="$1"; shift ;;
@@ -56,10 +58,12 @@ if ! timeout 120 "$chromium" "${flags[@]}" --virtual-time-budget="$budget" --dum
   exit 1
 fi
 
-python3 - "$work/dom.html" "$quiet" <<'PY'
-import html, json, re, sys
+python3 - "$work/dom.html" "$quiet" "$json" <<'PY'
+import html, json, re, signal, sys
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 dom = open(sys.argv[1], encoding="utf-8", errors="replace").read()
 quiet = sys.argv[2] == "1"
+as_json = sys.argv[3] == "1"
 m = re.search(r'<pre id="selftest-result"[^>]*>(.*?)</pre>', dom, re.S)
 if not m or not m.group(1).strip():
     print("check_report: FAIL: the page wrote no self-test result (did its script run?)", file=sys.stderr)
@@ -84,7 +88,9 @@ if problems:
         print("check_report: FAIL: " + p, file=sys.stderr)
     print("check_report: result: " + json.dumps(res), file=sys.stderr)
     sys.exit(1)
-if not quiet:
+if as_json:
+    print(json.dumps(res))
+elif not quiet:
     print("check_report: ok: all=%s samples, task %r=%s samples; first view %.0f ms (parse %.0f ms), ready %.0f ms; %d stacks, %d flame nodes"
           % (res["allTotal"], res.get("taskLabel"), res.get("taskTotal"), res.get("firstViewMs", -1), res.get("parseMs", -1),
              res.get("readyMs", -1), res.get("stacks", 0), res.get("flameNodes", 0)))
