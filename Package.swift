@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // The only code that runs inside the target process. C, async-signal-safe hot paths.
@@ -45,6 +46,17 @@ let package = Package(
         .executableTarget(name: "DeepStacks", path: "Examples/DeepStacks"),
         .executableTarget(name: "AsyncBench", path: "Examples/AsyncBench"),
         .executableTarget(name: "Churn", path: "Examples/Churn"),
+        .executableTarget(name: "LongPoll", path: "Examples/LongPoll"),
+        .executableTarget(name: "StarvedPool", path: "Examples/StarvedPool"),
+        .executableTarget(name: "HiddenCPU", path: "Examples/HiddenCPU"),
+        .executableTarget(name: "BlockingCalls", path: "Examples/BlockingCalls"),
+        .executableTarget(name: "ActorBottleneck", path: "Examples/ActorBottleneck"),
+        .executableTarget(name: "DiffBench", path: "Examples/DiffBench"),
+        .executableTarget(
+            name: "NIOStall",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Examples/NIOStall"
+        ),
 
         .testTarget(
             name: "TaskProfTests",
