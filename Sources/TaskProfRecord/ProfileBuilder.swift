@@ -78,6 +78,7 @@ public struct ProfileBuilder {
 
         var taskIDs = Set(raw.samples.map(\.taskID))
         taskIDs.formUnion(raw.jobs.map(\.taskID))
+        taskIDs.formUnion(raw.jobAggregates.values.map(\.taskID))
         taskIDs.remove(0)
         let tasks = taskIDs.sorted().map { TaskInfo(id: $0, name: raw.taskNames[$0]) }
 

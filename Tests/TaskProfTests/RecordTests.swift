@@ -30,8 +30,9 @@ final class RecordTests: XCTestCase {
                        "samples \(p.sampleCount) vs CPU \(p.meta.targetCPUTimeNs) ns × \(p.meta.rateHz) Hz")
         XCTAssertEqual(p.meta.engine, "perf")
         XCTAssertTrue(p.meta.complete)
-        // A signal racing a thread's exit can find no thread to record for; never more than a few.
-        XCTAssertLessThanOrEqual(p.droppedCount, p.sampleCount / 100, "dropped \(p.counters)")
+        // Signals that find no sampling thread (one racing a thread's exit) are counted as
+        // dropped; they must stay rare.
+        XCTAssertLessThanOrEqual(p.droppedCount, p.sampleCount * 3 / 100, "dropped \(p.counters)")
     }
 
     /// Stacks reach from the user function to the thread's start, with or without frame pointers.
