@@ -138,9 +138,7 @@ final class ExamplesTests: XCTestCase {
         for name in ["sleeper", "thread-sleeper", "locker", "waiter", "reader", "mutex-locker"] {
             XCTAssertTrue(r.summary.tasks.contains { $0.name == name }, "task \(name) missing")
         }
-        // TODO(blocking): assert the blocking-call findings: one per *InTask() site (usleep, nanosleep,
-        // pthread_mutex_lock, sem_wait, read, futex wait) with ~20 ms per call in its named task,
-        // and none for the *OnThread(round:) sites, which run on a plain thread.
+        // The blocking-call findings themselves are checked in BlockingTests.
     }
 
     // MARK: NIOStall
@@ -158,8 +156,13 @@ final class ExamplesTests: XCTestCase {
         XCTAssertTrue(r.summary.functions.contains { $0.shortName == "EchoHandler.channelRead(context:data:)" })
         let loop = try XCTUnwrap(r.summary.threads.first { $0.name.hasPrefix("NIO-ELT") && $0.samples > 0 }, "no event loop thread samples")
         XCTAssertGreaterThan(loop.cpuShare, 0.8, "event loop thread share \(loop.cpuShare)")
-        // TODO(blocking): assert the event-loop-tick findings: ticks of ~30 ms or more on the
-        // server's event loop thread, with slowHandler(_:) under EchoHandler.channelRead in their stacks.
+        // The stalled ticks of the event loop are long polls, with the slow handler in their stacks.
+        let ticks = r.summary.longPolls.filter { $0.kind == "event-loop-tick" }
+        XCTAssertGreaterThanOrEqual(ticks.count, 3, "stalled event-loop ticks: \(r.summary.longPolls.map(\.durationMs))")
+        XCTAssertTrue(ticks.allSatisfy { $0.durationMs >= 10 })
+        let withHandler = ticks.filter { t in t.stack.contains { $0.function == "slowHandler(_:)" } }
+        XCTAssertGreaterThanOrEqual(withHandler.count, ticks.count / 2 + 1,
+                                    "ticks whose stacks show slowHandler(_:): \(withHandler.count) of \(ticks.count)")
     }
 
     // MARK: recording
@@ -210,6 +213,7 @@ final class ExamplesTests: XCTestCase {
         }
 
         struct LongPoll: Decodable {
+            var kind: String
             var taskId: UInt64
             var taskName: String?
             var durationMs: Double
