@@ -41,9 +41,9 @@ typedef void (*tp_emit_fn)(const void *record, uint32_t size);
 struct tp_job_agg {
     _Atomic uint32_t seq;              // odd while the owner updates
     uint32_t gen;
-    uint64_t task_id;                  // 0: slot unused
+    uint64_t task_id;                  // 0 for jobs that are not tasks
     uint64_t busy_ns, max_poll_ns, max_delay_ns, first_start_ns, last_end_ns;
-    uint32_t polls, delays;
+    uint32_t polls, delays;            // polls == 0: slot unused
     uint32_t snapshot_seq;             // writer only: seq of the last snapshot written
     uint32_t poll_hist[TP_HANDLER_BUCKETS];
     uint32_t delay_hist[TP_HANDLER_BUCKETS];

@@ -137,7 +137,7 @@ static uint32_t tp_encode_agg(const struct tp_job_agg *a, pid_t tid, uint16_t sl
 // Owner thread: writes the aggregate's final state into the event ring and frees the slot.
 static void tp_agg_retire(struct tp_thread *t, unsigned slot) {
     struct tp_job_agg *a = &t->job_agg[slot];
-    if (!a->task_id) return;
+    if (!a->polls) return;
     uint8_t buf[TP_AGG_RECORD_MAX];
     uint32_t size = tp_encode_agg(a, t->tid, (uint16_t)slot, buf, sizeof buf);
     if (tp_ring_write(&t->events, buf, size, NULL, 0) != 0)
@@ -164,7 +164,7 @@ void tp_jobs_snapshot_thread(struct tp_thread *t, tp_emit_fn emit) {
         struct tp_job_agg copy;
         memcpy(&copy, a, sizeof copy);
         atomic_thread_fence(memory_order_acquire);
-        if (atomic_load_explicit(&a->seq, memory_order_relaxed) != s1 || !copy.task_id) continue;
+        if (atomic_load_explicit(&a->seq, memory_order_relaxed) != s1 || !copy.polls) continue;
         uint8_t buf[TP_AGG_RECORD_MAX];
         emit(buf, tp_encode_agg(&copy, t->tid, (uint16_t)i, buf, sizeof buf));
         a->snapshot_seq = s1;
@@ -175,13 +175,15 @@ static void tp_agg_add(struct tp_thread *t, uint64_t id, uint64_t start, uint64_
     unsigned slot = (unsigned)(id % TP_JOB_AGG_SLOTS);   // task ids are sequential: no collisions among neighbours
     struct tp_job_agg *a = &t->job_agg[slot];
     // Another task in the slot, a full 24-bit count, or an old aggregate: retire it first.
-    if (a->task_id && (a->task_id != id || a->polls >= 0xFFFFF0u || start - a->first_start_ns > TP_JOB_AGG_PERIOD_NS))
+    if (a->polls && (a->task_id != id || a->polls >= 0xFFFFF0u || start - a->first_start_ns > TP_JOB_AGG_PERIOD_NS))
         tp_agg_retire(t, slot);
     uint32_t seq = atomic_load_explicit(&a->seq, memory_order_relaxed);
     atomic_store_explicit(&a->seq, seq + 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);
     uint64_t d = end - start;
-    if (!a->task_id) { a->task_id = id; a->first_start_ns = start; }
+    // An aggregate is in use once it counts a poll: jobs that are not tasks (task id 0, such as
+    // an actor's drain job) are aggregated too, under task 0.
+    if (!a->polls) { a->task_id = id; a->first_start_ns = start; }
     a->last_end_ns = end;
     a->polls++;
     a->busy_ns += d;
