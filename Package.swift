@@ -52,6 +52,7 @@ let package = Package(
         .executableTarget(name: "BlockingCalls", path: "Examples/BlockingCalls"),
         .executableTarget(name: "ActorBottleneck", path: "Examples/ActorBottleneck"),
         .executableTarget(name: "DiffBench", path: "Examples/DiffBench"),
+        .executableTarget(name: "AsyncChain", path: "Examples/AsyncChain"),
         .executableTarget(
             name: "NIOStall",
             dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],

@@ -10,6 +10,7 @@
 //   TASKPROF_MEASURE       "1": time every handler run (benchmarks)
 //   TASKPROF_LONG_POLL_NS  jobs at least this long are recorded one by one (default 10 ms)
 //   TASKPROF_BLOCKING_NS   blocking calls on runtime threads at least this long are recorded (1 ms)
+//   TASKPROF_ASYNC_STACKS  "0": physical stacks only (no async context chain; benchmarks)
 #include "tp_internal.h"
 #include <signal.h>
 #include <stdio.h>
@@ -102,6 +103,7 @@ __attribute__((constructor)) static void tp_agent_init(void) {
     const char *engine = getenv("TASKPROF_ENGINE");
     const char *measure = getenv("TASKPROF_MEASURE");
     const char *follow = getenv("TASKPROF_FOLLOW");
+    const char *async_stacks = getenv("TASKPROF_ASYNC_STACKS");
     const char *long_poll = getenv("TASKPROF_LONG_POLL_NS");
     tp_cfg.long_poll_ns = long_poll ? strtoull(long_poll, NULL, 10) : 10000000ull;
     const char *blocking = getenv("TASKPROF_BLOCKING_NS");
@@ -117,6 +119,7 @@ __attribute__((constructor)) static void tp_agent_init(void) {
     if (!tp_cfg.follow_children) tp_clean_environment();
 
     tp_jobs_init();
+    if (!(async_stacks && async_stacks[0] == '0')) tp_async_init();
     if (tp_sampler_install() != 0) return;
     tp_cfg.enabled = 1;
     if (tp_start_recording() != 0) return;

@@ -78,10 +78,14 @@ static void tp_blocking_done(struct tp_thread *t, int primitive, uint64_t start)
     t->in_interposer = 1;
     int saved_errno = errno;
     uint64_t frames[TP_MAX_FRAMES];
+    uintptr_t fps[TP_MAX_FRAMES];
     int n = 0;
     // libunwind walks the loader's object list: not while a dlopen may be changing it.
-    if (atomic_load_explicit(&tp_dlopen_active, memory_order_acquire) == 0)
-        n = unw_backtrace((void **)frames, TP_MAX_FRAMES);
+    if (atomic_load_explicit(&tp_dlopen_active, memory_order_acquire) == 0) {
+        unw_context_t uc;
+        if (unw_getcontext(&uc) == 0) n = tp_walk_dwarf(&uc, 0, frames, fps);
+        if (n > 0 && t->in_job) n = tp_async_splice(t, frames, fps, n, TP_MAX_FRAMES);
+    }
     if (n <= 0) { frames[0] = (uint64_t)(uintptr_t)__builtin_return_address(0); n = 1; }
     struct tp_rec_blocking rec = {
         .h = { TP_REC_BLOCKING, 0, (uint32_t)(sizeof rec + (size_t)n * 8) },

@@ -72,6 +72,7 @@ struct tp_thread {
     struct tp_ring samples;
     struct tp_ring events;
     uint64_t frames[TP_MAX_FRAMES];    // scratch for the handler, never shared
+    uintptr_t fps[TP_MAX_FRAMES];      // frame pointer of each frame of `frames`, 0 when unknown
 };
 
 struct tp_config {
@@ -91,6 +92,7 @@ extern struct tp_config tp_cfg;
 extern struct tp_thread tp_threads[TP_MAX_THREADS];
 extern _Atomic uint64_t tp_counters[TP_CTR_COUNT];
 extern _Atomic uint64_t tp_handler_hist[TP_HANDLER_BUCKETS];
+extern _Atomic uint64_t tp_async_hist[TP_HANDLER_BUCKETS];   // cost of the logical-frame splice
 extern _Atomic int tp_dlopen_active;   // >0 while a dlopen/dlclose is under way anywhere
 extern _Atomic uint64_t tp_dlopen_generation;
 
@@ -115,6 +117,7 @@ int tp_sampler_install(void);
 int tp_sampler_start_thread(struct tp_thread *t);
 void tp_sampler_stop_thread(struct tp_thread *t);
 void tp_sampler_shutdown(void);
+int tp_walk_dwarf(void *uc, int signal_frame, uint64_t *frames, uintptr_t *fps);
 struct sigaction;
 void tp_sampler_get_chained(struct sigaction *out);
 void tp_sampler_set_chained(const struct sigaction *act);
@@ -143,6 +146,18 @@ const struct tp_range *tp_range_lookup(uintptr_t pc);
 void tp_modules_refresh(tp_emit_fn emit);
 void tp_reset_reported_modules(void);
 
+// tp_memmap.c: which addresses the handler may read (private writable mappings), from
+// /proc/self/maps, refreshed by the writer thread
+void tp_memmap_refresh(void);
+int tp_memmap_read(uintptr_t addr, void *out, size_t len);
+int tp_memmap_wants_refresh(void);
+
+// tp_async.c: the logical (awaiting) frames of the running task
+#define TP_MAX_ASYNC_FRAMES 32
+void tp_async_init(void);
+int tp_async_enabled(void);
+int tp_async_splice(const struct tp_thread *t, uint64_t *frames, const uintptr_t *fps, int n, int cap);
+
 // tp_blocking.c
 struct tp_thread *tp_thread_self_fast(void);
 void tp_blocking_init(void);
@@ -152,6 +167,7 @@ uint64_t tp_now_ns(void);
 uint64_t tp_realtime_ns(void);
 void *tp_real_symbol(const char *name);
 uintptr_t tp_find_local_symbol(const char *library_substring, const char *symbol);
+uintptr_t tp_find_local_symbol_sized(const char *library_substring, const char *symbol, uint64_t *size);
 void tp_agent_note(const char *text);
 
 #endif

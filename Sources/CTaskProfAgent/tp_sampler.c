@@ -24,6 +24,7 @@
 
 _Atomic uint64_t tp_counters[TP_CTR_COUNT];
 _Atomic uint64_t tp_handler_hist[TP_HANDLER_BUCKETS];
+_Atomic uint64_t tp_async_hist[TP_HANDLER_BUCKETS];
 
 typedef void *(*tp_get_current_fn)(void);
 typedef uint64_t (*tp_get_task_id_fn)(void *);
@@ -54,9 +55,12 @@ static void tp_resolve_swift(void) {
     tp_swift_get_job_task_id = (tp_get_task_id_fn)dlsym(RTLD_DEFAULT, "swift_task_getJobTaskId");
 }
 
+static inline void *tp_current_task(void) {
+    return tp_swift_get_current && tp_swift_get_job_task_id ? tp_swift_get_current() : NULL;
+}
+
 uint64_t tp_current_task_id(void) {
-    if (!tp_swift_get_current || !tp_swift_get_job_task_id) return 0;
-    void *task = tp_swift_get_current();
+    void *task = tp_current_task();
     return task ? tp_swift_get_job_task_id(task) : 0;
 }
 
@@ -78,9 +82,10 @@ static inline int tp_read_word(const struct tp_thread *t, uintptr_t addr, uintpt
 // system library (glibc's thread-start glue, __libc_start_call_main and start_thread, keeps no
 // frame pointer, so its saved rbp is whatever the register held).
 static int tp_walk_fp(const struct tp_thread *t, uintptr_t pc, uintptr_t fp, uintptr_t sp,
-                      uint64_t *frames, int *clean) {
+                      uint64_t *frames, uintptr_t *fps, int *clean) {
     int n = 0;
-    frames[n++] = pc;
+    frames[n] = pc;
+    fps[n++] = fp;
     uintptr_t lo = sp;
     int last_in_system = 0;
     *clean = 0;
@@ -91,7 +96,8 @@ static int tp_walk_fp(const struct tp_thread *t, uintptr_t pc, uintptr_t fp, uin
         if (ra == 0) { *clean = 1; break; }
         const struct tp_range *r = tp_range_lookup(ra);
         if (!r) { *clean = last_in_system; break; }
-        frames[n++] = ra;
+        frames[n] = ra;
+        fps[n++] = next;
         last_in_system = (r->flags & TP_RANGE_NO_FP) != 0;
         if (next != 0 && next <= fp) { *clean = last_in_system; break; }
         lo = fp + 16;
@@ -100,14 +106,19 @@ static int tp_walk_fp(const struct tp_thread *t, uintptr_t pc, uintptr_t fp, uin
     return n;
 }
 
-static int tp_walk_dwarf(ucontext_t *uc, uint64_t *frames) {
+// libunwind from a signal frame (signal_frame = 1) or from a context of the calling thread.
+// Each frame's rbp goes to `fps`: the resumed async function keeps a frame pointer even in code
+// built without them, and its async context sits just below it.
+int tp_walk_dwarf(void *uc, int signal_frame, uint64_t *frames, uintptr_t *fps) {
     unw_cursor_t cursor;
-    if (unw_init_local2(&cursor, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME) != 0) return 0;
+    if (unw_init_local2(&cursor, (unw_context_t *)uc, signal_frame ? UNW_INIT_SIGNAL_FRAME : 0) != 0) return 0;
     int n = 0;
     do {
-        unw_word_t ip = 0;
+        unw_word_t ip = 0, bp = 0;
         if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0) break;
-        frames[n++] = ip;
+        if (unw_get_reg(&cursor, UNW_X86_64_RBP, &bp) != 0) bp = 0;
+        frames[n] = ip;
+        fps[n++] = bp;
     } while (n < TP_MAX_FRAMES && unw_step(&cursor) > 0);
     return n;
 }
@@ -149,7 +160,7 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
 
     int clean = 0;
     uint16_t flags = TP_SAMPLE_FLAG_FP;
-    int n = tp_walk_fp(t, pc, fp, sp, t->frames, &clean);
+    int n = tp_walk_fp(t, pc, fp, sp, t->frames, t->fps, &clean);
     const struct tp_range *leaf = tp_range_lookup(pc);
     // A broken chain (code without frame pointers) or a leaf in a system library (whose caller
     // the FP walk cannot see) needs DWARF CFI. libunwind reads the loader's list of objects,
@@ -158,10 +169,12 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
         if (atomic_load_explicit(&tp_dlopen_active, memory_order_acquire) == 0 && t->stack_hi &&
             !(leaf && (leaf->flags & TP_RANGE_LOADER))) {
             uint64_t dw[TP_MAX_FRAMES];
-            int m = tp_walk_dwarf(uc, dw);
+            uintptr_t dwfps[TP_MAX_FRAMES];
+            int m = tp_walk_dwarf(uc, 1, dw, dwfps);
             atomic_fetch_add_explicit(&tp_counters[TP_CTR_DWARF_UNWINDS], 1, memory_order_relaxed);
             if (m > 1 && (m >= n || !clean)) {
                 memcpy(t->frames, dw, (size_t)m * sizeof(uint64_t));
+                memcpy(t->fps, dwfps, (size_t)m * sizeof(uintptr_t));
                 n = m;
                 flags = TP_SAMPLE_FLAG_DWARF;
                 clean = 1;
@@ -169,6 +182,13 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
         } else {
             atomic_fetch_add_explicit(&tp_counters[TP_CTR_DWARF_SKIPPED], 1, memory_order_relaxed);
         }
+    }
+    void *task = tp_current_task();
+    if (task && tp_async_enabled()) {
+        uint64_t async_start = tp_cfg.measure_handler ? tp_now_ns() : 0;
+        n = tp_async_splice(t, t->frames, t->fps, n, TP_MAX_FRAMES);
+        if (tp_cfg.measure_handler)
+            atomic_fetch_add_explicit(&tp_async_hist[tp_handler_bucket(tp_now_ns() - async_start)], 1, memory_order_relaxed);
     }
     if (n >= TP_MAX_FRAMES) {
         flags |= TP_SAMPLE_FLAG_TRUNCATED;
@@ -182,7 +202,7 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
     rec.h.flags = flags;
     rec.h.size = (uint32_t)(sizeof rec + (size_t)n * sizeof(uint64_t));
     rec.time_ns = start;
-    rec.task_id = tp_current_task_id();
+    rec.task_id = task ? tp_swift_get_job_task_id(task) : 0;
     rec.tid = (uint32_t)t->tid;
     rec.nframes = (uint16_t)n;
     rec.reserved = 0;

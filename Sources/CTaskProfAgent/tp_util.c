@@ -40,7 +40,8 @@ static int tp_find_lib_cb(struct dl_phdr_info *info, size_t size, void *data) {
 
 // Finds a symbol that only the static symbol table (.symtab) names, such as the file-local
 // `__swift_run_job` in libswift_Concurrency. Set-up time only: opens and maps the file.
-uintptr_t tp_find_local_symbol(const char *library_substring, const char *symbol) {
+// `size`, when not NULL, receives the symbol's size in bytes.
+uintptr_t tp_find_local_symbol_sized(const char *library_substring, const char *symbol, uint64_t *size) {
     struct tp_find_lib f = { .needle = library_substring };
     dl_iterate_phdr(tp_find_lib_cb, &f);
     if (!f.found) return 0;
@@ -67,6 +68,7 @@ uintptr_t tp_find_local_symbol(const char *library_substring, const char *symbol
                         const char *nm = (const char *)map + strs->sh_offset + syms[k].st_name;
                         if (strncmp(nm, symbol, strs->sh_size - syms[k].st_name) == 0) {
                             result = f.base + syms[k].st_value;
+                            if (size) *size = syms[k].st_size;
                             break;
                         }
                     }
@@ -77,4 +79,8 @@ uintptr_t tp_find_local_symbol(const char *library_substring, const char *symbol
     }
     close(fd);
     return result;
+}
+
+uintptr_t tp_find_local_symbol(const char *library_substring, const char *symbol) {
+    return tp_find_local_symbol_sized(library_substring, symbol, NULL);
 }

@@ -14,6 +14,8 @@
 #define TP_WRITE_BUFFER_BYTES (4u * 1024u * 1024u)
 #define TP_NAME_CHECK_EVERY 10     // writer periods between thread-name checks
 #define TP_COUNTERS_EVERY 50       // writer periods between counter snapshots
+#define TP_MEMMAP_EVERY 20         // writer periods between re-reads of /proc/self/maps
+#define TP_MEMMAP_SOONEST 2        // ... or this many when the handler met an unknown address
 
 static int tp_fd = -1;
 static pthread_mutex_t tp_writer_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -22,6 +24,7 @@ static _Atomic int tp_writer_stop;
 static uint8_t tp_buffer[TP_WRITE_BUFFER_BYTES];
 static uint32_t tp_used;
 static uint64_t tp_cycle;
+static uint64_t tp_memmap_cycle;
 static uint64_t tp_seen_generation;
 static char tp_notes[8][256];
 static _Atomic int tp_note_count;
@@ -111,6 +114,7 @@ static void tp_emit_counters(void) {
     for (int i = 0; i < TP_CTR_COUNT; i++) c.values[i] = atomic_load(&tp_counters[i]);
     c.values[TP_CTR_JOBS] = tp_jobs_total();
     for (int i = 0; i < TP_HANDLER_BUCKETS; i++) c.handler_ns_hist[i] = atomic_load(&tp_handler_hist[i]);
+    for (int i = 0; i < TP_HANDLER_BUCKETS; i++) c.async_ns_hist[i] = atomic_load(&tp_async_hist[i]);
     tp_emit(&c, sizeof c);
 }
 
@@ -131,6 +135,15 @@ static void tp_cycle_locked(int final) {
         tp_modules_refresh(tp_emit);
     }
     tp_emit_notes();
+    // The readable-memory table behind logical async stacks: re-read now and then so freed
+    // mappings leave it, sooner when the handler asked about an address it did not know.
+    if (tp_async_enabled() && !final) {
+        uint64_t since = tp_cycle - tp_memmap_cycle;
+        if (since >= TP_MEMMAP_EVERY || (since >= TP_MEMMAP_SOONEST && tp_memmap_wants_refresh())) {
+            tp_memmap_refresh();
+            tp_memmap_cycle = tp_cycle;
+        }
+    }
     int names = final || (tp_cycle % TP_NAME_CHECK_EVERY) == 0;
     for (int i = 0; i < TP_MAX_THREADS; i++) {
         struct tp_thread *t = &tp_threads[i];
@@ -198,6 +211,7 @@ int tp_writer_start(void) {
     tp_emit(&hd, sizeof hd);
     tp_seen_generation = atomic_load(&tp_dlopen_generation);
     tp_modules_refresh(tp_emit);
+    if (tp_async_enabled()) tp_memmap_refresh();
     tp_flush();
     if (tp_create_agent_thread(&tp_writer_thread, tp_writer_main, NULL) != 0) {
         close(tp_fd);

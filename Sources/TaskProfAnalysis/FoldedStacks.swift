@@ -6,11 +6,12 @@ extension Profile {
     /// FlameGraph folded format stays unambiguous.
     public func foldedStacks(scope: Scope = .all, groupBy: GroupBy = .task) -> [(frames: [String], count: UInt64)] {
         let names = taskNames
+        let kinds = groupBy == .taskKind ? TaskKinds(self).labels : [:]
         let frameNames = frames.map { Self.foldedName($0.shortName) }
         var merged: [[String]: UInt64] = [:]
         for s in samples where scope.matches(s, in: self, names: names) {
             var line: [String] = []
-            if let root = rootLabel(for: s, groupBy: groupBy, names: names) { line.append(Self.foldedName(root)) }
+            if let root = rootLabel(for: s, groupBy: groupBy, names: names, kinds: kinds) { line.append(Self.foldedName(root)) }
             line.append(contentsOf: stacks[Int(s.stack)].map { frameNames[Int($0)] })
             merged[line, default: 0] += UInt64(s.count)
         }

@@ -29,6 +29,8 @@ public enum Scope: Sendable, Equatable {
 public enum GroupBy: String, Sendable, CaseIterable {
     case task
     case taskName = "task-name"
+    /// A named task's name, else its kind (the closure that started it).
+    case taskKind = "task-kind"
     case thread
     case none
 }
@@ -41,14 +43,17 @@ extension Profile {
         return d
     }
 
-    /// The root label of a sample group under a grouping, or nil for no root frame.
-    public func rootLabel(for s: SampleGroup, groupBy: GroupBy, names: [UInt64: String]) -> String? {
+    /// The root label of a sample group under a grouping, or nil for no root frame. `kinds`
+    /// (from `TaskKinds`) is only read by `.taskKind`.
+    public func rootLabel(for s: SampleGroup, groupBy: GroupBy, names: [UInt64: String],
+                          kinds: [UInt64: String] = [:]) -> String? {
         let thread = threads.indices.contains(Int(s.thread)) ? threads[Int(s.thread)].label : "thread ?"
         switch groupBy {
         case .none: return nil
         case .thread: return thread
         case .task: return s.taskID == 0 ? thread : (names[s.taskID] ?? "task \(s.taskID)")
         case .taskName: return s.taskID == 0 ? thread : (names[s.taskID] ?? "unnamed tasks")
+        case .taskKind: return s.taskID == 0 ? thread : (names[s.taskID] ?? kinds[s.taskID] ?? "task \(s.taskID)")
         }
     }
 }

@@ -89,6 +89,7 @@ public struct ProfileBuilder {
         var counters = raw.counters
         counters["stream.trailingBytes"] = UInt64(raw.trailingBytes)
         for (i, n) in raw.handlerHistogram.enumerated() where n > 0 { counters["handler.hist.\(i)"] = n }
+        for (i, n) in raw.asyncHistogram.enumerated() where n > 0 { counters["handler.async.hist.\(i)"] = n }
         var profile = Profile(meta: meta, counters: counters, modules: raw.modules, frames: interner.frames,
                               stacks: interner.stacks, threads: threads, tasks: tasks, samples: samples,
                               blocking: blocking)

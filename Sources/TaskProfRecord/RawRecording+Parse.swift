@@ -6,7 +6,7 @@ extension RawRecording {
     static let counterNames = [
         "samples", "dropped.ringFull", "dropped.noThread", "unwind.dwarf", "unwind.dwarfSkipped", "stacks.truncated",
         "threads", "threads.unsampled", "events.dropped", "taskNames.dropped", "handler.nsTotal", "jobs",
-        "blockingCalls",
+        "blockingCalls", "async.chains", "async.bad", "async.truncated",
     ]
 
     public static func read(path: String) throws -> RawRecording {
@@ -84,6 +84,9 @@ extension RawRecording {
                     for (i, key) in counterNames.enumerated() { rec.counters[key] = u64(o + 16 + i * 8) }
                     let h = o + 16 + counterNames.count * 8
                     rec.handlerHistogram = (0..<128).map { u64(h + $0 * 8) }
+                    if size >= 16 + counterNames.count * 8 + 256 * 8 {
+                        rec.asyncHistogram = (0..<128).map { u64(h + 128 * 8 + $0 * 8) }
+                    }
                     rec.endMonotonicNs = max(rec.endMonotonicNs, u64(o + 8))
                 case 7 where size >= 16:   // END
                     rec.complete = true

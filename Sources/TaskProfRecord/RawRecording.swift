@@ -80,6 +80,8 @@ public struct RawRecording {
     public var blockingCalls: [BlockingCall] = []
     public var counters: [String: UInt64] = [:]
     public var handlerHistogram: [UInt64] = []
+    /// Of the handler's time, the logical-frame splice: same buckets.
+    public var asyncHistogram: [UInt64] = []
     public var notes: [String] = []
     /// The stream ended with the agent's END record (clean exit).
     public var complete = false

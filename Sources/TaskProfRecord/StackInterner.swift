@@ -11,6 +11,10 @@ struct StackInterner {
     private var stackIndex: [[Int32]: Int32] = [:]
     private var leafCache: [UInt64: [Int32]] = [:]
     private var returnCache: [UInt64: [Int32]] = [:]
+    private var asyncCache: [UInt64: Int32] = [:]
+
+    /// Marks a logical frame in the agent's stacks (TP_ASYNC_FRAME_BIT in tp_raw_format.h).
+    static let asyncFrameBit: UInt64 = 1 << 63
 
     /// Code of the agent itself (its job wrapper sits between Dispatch and the Swift runtime):
     /// not the target's, so it is left out of stacks.
@@ -25,9 +29,15 @@ struct StackInterner {
     mutating func intern(addresses: ArraySlice<UInt64>) -> Int32 {
         var stack: [Int32] = []
         stack.reserveCapacity(addresses.count * 2)
-        for (i, address) in addresses.enumerated().reversed() {
+        for (i, tagged) in addresses.enumerated().reversed() {
+            let isAsync = tagged & Self.asyncFrameBit != 0
+            let address = tagged & ~Self.asyncFrameBit
             if !hidden.isEmpty && hidden.contains(where: { $0.contains(address) }) { continue }
-            stack.append(contentsOf: expand(address, isReturn: i > 0))
+            if isAsync {
+                stack.append(expandAsync(address))
+            } else {
+                stack.append(contentsOf: expand(address, isReturn: i > 0))
+            }
         }
         trimThreadEntry(&stack)
         if let idx = stackIndex[stack] { return idx }
@@ -57,6 +67,20 @@ struct StackInterner {
         let result = symbolizer.symbolize(address: address, isReturnAddress: isReturn).reversed().map { internFrame($0) }
         if isReturn { returnCache[address] = result } else { leafCache[address] = result }
         return result
+    }
+
+    /// A logical frame is a resume function's entry, not a return address: its own first byte
+    /// names it. Only the function itself is kept (whatever was inlined at its entry is not
+    /// being awaited), marked async so physical views can leave it out.
+    private mutating func expandAsync(_ address: UInt64) -> Int32 {
+        if let hit = asyncCache[address] { return hit }
+        var frame = symbolizer.symbolize(address: address, isReturnAddress: false).last
+            ?? SymbolizedFrame(function: "0x" + String(address, radix: 16), shortName: "0x" + String(address, radix: 16), module: "")
+        frame.inlined = false
+        frame.isAsync = true
+        let idx = internFrame(frame)
+        asyncCache[address] = idx
+        return idx
     }
 
     private mutating func internFrame(_ f: SymbolizedFrame) -> Int32 {

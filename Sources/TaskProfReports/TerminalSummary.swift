@@ -33,10 +33,12 @@ public struct TerminalSummary {
         for n in m.notes where !n.hasPrefix("the target ended without") { out.append(warn("  note: \(n)")) }
 
         let tasks = p.taskStats().filter { $0.samples > 0 }
+        let kinds = TaskKinds(p).labels
         if !tasks.isEmpty {
             out.append(bold("Top tasks by CPU"))
             for t in tasks.prefix(topTasks) {
-                var line = "  \(Format.percent(t.cpuShare))  \(Format.pad(String(t.samples), 7)) " + Format.truncate(t.name ?? "task \(t.id)", 40)
+                let label = t.name ?? ("task \(t.id)" + (kinds[t.id].map { " · " + $0 } ?? ""))
+                var line = "  \(Format.percent(t.cpuShare))  \(Format.pad(String(t.samples), 7)) " + Format.truncate(label, 50)
                 if let j = t.jobs {
                     line += "  polls \(j.pollTime.count), p99 \(Format.ms(j.pollTime.p99Ns)), delay p99 \(Format.ms(j.schedulingDelay.p99Ns))"
                     if j.longPolls > 0 { line += warn(", \(j.longPolls) long polls") }
@@ -45,6 +47,18 @@ public struct TerminalSummary {
             }
             let noTask = p.samples.filter { $0.taskID == 0 }.reduce(0) { $0 + UInt64($1.count) }
             if noTask > 0 { out.append("  \(Format.percent(Double(noTask) / Double(max(samples, 1))))  \(Format.pad(String(noTask), 7)) (no task: threads outside Swift jobs)") }
+            // Many unnamed tasks of one kind (a task group's children) are one line here.
+            let groups = p.taskKindStats(kinds: kinds).filter { $0.tasks > 1 }
+            if tasks.count > topTasks, !groups.isEmpty {
+                out.append(bold("Top task kinds") + " (unnamed tasks by the closure that started them)")
+                for g in groups.prefix(topTasks) {
+                    out.append("  \(Format.percent(g.cpuShare))  \(Format.pad(String(g.samples), 7)) " + Format.truncate(g.kind, 50) + "  (\(g.tasks) tasks)")
+                }
+            }
+            if p.hasLogicalFrames {
+                out.append("  logical async stacks in \(Format.percent(p.logicalStackShare)) of task samples"
+                           + ((p.counters["async.bad"] ?? 0) > 0 ? ", \(p.counters["async.bad"]!) chains not trusted" : ""))
+            }
         }
         let functions = p.functionStats()
         if !functions.isEmpty {

@@ -15,7 +15,20 @@ public enum SwiftDemangler {
         if symbol.hasPrefix("_Z"), let full = demangleCXX(symbol) {
             return (full, cxxShortName(fromDemangled: full))
         }
+        if let partial = topLevelPartialFunction(symbol) { return partial }
         return (symbol, sanitize(symbol))
+    }
+
+    /// The async top-level code of `main.swift` is the C symbol `async_Main`; its partial
+    /// functions carry a Swift suffix without the `$s` prefix (`async_MainTQ0_`, `…TY1_`),
+    /// which the runtime's demangler rejects. All of them are the one function `async_Main`.
+    static func topLevelPartialFunction(_ symbol: String) -> (full: String, short: String)? {
+        let base = "async_Main"
+        guard symbol.hasPrefix(base + "T"), symbol.hasSuffix("_") else { return nil }
+        let code = symbol.dropFirst(base.count + 1).dropLast()
+        guard let kind = code.first, kind == "Q" || kind == "Y", code.dropFirst().allSatisfy(\.isNumber), code.count > 1 else { return nil }
+        let n = Int(code.dropFirst())! + 1
+        return ("(\(n)) \(kind == "Q" ? "await" : "suspend") resume partial function for \(base)", base)
     }
 
     /// Full demangled name, or nil when `symbol` is neither a Swift nor a C++ symbol.

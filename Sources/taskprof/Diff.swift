@@ -43,6 +43,9 @@ extension TaskProf {
         @Option(name: .long, help: ArgumentHelp("Compare only the tasks with this name.", valueName: "name"))
         var task: String?
 
+        @Option(name: .long, help: ArgumentHelp("Compare logical stacks (with awaiting async callers, the default) or physical ones; use physical against a profile recorded without logical stacks.", valueName: "logical|physical"))
+        var stacks: StackViewArgument = .logical
+
         @Option(name: .long, help: "Colour in the table: auto (on a terminal), always or never.")
         var color: String = "auto"
 
@@ -65,8 +68,8 @@ extension TaskProf {
             let bp: Profile, np: Profile
             let d: ProfileDiff
             do {
-                bp = try ProfileFile.read(path: base)
-                np = try ProfileFile.read(path: newProfile)
+                bp = try ProfileFile.read(path: base).viewing(stacks.value)
+                np = try ProfileFile.read(path: newProfile).viewing(stacks.value)
                 d = try ProfileDiff(base: bp, new: np, options: DiffOptions(normalization: normalize.value, taskName: task))
             } catch {
                 Console.error("taskprof: \(error)")

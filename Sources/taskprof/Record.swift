@@ -96,7 +96,7 @@ extension TaskProf {
             }
             if !quiet {
                 for (path, profile) in profiles {
-                    Console.error(TerminalSummary(color: Console.stderrIsTerminal).render(profile) + "profile written to \(path)")
+                    Console.error(TerminalSummary(color: Console.stderrIsTerminal).render(profile.viewing(reports.stacks.value)) + "profile written to \(path)")
                 }
             }
             if let main = profiles.first?.profile {

@@ -28,7 +28,7 @@ extension TaskProf {
             try reports.write(p)
             if !reports.writesAnything {
                 let useColor = color == "always" || (color == "auto" && Console.stdoutIsTerminal)
-                print(TerminalSummary(color: useColor).render(p), terminator: "")
+                print(TerminalSummary(color: useColor).render(p.viewing(reports.stacks.value)), terminator: "")
             }
         }
     }

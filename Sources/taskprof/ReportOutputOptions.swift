@@ -15,8 +15,11 @@ struct ReportOutputOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Write the self-contained HTML report to FILE.", valueName: "file"))
     var html: String?
 
-    @Option(name: .customLong("group-by"), help: "Root frame of folded stacks: task, task-name, thread or none.")
+    @Option(name: .customLong("group-by"), help: "Root frame of folded stacks: task, task-name, task-kind (a named task's name, else the closure that started it), thread or none.")
     var groupBy: GroupByArgument = .task
+
+    @Option(name: .long, help: ArgumentHelp("logical: a resumed async function's awaiting callers (from the task's async contexts) sit above the runtime frames; physical: only what was on the thread's stack.", valueName: "logical|physical"))
+    var stacks: StackViewArgument = .logical
 
     @Option(name: .long, help: ArgumentHelp("Keep only one task, by name or id.", valueName: "name|id"))
     var task: String?
@@ -34,7 +37,8 @@ struct ReportOutputOptions: ParsableArguments {
         return scope
     }
 
-    func write(_ profile: Profile) throws {
+    func write(_ recorded: Profile) throws {
+        let profile = recorded.viewing(stacks.value)
         let scope = try scope(for: profile)
         if let folded {
             let sink = try OutputSink(path: folded)
@@ -57,8 +61,16 @@ struct ReportOutputOptions: ParsableArguments {
 enum GroupByArgument: String, ExpressibleByArgument, CaseIterable {
     case task
     case taskName = "task-name"
+    case taskKind = "task-kind"
     case thread
     case none
 
     var value: GroupBy { GroupBy(rawValue: rawValue) ?? .task }
+}
+
+enum StackViewArgument: String, ExpressibleByArgument, CaseIterable {
+    case logical
+    case physical
+
+    var value: StackView { StackView(rawValue: rawValue) ?? .logical }
 }

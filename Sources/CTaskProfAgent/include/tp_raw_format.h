@@ -67,6 +67,12 @@ struct __attribute__((packed)) tp_rec_sample {
     uint64_t frames[];       // frames[0] is the interrupted pc, then return addresses
 };
 
+// A frame with this bit set is logical, not physical: the resume function of an awaiting async
+// caller, read from the task's async context chain (bit 63 is never set in a user-space address).
+// Logical frames sit, innermost first like the rest, between the resumed async function and the
+// runtime frame that called it. Unlike return addresses they point at a function's first byte.
+#define TP_ASYNC_FRAME_BIT (1ull << 63)
+
 enum tp_thread_kind { TP_THREAD_OTHER = 0, TP_THREAD_MAIN = 1, TP_THREAD_SWIFT_POOL = 2 };
 
 struct __attribute__((packed)) tp_rec_thread {
@@ -140,6 +146,9 @@ enum tp_counter {
     TP_CTR_HANDLER_NS_TOTAL,
     TP_CTR_JOBS,
     TP_CTR_BLOCKING_CALLS,
+    TP_CTR_ASYNC_CHAINS,       // samples and blocking calls given logical (async) frames
+    TP_CTR_ASYNC_BAD,          // chains given up on: a pointer failed validation
+    TP_CTR_ASYNC_TRUNCATED,    // chains cut at TP_MAX_ASYNC_FRAMES
     TP_CTR_COUNT
 };
 
@@ -161,6 +170,8 @@ struct __attribute__((packed)) tp_rec_counters {
     uint64_t values[TP_CTR_COUNT];
     // Handler cost histogram, four buckets per power of two: see tp_handler_bucket().
     uint64_t handler_ns_hist[TP_HANDLER_BUCKETS];
+    // Of which the logical-frame splice (tp_async.c), same buckets.
+    uint64_t async_ns_hist[TP_HANDLER_BUCKETS];
 };
 
 struct __attribute__((packed)) tp_rec_end {

@@ -1,0 +1,105 @@
+// Logical async stacks: the awaiting callers of the running async function.
+//
+// Why: Swift async functions return to their caller by tail-calling its continuation, so the
+// thread's stack shows only the resumed function above the runtime. The callers live in the
+// task's chain of async contexts instead. On x86-64 Linux (see ../shared/DESIGN.md) the function
+// called from swift::runJobInEstablishedExecutorContext is the resumed one, it keeps its async
+// context at *(fp - 8), and a context starts { parent context, parent's resume function }.
+//
+// ASYNC-SIGNAL SAFETY: tp_async_splice runs in the sampling handler. It reads only the thread's
+// own stack (bounds-checked) and other memory only through tp_memmap_read, checks every resume
+// address against the executable-range table, caps the depth, and on any doubt leaves the
+// physical stack alone and counts why.
+#include "tp_internal.h"
+#include <dlfcn.h>
+#include <link.h>
+#include <string.h>
+
+static uintptr_t tp_runjob_lo, tp_runjob_hi;        // runJobInEstablishedExecutorContext
+static uintptr_t tp_runtime_lo[4], tp_runtime_hi[4]; // libswift_Concurrency's code
+static int tp_runtime_ranges;
+
+static int tp_find_runtime_cb(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size; (void)data;
+    if (!info->dlpi_name || !strstr(info->dlpi_name, "libswift_Concurrency.so")) return 0;
+    for (int i = 0; i < info->dlpi_phnum && tp_runtime_ranges < 4; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
+        tp_runtime_lo[tp_runtime_ranges] = info->dlpi_addr + ph->p_vaddr;
+        tp_runtime_hi[tp_runtime_ranges] = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+        tp_runtime_ranges++;
+    }
+    return 1;
+}
+
+void tp_async_init(void) {
+    uint64_t size = 0;
+    uintptr_t start = tp_find_local_symbol_sized("libswift_Concurrency.so",
+                                                 "_ZN5swift34runJobInEstablishedExecutorContextEPNS_3JobE", &size);
+    dl_iterate_phdr(tp_find_runtime_cb, NULL);
+    if (!start || !size || !tp_runtime_ranges) {
+        if (dlsym(RTLD_DEFAULT, "swift_task_getCurrent"))
+            tp_agent_note("logical async stacks off: swift::runJobInEstablishedExecutorContext not found in libswift_Concurrency's symbol table");
+        return;
+    }
+    tp_runjob_lo = start;
+    tp_runjob_hi = start + size;
+}
+
+int tp_async_enabled(void) { return tp_runjob_hi != 0; }
+
+static int tp_in_runtime(uintptr_t pc) {
+    for (int i = 0; i < tp_runtime_ranges; i++)
+        if (pc >= tp_runtime_lo[i] && pc < tp_runtime_hi[i]) return 1;
+    return 0;
+}
+
+// Inserts the logical frames of the running task into `frames` (n physical frames, leaf first,
+// with each frame's frame pointer in `fps`), right below the resumed async function. Returns the
+// new frame count (n when the stack has no resumed async function or its chain is not trusted).
+int tp_async_splice(const struct tp_thread *t, uint64_t *frames, const uintptr_t *fps, int n, int cap) {
+    if (!tp_runjob_hi) return n;
+    // The innermost frame called from runJobInEstablishedExecutorContext: an actor's drain job
+    // runs tasks from inside an outer job, so the first match from the leaf is the running one.
+    int k = -1;
+    for (int i = 1; i < n; i++) {
+        uintptr_t call_site = (uintptr_t)frames[i] - 1;
+        if (call_site >= tp_runjob_lo && call_site < tp_runjob_hi) { k = i - 1; break; }
+    }
+    if (k < 0) return n;
+    // Only a function outside the runtime is certainly async here: the runtime's own helpers
+    // that runJob calls are plain functions whose fp - 8 holds anything.
+    if (tp_in_runtime((uintptr_t)frames[k])) return n;
+    uintptr_t fp = fps[k];
+    if (!t->stack_hi || fp < t->stack_lo + 8 || fp >= t->stack_hi || (fp & 7)) goto bad;
+    uintptr_t ctx = *(const uintptr_t *)(fp - 8);
+
+    uint64_t chain[TP_MAX_ASYNC_FRAMES];
+    int m = 0;
+    for (;;) {
+        uintptr_t words[2];   // { parent, resume }
+        if (ctx == 0 || (ctx & 7) || !tp_memmap_read(ctx, words, sizeof words)) goto bad;
+        uintptr_t parent = words[0], resume = words[1];
+        // The task's first context has no parent; its resume function completes the task.
+        if (parent == 0) break;
+        if (!tp_range_lookup(resume)) goto bad;
+        if (m == TP_MAX_ASYNC_FRAMES) {
+            atomic_fetch_add_explicit(&tp_counters[TP_CTR_ASYNC_TRUNCATED], 1, memory_order_relaxed);
+            break;
+        }
+        chain[m++] = (uint64_t)resume | TP_ASYNC_FRAME_BIT;
+        ctx = parent;
+    }
+    if (m == 0) return n;
+    // Room for the logical frames: the outermost physical frames (thread start) give way first.
+    if (k + 1 + m > cap) m = cap - (k + 1);
+    int tail = n - (k + 1);
+    if (k + 1 + m + tail > cap) tail = cap - (k + 1) - m;
+    memmove(frames + k + 1 + m, frames + k + 1, (size_t)tail * sizeof(uint64_t));
+    memcpy(frames + k + 1, chain, (size_t)m * sizeof(uint64_t));
+    atomic_fetch_add_explicit(&tp_counters[TP_CTR_ASYNC_CHAINS], 1, memory_order_relaxed);
+    return k + 1 + m + tail;
+bad:
+    atomic_fetch_add_explicit(&tp_counters[TP_CTR_ASYNC_BAD], 1, memory_order_relaxed);
+    return n;
+}
