@@ -17,7 +17,9 @@ import TaskProfModel
 //               frames of the previous stack, then f…". Stacks are ordered by their function
 //               path, so equal function prefixes are adjacent and the page can merge frames
 //               into functions in one pass.
-//   tasks       [id, name|null, jobs|null]; jobs = [polls, longPolls, pollMean, pollP50, pollP99,
+//   kinds       task kind labels (the closure that started a task, see TaskKinds)
+//   tasks       [id, name|null, jobs|null, kind (index into kinds, -1 = unknown)];
+//               jobs = [polls, longPolls, pollMean, pollP50, pollP99,
 //               pollMax, delayP50, delayP99, delayMax, busyNs] (nanoseconds)
 //   threads     [tid, name, kind, jobsRun, label]
 //   samples     flat, four numbers per sample group: task index (-1 = no task), thread index,
@@ -175,6 +177,11 @@ extension HTMLReport {
         w.raw("],\n")
 
         let jobsByTask = Dictionary((p.jobs?.tasks ?? []).map { ($0.taskID, $0) }, uniquingKeysWith: { a, _ in a })
+        let kindOfTask = TaskKinds(p).labels
+        let kinds = Array(Set(kindOfTask.values)).sorted()
+        let kindIndex = Dictionary(uniqueKeysWithValues: kinds.enumerated().map { ($1, $0) })
+        w.key("kinds"); w.array(kinds) { w.string($0) }
+        w.raw(",\n")
         w.key("tasks"); w.array(tasks) { t in
             w.raw("["); w.id(t.id); w.raw(",")
             if let n = t.name { w.string(n) } else { w.raw("null") }
@@ -187,6 +194,7 @@ extension HTMLReport {
             } else {
                 w.raw("null")
             }
+            w.raw(","); w.int(kindOfTask[t.id].flatMap { kindIndex[$0] } ?? -1)
             w.raw("]")
         }
         w.raw(",\n"); w.key("threads"); w.array(p.threads) { t in

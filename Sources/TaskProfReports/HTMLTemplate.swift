@@ -5,7 +5,8 @@
 // - no network: no external URL anywhere, and a Content-Security-Policy that forbids loading
 //   anything (scripts and styles are inline);
 // - data only reaches the DOM through `textContent` (and canvas `fillText`), never as markup;
-// - `#selftest` in the URL runs a scripted check and writes JSON into `<pre id="selftest-result">`.
+// - `#selftest` in the URL runs a scripted check and writes JSON into `<pre id="selftest-result">`;
+//   `#physical` shows physical stacks (async frames left out); flags combine: `#selftest,physical`.
 enum HTMLTemplate {
     static let placeholder = "/*@TASKPROF_DATA@*/"
 
@@ -158,7 +159,8 @@ table.data tr.more td { text-align: center; cursor: default; }
 <script>
 // Boot: collect errors before anything else runs, for the self-test.
 (function () {
-  var tp = window.__taskprof = { errors: [], selftest: location.hash === '#selftest' };
+  var flags = location.hash.slice(1).split(',');
+  var tp = window.__taskprof = { errors: [], selftest: flags.indexOf('selftest') >= 0, physical: flags.indexOf('physical') >= 0 };
   function add(msg) { tp.errors.push(String(msg).slice(0, 500)); }
   window.addEventListener('error', function (e) { add('error: ' + (e.message || e.type) + (e.lineno ? ' at line ' + e.lineno : '')); });
   window.addEventListener('unhandledrejection', function (e) { add('unhandled rejection: ' + e.reason); });
@@ -212,6 +214,12 @@ table.data tr.more td { text-align: center; cursor: default; }
       <div class="seg" role="group" aria-label="Orientation">
         <button type="button" id="mode-flame" class="on">Flame</button><button type="button" id="mode-icicle">Icicle</button>
       </div>
+      <div class="seg" role="group" aria-label="Roots" id="roots-seg" hidden title="Root of each task's flame: the task, or its kind (the closure that started it) so that unnamed tasks of one kind are one root">
+        <button type="button" id="roots-task" class="on">Tasks</button><button type="button" id="roots-kind">Kinds</button>
+      </div>
+      <div class="seg" role="group" aria-label="Stacks" id="stacks-seg" hidden title="Logical: awaiting async callers, from the task's async contexts, sit above the runtime frames. Physical: only the thread's stack.">
+        <button type="button" id="stacks-logical">Logical</button><button type="button" id="stacks-physical">Physical</button>
+      </div>
     </div>
     <nav class="crumbs" id="crumbs" aria-label="Zoom path"></nav>
     <div class="flamewrap" id="flame-wrap"><canvas id="flame" aria-label="Flame graph"></canvas><div class="hoverbox" id="flame-hover"></div></div>
@@ -221,6 +229,7 @@ table.data tr.more td { text-align: center; cursor: default; }
       <div class="legend" aria-label="Colours">
         <span><i style="background: hsl(16, 82%, 60%)"></i>Your code</span>
         <span><i style="background: hsl(44, 66%, 64%)"></i>Swift runtime &amp; system</span>
+        <span id="legend-async" hidden><i style="background: hsl(205, 62%, 66%)"></i>Awaiting (async caller)</span>
         <span><i style="background: #8f4f6f"></i>Task</span>
         <span><i style="background: #5b6b7d"></i>Thread, outside tasks</span>
         <span><i style="background: #ddd5ca"></i>Too narrow to show</span>
@@ -335,6 +344,35 @@ function ftGrow() {
   a = new Int32Array(ftCap); a.set(ftFrame); ftFrame = a;
   var b = new Uint8Array(ftCap); b.set(ftMixed); ftMixed = b;
 }
+var hasAsync = false;
+for (i = 0; i < nFrames; i++) if (frameFlags[i] & 2) { hasAsync = true; break; }
+var physicalView = window.__taskprof.physical && hasAsync;
+// Physical view: expand the front-coding, leave the async frames out, sort the stacks by their
+// new function paths (the trie below needs that order) and renumber every reference to them.
+function physicalStacks() {
+  var full = new Array(nStacks), prev = [], s, j;
+  for (s = 0; s < nStacks; s++) {
+    var a = D.stacks[s], cur = prev.slice(0, Math.min(a[0], prev.length));
+    for (j = 1; j < a.length; j++) cur.push(a[j]);
+    prev = cur;
+    full[s] = cur.filter(function (f) { return !(frameFlags[f] & 2); });
+  }
+  var order = [];
+  for (s = 0; s < nStacks; s++) order.push(s);
+  order.sort(function (x, y) {
+    var a = full[x], b = full[y], n = Math.min(a.length, b.length);
+    for (var k = 0; k < n; k++) { var d = frameFunc[a[k]] - frameFunc[b[k]]; if (d) return d; }
+    return a.length - b.length || x - y;
+  });
+  var renum = new Int32Array(nStacks);
+  order.forEach(function (old, pos) { renum[old] = pos; });
+  D.stacks = order.map(function (old) { return [0].concat(full[old]); });
+  for (j = 2; j < D.samples.length; j += 4) D.samples[j] = renum[D.samples[j]];
+  function fix(st) { for (var k = 0; k < st.length; k += 2) if (st[k] >= 0 && st[k] < nStacks) st[k] = renum[st[k]]; }
+  (D.longPolls || []).forEach(function (lp) { fix(lp[5]); });
+  (D.blocking || []).forEach(function (b) { if (b && b.stacks) fix(b.stacks); });
+}
+if (physicalView) physicalStacks();
 (function decodeStacks() {
   var nodes = [], len = 0;
   for (var s = 0; s < nStacks; s++) {
@@ -361,6 +399,10 @@ var decodeMs = performance.now() - tBuild0;
 
 var tasks = D.tasks, threads = D.threads, samples = D.samples, nGroups = samples.length / 4;
 function taskLabel(t) { var x = tasks[t]; return x ? (x[1] !== null ? x[1] : 'task ' + x[0]) : 'task ?'; }
+var kinds = D.kinds || [];
+function taskKind(t) { var x = tasks[t]; return x && x[3] >= 0 ? kinds[x[3]] || null : null; }
+// Under "Kinds" roots a named task keeps its name; an unnamed one is filed under its kind.
+function rootLabelOf(t) { var k = state.rootsByKind && tasks[t] && tasks[t][1] === null ? taskKind(t) : null; return k !== null ? k : taskLabel(t); }
 function threadLabel(h) { var x = threads[h]; return x ? x[4] : 'thread ?'; }
 var totalSamples = 0;
 var taskSamples = new Float64Array(tasks.length), threadSamples = new Float64Array(threads.length), noTaskSamples = 0;
@@ -370,6 +412,13 @@ for (i = 0; i < samples.length; i += 4) {
   if (samples[i] >= 0) taskSamples[samples[i]] += c; else noTaskSamples += c;
   if (samples[i + 1] >= 0 && samples[i + 1] < threads.length) threadSamples[samples[i + 1]] += c;
 }
+var tasksByKind = new Map();
+tasks.forEach(function (t, ti) {
+  if (t[1] !== null || !(t[3] >= 0)) return;
+  var l = tasksByKind.get(t[3]);
+  if (!l) tasksByKind.set(t[3], l = []);
+  l.push(ti);
+});
 var tasksByName = new Map();
 tasks.forEach(function (t, ti) {
   if (t[1] === null) return;
@@ -388,6 +437,7 @@ function scopeDescription(sc) {
     case 'all': return 'All samples';
     case 'task': return 'Task ' + quote(taskLabel(sc.task)) + (tasks[sc.task][1] !== null ? ' (id ' + tasks[sc.task][0] + ')' : '');
     case 'name': return 'All ' + (tasksByName.get(sc.name) || []).length + ' tasks named ' + quote(sc.name);
+    case 'kind': return 'All ' + (tasksByKind.get(sc.k) || []).length + ' unnamed tasks of kind ' + quote(kinds[sc.k] || '?');
     case 'thread': return 'Thread ' + quote(threadLabel(sc.thread));
     case 'poll': var lp = longPolls[sc.poll];
       return 'Long poll: ' + fmtNs(lp[4]) + ' in ' + quote(lp[0] >= 0 ? taskLabel(lp[0]) : 'no task') + ' at ' + fmtNs(lp[3]);
@@ -410,7 +460,7 @@ function scopeEntries(sc) {
       var st = sc.kind === 'poll' ? src[5] : (src.stacks || []);
       var ti = sc.kind === 'poll' ? src[0] : (src.task !== undefined ? src.task : -1);
       var hi = sc.kind === 'poll' ? src[1] : (src.thread !== undefined ? src.thread : -1);
-      r = ti >= 0 ? rootFor(1, taskLabel(ti)) : rootFor(2, threadLabel(hi));
+      r = ti >= 0 ? rootFor(1, rootLabelOf(ti)) : rootFor(2, threadLabel(hi));
       for (i = 0; i < st.length; i += 2) if (st[i] >= 0 && st[i] < nStacks) ents.push(r, st[i], st[i + 1]);
     }
     return { roots: roots, kinds: kinds, ents: ents };
@@ -418,6 +468,7 @@ function scopeEntries(sc) {
   var taskRoot = new Int32Array(tasks.length).fill(-1), threadRoot = new Int32Array(threads.length + 1).fill(-1);
   var want = null, kind = sc.kind;
   if (kind === 'name') { want = new Uint8Array(tasks.length); (tasksByName.get(sc.name) || []).forEach(function (x) { want[x] = 1; }); }
+  if (kind === 'kind') { want = new Uint8Array(tasks.length); (tasksByKind.get(sc.k) || []).forEach(function (x) { want[x] = 1; }); }
   for (i = 0; i < samples.length; i += 4) {
     t = samples[i]; h = samples[i + 1];
     if (kind !== 'all') {
@@ -425,7 +476,7 @@ function scopeEntries(sc) {
     }
     if (t >= 0) {
       r = taskRoot[t];
-      if (r < 0) r = taskRoot[t] = rootFor(1, taskLabel(t));
+      if (r < 0) r = taskRoot[t] = rootFor(1, rootLabelOf(t));
     } else {
       var hx = h >= 0 && h < threads.length ? h : threads.length;
       r = threadRoot[hx];
@@ -696,6 +747,11 @@ function colorOf(fn) {
   funcDim[fn] = 'hsl(' + hue + ',18%,86%)';
   return (funcColor[fn] = 'hsl(' + hue + ',' + sat + '%,' + light + '%)');
 }
+// Logical frames (awaiting async callers) in blues, so they read apart from what ran.
+var asyncColor = new Array(nFuncs);
+function asyncColorOf(fn) {
+  return asyncColor[fn] || (asyncColor[fn] = 'hsl(' + (196 + hashStr(funcShort[fn]) % 22) + ',62%,' + (64 + (hashStr(funcShort[fn]) >>> 8) % 8) + '%)');
+}
 var labelColors = ['#57534e', '#8f4f6f', '#5b6b7d'];   // scope, task, thread
 var labelDim = ['#cfccc8', '#e3ccd6', '#ccd3db'];
 var MATCH = '#c026d3', REST = '#ddd5ca', REST_INK = '#6d645a';
@@ -768,7 +824,7 @@ FlameView.prototype.draw = function () {
       if (k >= 0 ? match.funcs[k] === 1 : (n > 0 && match.label(t.labels[-k - 1]))) { fill = MATCH; dark = true; }
       else { fill = lk >= 0 ? labelDim[lk] : (colorOf(k), funcDim[k]); dark = false; }
     } else if (lk >= 0) { fill = labelColors[lk]; dark = true; }
-    else { fill = colorOf(k); dark = false; }
+    else { fill = t.src[n] >= 0 && (frameFlags[ftFrame[t.src[n]]] & 2) ? asyncColorOf(k) : colorOf(k); dark = false; }
     ctx.globalAlpha = isAnc ? 0.55 : 1;
     ctx.fillStyle = fill;
     ctx.fillRect(x, y, w > 2 ? w - 1 : w, rowH - 1);
@@ -1087,7 +1143,19 @@ var taskCols = [
   { title: 'Name', get: function (r) { return r.name === null ? '' : r.name; }, cls: 'name grow', desc: false,
     cell: function (r) {
       var span = el('span');
-      if (r.name === null) span.appendChild(el('span', 'dim', '(unnamed)'));
+      if (r.name === null) {
+        var kd = taskKind(r.i);
+        span.appendChild(el('span', 'dim', kd !== null ? kd : '(unnamed)'));
+        if (kd !== null) span.title = 'Unnamed task started by ' + kd;
+        var sameKind = kd !== null ? (tasksByKind.get(tasks[r.i][3]) || []) : [];
+        if (sameKind.length > 1) {
+          var kp = el('button', 'pill', 'all ' + sameKind.length);
+          kp.type = 'button';
+          kp.title = 'Scope to all ' + sameKind.length + ' unnamed tasks of this kind';
+          kp.addEventListener('click', function (e) { e.stopPropagation(); setScope({ kind: 'kind', k: tasks[r.i][3] }); });
+          span.appendChild(kp);
+        }
+      }
       else { span.appendChild(document.createTextNode(r.name)); span.title = r.name; }
       var same = r.name !== null ? (tasksByName.get(r.name) || []) : [];
       if (same.length > 1) {
@@ -1121,7 +1189,7 @@ var taskTable = new SortTable($('tasks'), taskCols, {
 });
 $('task-filter').addEventListener('input', function (e) {
   var m = searchMatcher(e.target.value);
-  taskTable.filter = m ? function (r) { return m(r.name === null ? 'task ' + r.id : r.name) || m(String(r.id)); } : null;
+  taskTable.filter = m ? function (r) { return m(r.name === null ? 'task ' + r.id + ' ' + (taskKind(r.i) || '') : r.name) || m(String(r.id)); } : null;
   taskTable.render();
 });
 
@@ -1302,6 +1370,29 @@ function setMode(icicle) {
   mainView.setHover(-1);
   mainView.draw();
 }
+function setRootsByKind(on) {
+  state.rootsByKind = on;
+  $('roots-task').classList.toggle('on', !on);
+  $('roots-kind').classList.toggle('on', on);
+  setScope(state.scope);
+}
+$('roots-seg').hidden = kinds.length === 0;
+$('roots-task').addEventListener('click', function () { setRootsByKind(false); });
+$('roots-kind').addEventListener('click', function () { setRootsByKind(true); });
+// Switching stacks rebuilds the page from its data: a reload with the flag in the URL.
+$('stacks-seg').hidden = !hasAsync;
+$('legend-async').hidden = !hasAsync || physicalView;
+$('stacks-logical').classList.toggle('on', !physicalView);
+$('stacks-physical').classList.toggle('on', physicalView);
+function setStacks(physical) {
+  if (physical === physicalView) return;
+  var flags = location.hash.slice(1).split(',').filter(function (f) { return f && f !== 'physical'; });
+  if (physical) flags.push('physical');
+  location.hash = flags.join(',');
+  location.reload();
+}
+$('stacks-logical').addEventListener('click', function () { setStacks(false); });
+$('stacks-physical').addEventListener('click', function () { setStacks(true); });
 $('mode-flame').addEventListener('click', function () { setMode(false); });
 $('mode-icicle').addEventListener('click', function () { setMode(true); });
 document.addEventListener('keydown', function (e) {
@@ -1420,6 +1511,21 @@ function runSelfTest() {
   step('poll', function () {
     if (longPolls.length) { setScope({ kind: 'poll', poll: 0 }); res.pollTotal = state.tree.total[0]; }
   });
+  step('kinds', function () {
+    res.physical = physicalView; res.hasAsync = hasAsync; res.kinds = kinds.length;
+    res.asyncBoxes = 0;
+    for (var n = 0; n < ftN; n++) if (frameFlags[ftFrame[n]] & 2) res.asyncBoxes++;
+    if (!kinds.length) return;
+    setScope({ kind: 'all' });
+    res.taskRootsAll = rootLabelsOf(state.tree).length;
+    setRootsByKind(true);
+    res.kindRoots = rootLabelsOf(state.tree).length;
+    res.kindTotal = state.tree.total[0];
+    setRootsByKind(false);
+    var k0 = -1, kn = 0;
+    tasksByKind.forEach(function (l, k) { if (l.length > kn) { kn = l.length; k0 = k; } });
+    if (k0 >= 0) { setScope({ kind: 'kind', k: k0 }); res.kindScopeTasks = kn; res.kindScopeTotal = state.tree.total[0]; }
+  });
   step('restore', function () {
     setScope({ kind: 'all' });
     res.restoredTotal = state.tree.total[0];
@@ -1432,7 +1538,8 @@ function runSelfTest() {
     res.errors = tp.errors;
     res.ok = tp.errors.length === 0 && res.trieOk === true && res.inconsistentBoxes === 0 && res.allTotal > 0
       && res.allTotal === res.expectedTotal && res.changed === true
-      && res.taskTotal === res.taskExpected && res.restoredTotal === res.allTotal && res.sandwichOk !== false;
+      && res.taskTotal === res.taskExpected && res.restoredTotal === res.allTotal && res.sandwichOk !== false
+      && (res.kindTotal === undefined || res.kindTotal === res.allTotal) && !(res.physical && res.asyncBoxes > 0);
     $('selftest-result').textContent = JSON.stringify(res);
   }
   finish();

@@ -19,6 +19,10 @@ public struct JSONSummary: Codable, Equatable {
         public var buildID: String
         public var jobTracking: Bool
         public var targetCpuMs: Double
+        /// "logical" when stacks hold awaiting async callers, else "physical".
+        public var stacks: String
+        /// Share of task samples whose stacks hold logical frames (0…1).
+        public var logicalStackShare: Double
         /// The agent's counters: drops by cause, DWARF unwinds, handler-cost histogram, …
         public var counters: [String: UInt64]
     }
@@ -42,6 +46,8 @@ public struct JSONSummary: Codable, Equatable {
     public struct Task: Codable, Equatable {
         public var id: UInt64
         public var name: String?
+        /// The closure or function that started the task (see `TaskKinds`).
+        public var kind: String?
         public var samples: UInt64
         public var cpuShare: Double
         public var polls: UInt64?
@@ -49,6 +55,13 @@ public struct JSONSummary: Codable, Equatable {
         public var pollTime: Percentiles?
         public var schedulingDelay: Percentiles?
         public var busyMs: Double?
+    }
+
+    public struct TaskKind: Codable, Equatable {
+        public var kind: String
+        public var tasks: Int
+        public var samples: UInt64
+        public var cpuShare: Double
     }
 
     public struct Thread: Codable, Equatable {
@@ -73,6 +86,15 @@ public struct JSONSummary: Codable, Equatable {
         public var function: String
         public var file: String?
         public var line: Int?
+        /// true for a logical frame (an awaiting async caller); absent for physical frames.
+        public var async: Bool?
+
+        init(_ f: SymbolizedFrame) {
+            function = f.shortName
+            file = f.file
+            line = f.line
+            async = f.isAsync ? true : nil
+        }
     }
 
     public struct LongPollEntry: Codable, Equatable {
@@ -118,6 +140,8 @@ public struct JSONSummary: Codable, Equatable {
 
     public var profile: ProfileInfo
     public var tasks: [Task]
+    /// Unnamed tasks grouped by kind, most samples first.
+    public var taskKinds: [TaskKind]
     public var threads: [Thread]
     public var functions: [Function]
     public var runtime: Runtime?
@@ -131,12 +155,16 @@ public struct JSONSummary: Codable, Equatable {
                               durationMs: Double(m.durationNs) / 1e6, engine: m.engine, rateHz: m.rateHz,
                               samples: p.sampleCount, dropped: p.droppedCount, complete: m.complete, exit: m.exitDescription,
                               host: m.host, buildID: m.mainBuildID, jobTracking: m.jobTracking,
-                              targetCpuMs: Double(m.targetCPUTimeNs) / 1e6, counters: p.counters)
+                              targetCpuMs: Double(m.targetCPUTimeNs) / 1e6,
+                              stacks: p.hasLogicalFrames ? "logical" : "physical", logicalStackShare: p.logicalStackShare,
+                              counters: p.counters)
+        let kinds = TaskKinds(p).labels
         tasks = p.taskStats().map { t in
-            Task(id: t.id, name: t.name, samples: t.samples, cpuShare: t.cpuShare, polls: t.jobs?.pollTime.count,
+            Task(id: t.id, name: t.name, kind: kinds[t.id], samples: t.samples, cpuShare: t.cpuShare, polls: t.jobs?.pollTime.count,
                  longPolls: t.jobs?.longPolls, pollTime: t.jobs.map { Percentiles($0.pollTime) },
                  schedulingDelay: t.jobs.map { Percentiles($0.schedulingDelay) }, busyMs: t.jobs.map { Double($0.busyNs) / 1e6 })
         }
+        taskKinds = p.taskKindStats(kinds: kinds).map { TaskKind(kind: $0.kind, tasks: $0.tasks, samples: $0.samples, cpuShare: $0.cpuShare) }
         threads = p.threadStats().map { Thread(tid: $0.thread.tid, name: $0.thread.name, kind: $0.thread.kind.rawValue, samples: $0.samples, cpuShare: $0.cpuShare) }
         functions = p.functionStats().prefix(maxFunctions).map {
             Function(name: $0.name, shortName: $0.shortName, module: $0.module, file: $0.file, line: $0.line, self: $0.selfSamples, total: $0.totalSamples)
@@ -148,19 +176,13 @@ public struct JSONSummary: Codable, Equatable {
                     busyFraction: j.runtime.busyFraction, schedulingDelay: Percentiles(j.runtime.schedulingDelay))
         }
         longPolls = (p.jobs?.longPolls ?? []).map { l in
-            let stack = l.stacks.first.map { p.stacks[Int($0.stack)].map { i -> Frame in
-                let f = p.frames[Int(i)]
-                return Frame(function: f.shortName, file: f.file, line: f.line)
-            } } ?? []
+            let stack = l.stacks.first.map { p.stacks[Int($0.stack)].map { Frame(p.frames[Int($0)]) } } ?? []
             return LongPollEntry(kind: l.taskID == 0 ? "event-loop-tick" : "job", taskId: l.taskID, taskName: names[l.taskID], thread: threadNames[l.thread] ?? "thread \(l.thread)",
                                  startMs: Double(l.startNs) / 1e6, durationMs: Double(l.durationNs) / 1e6,
                                  samples: l.stacks.reduce(0) { $0 + UInt64($1.count) }, stack: stack)
         }
         blockingCalls = (p.blocking?.sites ?? []).map { b in
-            let stack = b.stacks.first.map { p.stacks[Int($0.stack)].map { i -> Frame in
-                let f = p.frames[Int(i)]
-                return Frame(function: f.shortName, file: f.file, line: f.line)
-            } } ?? []
+            let stack = b.stacks.first.map { p.stacks[Int($0.stack)].map { Frame(p.frames[Int($0)]) } } ?? []
             return BlockingCall(primitive: b.primitive, site: Site(function: b.function, file: b.file, line: b.line),
                                 taskIds: b.taskIDs, taskNames: b.taskIDs.map { names[$0] ?? "task \($0)" },
                                 threads: b.threads.map { threadNames[$0] ?? "thread \($0)" }, count: b.count,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks a taskprof HTML report in headless Chromium.
 #
-#   Tests/browser/check_report.sh REPORT.html [--screenshot OUT.png] [--budget MS] [--quiet] [--json]
+#   Tests/browser/check_report.sh REPORT.html [--screenshot OUT.png] [--budget MS] [--quiet] [--json] [--physical]
 #
 # Loads the report with `#selftest`, which makes the page scope the flame graph to the first
 # task, exercise search, zoom, the caller/callee view and the other scopes, and write a JSON
@@ -9,13 +9,16 @@
 # errors and shows that the task scope changed the flame graph. Prints the result's timing
 # figures (firstViewMs: performance.now() when the first flame graph finished drawing).
 # --json prints only the self-test result (one JSON line) on success, for scripts.
+# --physical runs the self-test in the physical-stack view (`#selftest,physical`): it then also
+# fails if any async frame is left in the flame graph.
 #
 # Needs chromium (or $CHROMIUM) and python3 (standard library only, for the JSON).
 set -euo pipefail
 
-usage() { echo "usage: $0 REPORT.html [--screenshot OUT.png] [--budget MS] [--quiet] [--json]" >&2; exit 2; }
+usage() { echo "usage: $0 REPORT.html [--screenshot OUT.png] [--budget MS] [--quiet] [--json] [--physical]" >&2; exit 2; }
 
-report="" shot="" budget=15000 quiet=0 json=0
+report="" shot="" budget=15000 quiet=0 json=0 hash="selftest"
+
 while [ $# -gt 0 ]; do
   case "$1" in
     --screenshot) [ $# -ge 2 ] || usage; shot="$2"; shift 2 ;;
@@ -23,6 +26,7 @@ while [ $# -gt 0 ]; do
     --budget) [ $# -ge 2 ] || usage; budget="$2"; shift 2 ;;
     --quiet) quiet=1; shift ;;
     --json) json=1; quiet=1; shift ;;
+    --physical) hash="selftest,physical"; shift ;;
     -h|--help) usage ;;
     -*) echo "check_report: unknown option $1" >&2; usage ;;
     *) [ -z "$report" ] || usage; report="$1"; shift ;;
@@ -51,7 +55,7 @@ flags=(--headless=new --no-sandbox --disable-gpu --no-first-run --no-default-bro
 
 # The virtual-time budget lets the page's load, timers and self-test finish before the dump;
 # performance.now() still measures real time, so the page's timings stay meaningful.
-if ! timeout 120 "$chromium" "${flags[@]}" --virtual-time-budget="$budget" --dump-dom "$url#selftest" \
+if ! timeout 120 "$chromium" "${flags[@]}" --virtual-time-budget="$budget" --dump-dom "$url#$hash" \
      >"$work/dom.html" 2>"$work/chromium.log"; then
   echo "check_report: FAIL: chromium did not load the page; its log:" >&2
   tail -n 20 "$work/chromium.log" >&2
