@@ -29,6 +29,9 @@ browser-test:
 	@mkdir -p $(OUT)
 	$(BIN)/taskprof record -q -o $(OUT)/browser.taskprof --html $(OUT)/browser.html -- $(BIN)/TwoTasks > /dev/null
 	Tests/browser/check_report.sh $(OUT)/browser.html
+	$(BIN)/taskprof record -q -o $(OUT)/browser-async.taskprof --html $(OUT)/browser-async.html -- $(BIN)/AsyncChain > /dev/null
+	Tests/browser/check_report.sh $(OUT)/browser-async.html
+	Tests/browser/check_report.sh $(OUT)/browser-async.html --physical
 
 bench: build
 	Scripts/bench.sh

@@ -2,6 +2,8 @@
 // task group of many unnamed children. On the thread's stack a resumed async function shows only
 // itself above the runtime; taskprof's logical stacks recover level1 → level2 → level3 → work, and
 // the group's children, which have no names, fold into one task kind (the closure that made them).
+// The last round blocks at the bottom of the chain (usleep), so the blocking call's stack shows
+// the awaiting callers too.
 // Arguments: [ROUNDS] [CHILDREN] — await-chain rounds (default 40), group children (default 1000).
 import Foundation
 
@@ -17,6 +19,10 @@ func work(_ n: Int) -> UInt64 {
 @inline(never)
 func level3(_ n: Int) async -> UInt64 {
     await Task.yield()
+    if n == 0 {
+        usleep(5_000)   // the wrong way to wait in a task: taskprof reports it as a blocking call
+        return 0
+    }
     return work(n)
 }
 
@@ -44,7 +50,7 @@ let children = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?
 let chain = Task(name: "chain") {
     var total: UInt64 = 0
     for _ in 0..<rounds { total &+= await level1(2_000_000) }
-    return total
+    return total &+ (await level1(0))
 }
 var total = await chain.value
 

@@ -166,6 +166,7 @@ void tp_blocking_init(void);
 uint64_t tp_now_ns(void);
 uint64_t tp_realtime_ns(void);
 void *tp_real_symbol(const char *name);
+int tp_read_self(uintptr_t addr, void *out, size_t len);
 uintptr_t tp_find_local_symbol(const char *library_substring, const char *symbol);
 uintptr_t tp_find_local_symbol_sized(const char *library_substring, const char *symbol, uint64_t *size);
 void tp_agent_note(const char *text);

@@ -11,8 +11,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #define TP_MAX_MAPPINGS 8192
@@ -50,8 +48,7 @@ int tp_memmap_read(uintptr_t addr, void *out, size_t len) {
         return 1;
     }
     atomic_store_explicit(&tp_mem_requested, 1, memory_order_relaxed);
-    struct iovec local = { out, len }, remote = { (void *)addr, len };
-    return syscall(SYS_process_vm_readv, getpid(), &local, 1, &remote, 1, 0) == (long)len;
+    return tp_read_self(addr, out, len);
 }
 
 int tp_memmap_wants_refresh(void) { return atomic_load_explicit(&tp_mem_requested, memory_order_relaxed); }

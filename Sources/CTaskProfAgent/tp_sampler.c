@@ -46,7 +46,6 @@ void tp_sampler_set_chained(const struct sigaction *act) {
     tp_chain_slots[next] = *act;
     atomic_store_explicit(&tp_chain_index, next, memory_order_release);
 }
-static pid_t tp_pid;
 
 static void tp_resolve_swift(void) {
     // Looked up once at start: libswift_Concurrency is a DT_NEEDED of every async Swift program,
@@ -73,8 +72,7 @@ static inline int tp_read_word(const struct tp_thread *t, uintptr_t addr, uintpt
     }
     // Unknown stack bounds: a syscall that reports EFAULT instead of faulting.
     if (addr < lo) return 0;
-    struct iovec local = { out, sizeof *out }, remote = { (void *)addr, sizeof *out };
-    return syscall(SYS_process_vm_readv, tp_pid, &local, 1, &remote, 1, 0) == (long)sizeof *out;
+    return tp_read_self(addr, out, sizeof *out);
 }
 
 // Frame-pointer walk. Returns the number of frames; *clean says whether the chain ended where
@@ -256,7 +254,6 @@ static int tp_perf_arm(int fd, pid_t tid) {
 }
 
 int tp_sampler_install(void) {
-    tp_pid = getpid();
     tp_period_ns = 1000000000ull / tp_cfg.rate_hz;
     tp_resolve_swift();
     unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +25,16 @@ uint64_t tp_realtime_ns(void) {
 }
 
 void *tp_real_symbol(const char *name) { return dlsym(RTLD_NEXT, name); }
+
+// Reads `len` bytes of this process's memory at `addr` without risking a fault: the kernel
+// reports EFAULT instead. Async-signal-safe (one syscall). Every argument is passed as a full
+// long: syscall() is variadic and reads six longs, so a plain int `0` for the flags could arrive
+// with garbage in its upper half and make the call fail with EINVAL.
+int tp_read_self(uintptr_t addr, void *out, size_t len) {
+    struct iovec local = { out, len }, remote = { (void *)addr, len };
+    long rc = syscall(SYS_process_vm_readv, (long)getpid(), (long)&local, 1L, (long)&remote, 1L, 0L);
+    return rc == (long)len;
+}
 
 struct tp_find_lib { const char *needle; char path[4096]; uintptr_t base; int found; };
 

@@ -9,7 +9,11 @@ public enum StackView: String, Sendable, CaseIterable {
 
 extension Profile {
     /// True when any stack holds a logical (async) frame.
-    public var hasLogicalFrames: Bool { frames.contains(where: \.isAsync) }
+    public var hasLogicalFrames: Bool {
+        let isAsync = frames.map(\.isAsync)
+        guard isAsync.contains(true) else { return false }
+        return stacks.contains { $0.contains { isAsync.indices.contains(Int($0)) && isAsync[Int($0)] } }
+    }
 
     /// The profile as the given view shows it. Physical: async frames are dropped from every
     /// stack in place, so stack indices (samples, long polls, blocking sites) stay valid.
@@ -17,7 +21,7 @@ extension Profile {
         guard view == .physical, hasLogicalFrames else { return self }
         var p = self
         let isAsync = frames.map(\.isAsync)
-        p.stacks = stacks.map { s in s.filter { !isAsync[Int($0)] } }
+        p.stacks = stacks.map { s in s.filter { !(isAsync.indices.contains(Int($0)) && isAsync[Int($0)]) } }
         return p
     }
 
@@ -29,7 +33,7 @@ extension Profile {
         for s in samples where s.taskID != 0 {
             inTasks += UInt64(s.count)
             let has = stackHasAsync[s.stack] ?? {
-                let v = stacks.indices.contains(Int(s.stack)) && stacks[Int(s.stack)].contains { isAsync[Int($0)] }
+                let v = stacks.indices.contains(Int(s.stack)) && stacks[Int(s.stack)].contains { isAsync.indices.contains(Int($0)) && isAsync[Int($0)] }
                 stackHasAsync[s.stack] = v
                 return v
             }()

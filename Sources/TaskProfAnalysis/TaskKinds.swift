@@ -24,14 +24,18 @@ public struct TaskKinds: Sendable {
         for (task, v) in votes {
             chosen[task] = v.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key
         }
-        // Kinds are shown by short name; two different frames with one short name (closure #1
-        // in two files) get their source location to tell them apart.
-        var framesOfName: [String: Set<Int32>] = [:]
-        for f in Set(chosen.values) { framesOfName[frames[Int(f)].shortName, default: []].insert(f) }
+        // Kinds are shown by short name; two different functions with one short name (closure #1
+        // in two files) get their source location to tell them apart. The logical and the
+        // physical frame of one function are one kind.
+        struct Identity: Hashable { var function: String; var module: String }
+        var functionsOfName: [String: Set<Identity>] = [:]
+        for f in Set(chosen.values) {
+            functionsOfName[frames[Int(f)].shortName, default: []].insert(Identity(function: frames[Int(f)].function, module: frames[Int(f)].module))
+        }
         for (task, f) in chosen {
             let frame = frames[Int(f)]
             var label = frame.shortName
-            if (framesOfName[label]?.count ?? 0) > 1, let file = frame.file {
+            if (functionsOfName[label]?.count ?? 0) > 1, let file = frame.file {
                 label += " (\(file.split(separator: "/").last.map(String.init) ?? file)\(frame.line.map { ":\($0)" } ?? ""))"
             }
             labels[task] = label
