@@ -25,7 +25,7 @@ import TaskProfModel
 //   samples     flat, four numbers per sample group: task index (-1 = no task), thread index,
 //               stack index, samples
 //   longPolls   [task index, thread index (-1 = unknown), tid, startNs, durationNs, [stack, samples, …]]
-//   blocking    blocking-call findings (none recorded yet; the page hides the section when empty)
+//   blocking    blocking-call sites: {call, task, thread, durationNs, advice, stacks: [stack, µs, …]}
 //   runtime     Swift runtime job statistics, or null without job tracking
 extension HTMLReport {
     /// Writes the data block's JSON. Every string is escaped so that it cannot end the
@@ -58,6 +58,9 @@ extension HTMLReport {
         for s in p.samples where p.stacks.indices.contains(Int(s.stack)) { usedStack[Int(s.stack)] = true }
         for l in p.jobs?.longPolls ?? [] {
             for s in l.stacks where p.stacks.indices.contains(Int(s.stack)) { usedStack[Int(s.stack)] = true }
+        }
+        for b in p.blocking?.sites ?? [] {
+            for s in b.stacks where p.stacks.indices.contains(Int(s.stack)) { usedStack[Int(s.stack)] = true }
         }
 
         // Functions: one per (full name, module).

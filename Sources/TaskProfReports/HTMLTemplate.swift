@@ -205,6 +205,7 @@ table.data tr.more td { text-align: center; cursor: default; }
       <div class="scopebar">
         <span class="label">Scope</span>
         <button class="btn" id="scope-all" type="button">All samples</button>
+        <button class="btn" id="scope-offcpu" type="button" hidden title="Time runtime threads spent blocked in the calls listed under Blocking calls, by stack">Off-CPU (blocked)</button>
         <span class="chip" id="scope-chip" hidden><span id="scope-desc"></span><button type="button" id="scope-clear" title="Back to all samples" aria-label="Back to all samples">×</button></span>
         <button class="btn" id="scope-name" type="button" hidden></button>
       </div>
@@ -442,6 +443,7 @@ function scopeDescription(sc) {
     case 'poll': var lp = longPolls[sc.poll];
       return 'Long poll: ' + fmtNs(lp[4]) + ' in ' + quote(lp[0] >= 0 ? taskLabel(lp[0]) : 'no task') + ' at ' + fmtNs(lp[3]);
     case 'blocking': var b = blocking[sc.index]; return 'Blocking call: ' + (b && b.call ? b.call : '#' + sc.index);
+    case 'offcpu': return 'Off-CPU: time blocked in ' + plural(blocking.length, 'blocking-call site');
   }
   return '';
 }
@@ -453,6 +455,15 @@ function scopeEntries(sc) {
     var key = kind + ':' + label, id = ids.get(key);
     if (id === undefined) { id = roots.length; ids.set(key, id); roots.push(label); kinds.push(kind); }
     return id;
+  }
+  if (sc.kind === 'offcpu') {
+    // Every blocking site at once, weighted by blocked microseconds: the off-CPU flame graph.
+    blocking.forEach(function (b) {
+      if (!b || !b.stacks) return;
+      var rr = b.task >= 0 ? rootFor(1, rootLabelOf(b.task)) : rootFor(2, threadLabel(b.thread));
+      for (var j = 0; j < b.stacks.length; j += 2) if (b.stacks[j] >= 0 && b.stacks[j] < nStacks) ents.push(rr, b.stacks[j], b.stacks[j + 1]);
+    });
+    return { roots: roots, kinds: kinds, ents: ents };
   }
   if (sc.kind === 'poll' || sc.kind === 'blocking') {
     var src = sc.kind === 'poll' ? longPolls[sc.poll] : blocking[sc.index];
@@ -908,13 +919,17 @@ function placeTooltip(cx, cy) {
   if (y + th > window.innerHeight - 8) y = Math.max(8, cy - th - 12);
   tooltip.style.left = x + 'px'; tooltip.style.top = y + 'px';
 }
+// Off-CPU scopes weigh stacks by blocked microseconds, every other scope by samples.
+function blockedScope() { return state.scope.kind === 'blocking' || state.scope.kind === 'offcpu'; }
+function fmtWeight(v) { return blockedScope() ? fmtNs(v * 1000) : fmtInt(v); }
+function weightName() { return blockedScope() ? 'Blocked' : 'Samples'; }
 function showRestTooltip(t, rb, cx, cy, grand) {
   tooltip.textContent = '';
   tooltip.appendChild(el('div', 't', plural(rb.count, 'more frame') + ' under ' + t.name(rb.parent)));
   tooltip.appendChild(el('div', 'l', 'Each is too narrow to draw at this zoom. Click to zoom into ' + t.name(rb.parent) + '.'));
   var tb = el('table'), tr = el('tr');
-  tr.appendChild(el('td', null, 'Samples'));
-  tr.appendChild(el('td', null, fmtInt(rb.total) + '  (' + fmtPct(rb.total / (grand || 1)) + ' of total)'));
+  tr.appendChild(el('td', null, weightName()));
+  tr.appendChild(el('td', null, fmtWeight(rb.total) + '  (' + fmtPct(rb.total / (grand || 1)) + ' of total)'));
   tb.appendChild(tr); tooltip.appendChild(tb);
   placeTooltip(cx, cy);
 }
@@ -930,7 +945,7 @@ function showTooltip(t, n, cx, cy, grand) {
       if (frameFile[fr] >= 0) { file = D.files[frameFile[fr]]; line = frameLine[fr]; }
       if (ftMixed[src]) extra = ' (and other lines)';
       if (frameFlags[fr] & 1) extra += ' · inlined';
-      if (frameFlags[fr] & 2) extra += ' · async';
+      if (frameFlags[fr] & 2) extra += ' · async: awaiting the frame above';
     }
     var loc = funcModule[k] + (file ? ' · ' + file + (line ? ':' + line : '') : '') + extra;
     tooltip.appendChild(el('div', 'l', loc));
@@ -940,9 +955,9 @@ function showTooltip(t, n, cx, cy, grand) {
     tooltip.appendChild(el('div', 'l', lk === 0 ? 'scope' : lk === 1 ? 'task' : 'thread (samples outside any task)'));
   }
   var tb = el('table'), rows = [
-    ['Samples', fmtInt(total) + '  (' + fmtPct(total / (grand || 1)) + ' of total)'],
+    [weightName(), fmtWeight(total) + '  (' + fmtPct(total / (grand || 1)) + ' of total)'],
     ['Of parent', parent >= 0 ? fmtPct(total / (t.total[parent] || 1)) : '–'],
-    ['Self', fmtInt(t.self[n]) + '  (' + fmtPct(t.self[n] / (grand || 1)) + ')']
+    ['Self', fmtWeight(t.self[n]) + '  (' + fmtPct(t.self[n] / (grand || 1)) + ')']
   ];
   rows.forEach(function (r) { var tr = el('tr'); tr.appendChild(el('td', null, r[0])); tr.appendChild(el('td', null, r[1])); tb.appendChild(tr); });
   tooltip.appendChild(tb);
@@ -980,7 +995,7 @@ function renderCrumbs() {
     if (n === -1) { nav.appendChild(el('span', 'sep', '…')); return; }
     var b = el('button', n === z ? 'cur' : '', t.name(n));
     b.type = 'button';
-    b.title = t.name(n) + ' — ' + fmtInt(t.total[n]) + ' samples';
+    b.title = t.name(n) + ' — ' + fmtWeight(t.total[n]) + (blockedScope() ? ' blocked' : ' samples');
     if (n !== z) b.addEventListener('click', function () { mainView.setZoom(n); });
     nav.appendChild(b);
   });
@@ -1006,6 +1021,7 @@ function setScope(sc) {
 function renderScopeBar() {
   var sc = state.scope;
   $('scope-all').classList.toggle('on', sc.kind === 'all');
+  $('scope-offcpu').classList.toggle('on', sc.kind === 'offcpu');
   $('scope-chip').hidden = sc.kind === 'all';
   $('scope-desc').textContent = scopeDescription(sc);
   $('scope-desc').title = scopeDescription(sc);
@@ -1362,6 +1378,8 @@ var pollTable = null;
 
 // ---------------------------------------------------------------- controls
 $('scope-all').addEventListener('click', function () { setScope({ kind: 'all' }); });
+$('scope-offcpu').hidden = blocking.length === 0;
+$('scope-offcpu').addEventListener('click', function () { setScope({ kind: 'offcpu' }); });
 $('scope-clear').addEventListener('click', function () { setScope({ kind: 'all' }); });
 function setMode(icicle) {
   mainView.icicle = icicle;
@@ -1511,6 +1529,13 @@ function runSelfTest() {
   step('poll', function () {
     if (longPolls.length) { setScope({ kind: 'poll', poll: 0 }); res.pollTotal = state.tree.total[0]; }
   });
+  step('offcpu', function () {
+    if (!blocking.length) return;
+    setScope({ kind: 'offcpu' });
+    res.offcpuTotal = state.tree.total[0];
+    res.offcpuExpected = 0;
+    blocking.forEach(function (b) { for (var j = 1; b && b.stacks && j < b.stacks.length; j += 2) res.offcpuExpected += b.stacks[j]; });
+  });
   step('kinds', function () {
     res.physical = physicalView; res.hasAsync = hasAsync; res.kinds = kinds.length;
     res.asyncBoxes = 0;
@@ -1539,7 +1564,8 @@ function runSelfTest() {
     res.ok = tp.errors.length === 0 && res.trieOk === true && res.inconsistentBoxes === 0 && res.allTotal > 0
       && res.allTotal === res.expectedTotal && res.changed === true
       && res.taskTotal === res.taskExpected && res.restoredTotal === res.allTotal && res.sandwichOk !== false
-      && (res.kindTotal === undefined || res.kindTotal === res.allTotal) && !(res.physical && res.asyncBoxes > 0);
+      && (res.kindTotal === undefined || res.kindTotal === res.allTotal) && !(res.physical && res.asyncBoxes > 0)
+      && res.offcpuTotal === res.offcpuExpected;
     $('selftest-result').textContent = JSON.stringify(res);
   }
   finish();
