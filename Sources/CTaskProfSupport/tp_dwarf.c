@@ -185,8 +185,33 @@ tp_dwarf_range *tp_dwarf_subprogram_ranges(tp_dwarf_module *module, uint64_t uni
     return list.items;
 }
 
+// The nearest row before `row` (in address order, same sequence) with a nonzero line and an
+// address at or after `low`, or `row` itself when there is none.
+static Dwarf_Line *tp_earlier_row_with_line(Dwarf_Die *unit_die, Dwarf_Line *row, Dwarf_Addr low, int *number) {
+    Dwarf_Lines *lines = NULL;
+    size_t count = 0;
+    Dwarf_Addr at = 0;
+    if (dwarf_getsrclines(unit_die, &lines, &count) != 0 || dwarf_lineaddr(row, &at) != 0) return row;
+    // The table is sorted by address within a sequence: find `row`, then step back.
+    size_t i = 0;
+    while (i < count && dwarf_onesrcline(lines, i) != row) i++;
+    while (i-- > 0) {
+        Dwarf_Line *prev = dwarf_onesrcline(lines, i);
+        Dwarf_Addr prev_at = 0;
+        bool end_sequence = false;
+        int prev_number = 0;
+        if (prev == NULL || dwarf_lineaddr(prev, &prev_at) != 0 || prev_at < low || prev_at > at) break;
+        if (dwarf_lineendsequence(prev, &end_sequence) == 0 && end_sequence) break;
+        if (dwarf_lineno(prev, &prev_number) == 0 && prev_number > 0) {
+            *number = prev_number;
+            return prev;
+        }
+    }
+    return row;
+}
+
 int tp_dwarf_source_line(tp_dwarf_module *module, uint64_t unit_offset, uint64_t address,
-                         const char **file, int *line) {
+                         uint64_t function_start, const char **file, int *line) {
     if (module == NULL) return 0;
     Dwarf *dwarf = tp_dwarf(module);
     if (dwarf == NULL) return 0;
@@ -198,6 +223,7 @@ int tp_dwarf_source_line(tp_dwarf_module *module, uint64_t unit_offset, uint64_t
     if (row == NULL) return 0;
     int number = 0;
     if (dwarf_lineno(row, &number) != 0) return 0;
+    if (number == 0) row = tp_earlier_row_with_line(&unit_die, row, function_start - module->dwarf_bias, &number);
     const char *source = dwarf_linesrc(row, NULL, NULL);
     if (source == NULL) return 0;
     *file = source;

@@ -77,14 +77,17 @@ private final class SymbolizerEngine {
         let unresolved = [SymbolizedFrame(function: offsetName, shortName: offsetName, module: module.name)]
         guard let handle = module.handle() else { return unresolved }
 
-        let symbol = module.symbol(containing: lookup)
+        let entry = module.symbolEntry(containing: lookup)
+        let symbol = entry?.name
         let unit = module.unit(containing: lookup)
         var lineFile: String?
         var lineNumber: Int?
         if let unit {
             var file: UnsafePointer<CChar>?
             var line: Int32 = 0
-            if tp_dwarf_source_line(handle, unit, lookup, &file, &line) != 0, let file {
+            // Code the compiler attributes to line 0 (cleanups after a call) takes the line of
+            // the row before it in the same function: for a return address, the call's line.
+            if tp_dwarf_source_line(handle, unit, lookup, entry?.start ?? lookup, &file, &line) != 0, let file {
                 lineFile = module.sourcePath(file, unit: unit)
                 lineNumber = line > 0 ? Int(line) : nil
             }
@@ -187,7 +190,10 @@ private final class ModuleIndex {
     }
 
     /// Symbol-table name of the function containing `address`.
-    func symbol(containing address: UInt64) -> String? {
+    func symbol(containing address: UInt64) -> String? { symbolEntry(containing: address)?.name }
+
+    /// Name and start address of the function containing `address`.
+    func symbolEntry(containing address: UInt64) -> (name: String, start: UInt64)? {
         if symbols == nil, let handle = handle() {
             var count = 0
             let raw = tp_dwarf_function_symbols(handle, &count)
@@ -205,9 +211,9 @@ private final class ModuleIndex {
         // Versioned definitions appear as `memcpy@@GLIBC_2.14` in .symtab; the version
         // is noise in a profile, and '@' never occurs in C, C++ or Swift mangled names.
         if let at = name.utf8.firstIndex(of: UInt8(ascii: "@")), at != name.utf8.startIndex {
-            return String(name[..<at])
+            return (String(name[..<at]), symbols[low - 1].start)
         }
-        return name
+        return (name, symbols[low - 1].start)
     }
 
     func unit(containing address: UInt64) -> UInt64? {

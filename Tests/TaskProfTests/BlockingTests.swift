@@ -26,14 +26,16 @@ final class BlockingTests: XCTestCase {
                                      "--json", dir + "/b.json", "--", try TestSupport.binary("BlockingCalls")])
         XCTAssertEqual(r.status, 0, r.stderr)
         let s = try JSONDecoder().decode(Summary.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/b.json")))
-        let expected: [(primitive: String, site: String, task: String)] = [
-            ("usleep", "sleepInTask()", "sleeper"),
-            ("nanosleep", "threadSleepInTask()", "thread-sleeper"),
-            ("pthread_mutex_lock", "lockInTask()", "locker"),
-            ("sem_wait", "semaphoreInTask()", "waiter"),
-            ("read", "readInTask()", "reader"),
-            ("futex wait", "mutexInTask()", "mutex-locker"),
+        let expected: [(primitive: String, site: String, task: String, code: String)] = [
+            ("usleep", "sleepInTask()", "sleeper", "usleep("),
+            ("nanosleep", "threadSleepInTask()", "thread-sleeper", "Thread.sleep("),
+            ("pthread_mutex_lock", "lockInTask()", "locker", "lock.lock()"),
+            ("sem_wait", "semaphoreInTask()", "waiter", "semaphore.wait()"),
+            ("read", "readInTask()", "reader", "read("),
+            ("futex wait", "mutexInTask()", "mutex-locker", "withLock"),
         ]
+        let source = try String(contentsOfFile: TestSupport.packageRoot + "/Examples/BlockingCalls/main.swift", encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false)
         for e in expected {
             let hit = s.blockingCalls.first { $0.primitive == e.primitive && $0.site.function == e.site }
             XCTAssertNotNil(hit, "\(e.primitive) in \(e.site) not reported; got \(s.blockingCalls.map { "\($0.primitive) \($0.site.function)" })")
@@ -41,6 +43,11 @@ final class BlockingTests: XCTestCase {
             XCTAssertEqual(hit.taskNames, [e.task], "\(e.site)")
             XCTAssertFalse(hit.advice.isEmpty)
             XCTAssertTrue(hit.stack.contains { $0.function == e.site })
+            // The site's file:line is the line of the blocking call itself.
+            XCTAssertEqual(hit.site.file.map { ($0 as NSString).lastPathComponent }, "main.swift", "\(e.site)")
+            let line = try XCTUnwrap(hit.site.line, "\(e.site) has no line")
+            XCTAssertTrue(source.indices.contains(line - 1) && source[line - 1].contains(e.code),
+                          "\(e.site) at line \(line): \(source.indices.contains(line - 1) ? String(source[line - 1]) : "?")")
         }
         // Calls from a plain Thread are not on a runtime thread.
         for call in s.blockingCalls {

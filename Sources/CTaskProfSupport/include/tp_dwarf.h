@@ -77,9 +77,11 @@ tp_dwarf_range *tp_dwarf_subprogram_ranges(tp_dwarf_module *module, uint64_t uni
                                            size_t *count);
 
 /// Line-table row for `address` in the given compile unit. Returns 1 and sets `file`
-/// and `line` on success, 0 otherwise. `line` may be 0 for compiler-generated code.
+/// and `line` on success, 0 otherwise. A row with line 0 (compiler-generated code) gives
+/// way to the nearest earlier row with a line, as long as that row is at or after
+/// `function_start`; `line` is 0 only when there is none.
 int tp_dwarf_source_line(tp_dwarf_module *module, uint64_t unit_offset, uint64_t address,
-                         const char **file, int *line);
+                         uint64_t function_start, const char **file, int *line);
 
 /// DW_AT_comp_dir of the compile unit, or NULL. Line tables may name files relative to
 /// it (SwiftPM compiles with relative paths), and libdw does not join the two.
