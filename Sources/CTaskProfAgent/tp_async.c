@@ -55,9 +55,11 @@ static int tp_in_runtime(uintptr_t pc) {
 }
 
 // Inserts the logical frames of the running task into `frames` (n physical frames, leaf first,
-// with each frame's frame pointer in `fps`), right below the resumed async function. Returns the
-// new frame count (n when the stack has no resumed async function or its chain is not trusted).
-int tp_async_splice(const struct tp_thread *t, uint64_t *frames, const uintptr_t *fps, int n, int cap) {
+// with each frame's frame pointer in `fps`), right below the resumed async function. `sp` is the
+// lowest stack address known to be in use: the stack below it (and the main thread's stack
+// below what it has grown to) may be unmapped. Returns the new frame count (n when the stack has
+// no resumed async function or its chain is not trusted).
+int tp_async_splice(const struct tp_thread *t, uint64_t *frames, const uintptr_t *fps, int n, int cap, uintptr_t sp) {
     if (!tp_runjob_hi) return n;
     // The innermost frame called from runJobInEstablishedExecutorContext: an actor's drain job
     // runs tasks from inside an outer job, so the first match from the leaf is the running one.
@@ -71,7 +73,7 @@ int tp_async_splice(const struct tp_thread *t, uint64_t *frames, const uintptr_t
     // that runJob calls are plain functions whose fp - 8 holds anything.
     if (tp_in_runtime((uintptr_t)frames[k])) return n;
     uintptr_t fp = fps[k];
-    if (!t->stack_hi || fp < t->stack_lo + 8 || fp >= t->stack_hi || (fp & 7)) goto bad;
+    if (!t->stack_hi || fp < sp + 8 || fp < t->stack_lo + 8 || fp >= t->stack_hi || (fp & 7)) goto bad;
     uintptr_t ctx = *(const uintptr_t *)(fp - 8);
 
     uint64_t chain[TP_MAX_ASYNC_FRAMES];

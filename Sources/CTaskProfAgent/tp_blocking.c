@@ -84,7 +84,8 @@ static void tp_blocking_done(struct tp_thread *t, int primitive, uint64_t start)
     if (atomic_load_explicit(&tp_dlopen_active, memory_order_acquire) == 0) {
         unw_context_t uc;
         if (unw_getcontext(&uc) == 0) n = tp_walk_dwarf(&uc, 0, frames, fps);
-        if (n > 0 && t->in_job) n = tp_async_splice(t, frames, fps, n, TP_MAX_FRAMES);
+        if (n < 0) n = -n;   // over budget: the frames found so far
+        if (n > 0 && t->in_job) n = tp_async_splice(t, frames, fps, n, TP_MAX_FRAMES, (uintptr_t)&uc);
     }
     if (n <= 0) { frames[0] = (uint64_t)(uintptr_t)__builtin_return_address(0); n = 1; }
     struct tp_rec_blocking rec = {

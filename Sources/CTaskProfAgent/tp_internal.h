@@ -21,6 +21,8 @@
 #define TP_MAX_MODULES 1024
 #define TP_TASK_SEEN_SLOTS (1u << 16)
 #define TP_WRITER_PERIOD_NS (10u * 1000u * 1000u)
+#define TP_DWARF_BUDGET_NS (2u * 1000u * 1000u)   // one DWARF walk in the handler, at most
+#define TP_DWARF_PAUSE_SAMPLES 64                  // samples without DWARF after a walk over budget
 
 // Single-producer single-consumer byte ring. The producer is the owning thread (its signal
 // handler for samples, its normal code for events); the consumer is the writer thread.
@@ -58,6 +60,8 @@ struct tp_thread {
     uintptr_t stack_lo, stack_hi;      // 0,0 when unknown: reads go through process_vm_readv
     int perf_fd;                       // -1 when none
     int period_set;                    // the handler has replaced the random first period
+    int dwarf_off;                     // after a DWARF walk over budget: samples left without DWARF
+    int sampled;                       // the handler has recorded a sample of this thread
     void *timer;                       // timer_t when the timer engine runs, else NULL
     int kind;                          // enum tp_thread_kind
     _Atomic uint64_t jobs_run;
@@ -140,6 +144,7 @@ void tp_jobs_snapshot_thread(struct tp_thread *t, tp_emit_fn emit);    // writer
 // tp_modules.c: executable ranges the handler may trust, published lock-free
 #define TP_RANGE_NO_FP 1u      // system library built without frame pointers
 #define TP_RANGE_LOADER 2u     // the dynamic loader: never start libunwind from here
+#define TP_RANGE_LIBC 4u       // glibc itself (malloc, thread start-up)
 struct tp_range { uintptr_t start, end; uint32_t flags; uint32_t module; };
 struct tp_range_table { uint32_t count; struct tp_range ranges[]; };
 const struct tp_range *tp_range_lookup(uintptr_t pc);
@@ -156,7 +161,7 @@ int tp_memmap_wants_refresh(void);
 #define TP_MAX_ASYNC_FRAMES 32
 void tp_async_init(void);
 int tp_async_enabled(void);
-int tp_async_splice(const struct tp_thread *t, uint64_t *frames, const uintptr_t *fps, int n, int cap);
+int tp_async_splice(const struct tp_thread *t, uint64_t *frames, const uintptr_t *fps, int n, int cap, uintptr_t sp);
 
 // tp_blocking.c
 struct tp_thread *tp_thread_self_fast(void);

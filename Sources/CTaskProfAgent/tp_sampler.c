@@ -3,8 +3,9 @@
 // ASYNC-SIGNAL SAFETY: tp_on_signal runs at arbitrary points of the target's threads. It may only
 // call: clock_gettime (vDSO), syscall(SYS_process_vm_readv / SYS_gettid), memcpy, C11 atomics,
 // the tp_ring_* writers, swift_task_getCurrent / swift_task_getJobTaskId (thread-local reads,
-// verified safe), and libunwind's local unwinder when no dlopen is under way and the interrupted
-// pc is not in the dynamic loader. No malloc, no locks, no stdio, no Swift.
+// verified safe), tp_async_splice (its own reads go through the tp_memmap table or
+// process_vm_readv), and libunwind's local unwinder when no dlopen is under way and the
+// interrupted pc is not in the dynamic loader. No malloc, no locks, no stdio, no Swift.
 #include "tp_internal.h"
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
@@ -109,9 +110,17 @@ static int tp_walk_fp(const struct tp_thread *t, uintptr_t pc, uintptr_t fp, uin
 // built without them, and its async context sits just below it.
 int tp_walk_dwarf(void *uc, int signal_frame, uint64_t *frames, uintptr_t *fps) {
     unw_cursor_t cursor;
+    uint64_t start = tp_now_ns();
     if (unw_init_local2(&cursor, (unw_context_t *)uc, signal_frame ? UNW_INIT_SIGNAL_FRAME : 0) != 0) return 0;
     int n = 0;
     do {
+        // A walk over budget gives up (the caller keeps the frame-pointer stack): libunwind's
+        // first lookups in a module can take long, and a handler that outlasts the sampling
+        // period is re-entered at once, starving the thread.
+        if (n > 0 && (n & 7) == 0 && tp_now_ns() - start > TP_DWARF_BUDGET_NS) {
+            atomic_fetch_add_explicit(&tp_counters[TP_CTR_DWARF_OVER_BUDGET], 1, memory_order_relaxed);
+            return -n;
+        }
         unw_word_t ip = 0, bp = 0;
         if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0) break;
         if (unw_get_reg(&cursor, UNW_X86_64_RBP, &bp) != 0) bp = 0;
@@ -163,12 +172,16 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
     // A broken chain (code without frame pointers) or a leaf in a system library (whose caller
     // the FP walk cannot see) needs DWARF CFI. libunwind reads the loader's list of objects,
     // so it must not run while that list may be changing or from inside the loader itself.
+    // Nor on a thread's first sample when it is inside glibc: that can be the thread's own
+    // start-up (its first malloc), where a libunwind walk was seen to spin for seconds (Churn).
     if (!clean || (leaf && (leaf->flags & TP_RANGE_NO_FP))) {
         if (atomic_load_explicit(&tp_dlopen_active, memory_order_acquire) == 0 && t->stack_hi &&
+            (t->sampled || !(leaf && (leaf->flags & TP_RANGE_LIBC))) && (t->dwarf_off == 0 || --t->dwarf_off == 0) &&
             !(leaf && (leaf->flags & TP_RANGE_LOADER))) {
             uint64_t dw[TP_MAX_FRAMES];
             uintptr_t dwfps[TP_MAX_FRAMES];
             int m = tp_walk_dwarf(uc, 1, dw, dwfps);
+            if (m < 0) { t->dwarf_off = TP_DWARF_PAUSE_SAMPLES; m = 0; }
             atomic_fetch_add_explicit(&tp_counters[TP_CTR_DWARF_UNWINDS], 1, memory_order_relaxed);
             if (m > 1 && (m >= n || !clean)) {
                 memcpy(t->frames, dw, (size_t)m * sizeof(uint64_t));
@@ -184,7 +197,7 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
     void *task = tp_current_task();
     if (task && tp_async_enabled()) {
         uint64_t async_start = tp_cfg.measure_handler ? tp_now_ns() : 0;
-        n = tp_async_splice(t, t->frames, t->fps, n, TP_MAX_FRAMES);
+        n = tp_async_splice(t, t->frames, t->fps, n, TP_MAX_FRAMES, sp);
         if (tp_cfg.measure_handler)
             atomic_fetch_add_explicit(&tp_async_hist[tp_handler_bucket(tp_now_ns() - async_start)], 1, memory_order_relaxed);
     }
@@ -206,6 +219,7 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
     rec.reserved = 0;
     // Each thread's first period was a random fraction of the real one, so threads that live
     // less than a period are still sampled in proportion to their CPU time; now set the real one.
+    t->sampled = 1;
     if (!t->period_set && t->perf_fd >= 0) {
         ioctl(t->perf_fd, PERF_EVENT_IOC_PERIOD, &tp_period_ns);
         t->period_set = 1;

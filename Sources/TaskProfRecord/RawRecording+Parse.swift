@@ -6,7 +6,7 @@ extension RawRecording {
     static let counterNames = [
         "samples", "dropped.ringFull", "dropped.noThread", "unwind.dwarf", "unwind.dwarfSkipped", "stacks.truncated",
         "threads", "threads.unsampled", "events.dropped", "taskNames.dropped", "handler.nsTotal", "jobs",
-        "blockingCalls", "async.chains", "async.bad", "async.truncated",
+        "blockingCalls", "async.chains", "async.bad", "async.truncated", "unwind.dwarfOverBudget",
     ]
 
     public static func read(path: String) throws -> RawRecording {
