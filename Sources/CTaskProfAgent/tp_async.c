@@ -12,32 +12,15 @@
 // physical stack alone and counts why.
 #include "tp_internal.h"
 #include <dlfcn.h>
-#include <link.h>
 #include <string.h>
 
 static uintptr_t tp_runjob_lo, tp_runjob_hi;        // runJobInEstablishedExecutorContext
-static uintptr_t tp_runtime_lo[4], tp_runtime_hi[4]; // libswift_Concurrency's code
-static int tp_runtime_ranges;
-
-static int tp_find_runtime_cb(struct dl_phdr_info *info, size_t size, void *data) {
-    (void)size; (void)data;
-    if (!info->dlpi_name || !strstr(info->dlpi_name, "libswift_Concurrency.so")) return 0;
-    for (int i = 0; i < info->dlpi_phnum && tp_runtime_ranges < 4; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
-        tp_runtime_lo[tp_runtime_ranges] = info->dlpi_addr + ph->p_vaddr;
-        tp_runtime_hi[tp_runtime_ranges] = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
-        tp_runtime_ranges++;
-    }
-    return 1;
-}
 
 void tp_async_init(void) {
     uint64_t size = 0;
     uintptr_t start = tp_find_local_symbol_sized("libswift_Concurrency.so",
                                                  "_ZN5swift34runJobInEstablishedExecutorContextEPNS_3JobE", &size);
-    dl_iterate_phdr(tp_find_runtime_cb, NULL);
-    if (!start || !size || !tp_runtime_ranges) {
+    if (!start || !size) {
         if (dlsym(RTLD_DEFAULT, "swift_task_getCurrent"))
             tp_agent_note("logical async stacks off: swift::runJobInEstablishedExecutorContext not found in libswift_Concurrency's symbol table");
         return;
@@ -47,12 +30,6 @@ void tp_async_init(void) {
 }
 
 int tp_async_enabled(void) { return tp_runjob_hi != 0; }
-
-static int tp_in_runtime(uintptr_t pc) {
-    for (int i = 0; i < tp_runtime_ranges; i++)
-        if (pc >= tp_runtime_lo[i] && pc < tp_runtime_hi[i]) return 1;
-    return 0;
-}
 
 // Inserts the logical frames of the running task into `frames` (n physical frames, leaf first,
 // with each frame's frame pointer in `fps`), right below the resumed async function. `sp` is the
@@ -71,7 +48,8 @@ int tp_async_splice(const struct tp_thread *t, uint64_t *frames, const uintptr_t
     if (k < 0) return n;
     // Only a function outside the runtime is certainly async here: the runtime's own helpers
     // that runJob calls are plain functions whose fp - 8 holds anything.
-    if (tp_in_runtime((uintptr_t)frames[k])) return n;
+    const struct tp_range *resumed = tp_range_lookup((uintptr_t)frames[k]);
+    if (resumed && (resumed->flags & TP_RANGE_CONCURRENCY)) return n;
     uintptr_t fp = fps[k];
     if (!t->stack_hi || fp < sp + 8 || fp < t->stack_lo + 8 || fp >= t->stack_hi || (fp & 7)) goto bad;
     uintptr_t ctx = *(const uintptr_t *)(fp - 8);

@@ -145,6 +145,7 @@ void tp_jobs_snapshot_thread(struct tp_thread *t, tp_emit_fn emit);    // writer
 #define TP_RANGE_NO_FP 1u      // system library built without frame pointers
 #define TP_RANGE_LOADER 2u     // the dynamic loader: never start libunwind from here
 #define TP_RANGE_LIBC 4u       // glibc itself (malloc, thread start-up)
+#define TP_RANGE_CONCURRENCY 8u // the Swift concurrency runtime (logical stacks start outside it)
 struct tp_range { uintptr_t start, end; uint32_t flags; uint32_t module; };
 struct tp_range_table { uint32_t count; struct tp_range ranges[]; };
 const struct tp_range *tp_range_lookup(uintptr_t pc);

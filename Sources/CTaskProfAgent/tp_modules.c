@@ -124,6 +124,7 @@ static int tp_scan_cb(struct dl_phdr_info *info, size_t size, void *data) {
     if (tp_is_system_library(path)) flags |= TP_RANGE_NO_FP;
     if (strstr(path, "/ld-linux") || strstr(path, "/ld64")) flags |= TP_RANGE_LOADER;
     if (strstr(path, "/libc.so")) flags |= TP_RANGE_LIBC;
+    if (strstr(path, "/libswift_Concurrency.so")) flags |= TP_RANGE_CONCURRENCY;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X) || s->count >= TP_MAX_RANGES) continue;

@@ -142,6 +142,18 @@ static void tp_chain(int sig, siginfo_t *si, void *uc) {
     }
 }
 
+// Whether the handler may run libunwind now. libunwind reads the loader's list of objects, so
+// not while that list may be changing or from inside the loader itself. Nor on a thread's first
+// sample when it is inside glibc: that can be the thread's own start-up (its first malloc), where
+// a libunwind walk was seen to spin for seconds (Churn). Nor for a while after a walk ran over
+// budget: each call here counts one of those samples down.
+static int tp_dwarf_allowed(struct tp_thread *t, const struct tp_range *leaf) {
+    if (atomic_load_explicit(&tp_dlopen_active, memory_order_acquire) != 0 || !t->stack_hi) return 0;
+    if (!t->sampled && leaf && (leaf->flags & TP_RANGE_LIBC)) return 0;
+    if (t->dwarf_off > 0 && --t->dwarf_off > 0) return 0;
+    return !(leaf && (leaf->flags & TP_RANGE_LOADER));
+}
+
 static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
     int saved_errno = errno;
     struct tp_thread *t = tp_thread_self();
@@ -170,14 +182,9 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
     int n = tp_walk_fp(t, pc, fp, sp, t->frames, t->fps, &clean);
     const struct tp_range *leaf = tp_range_lookup(pc);
     // A broken chain (code without frame pointers) or a leaf in a system library (whose caller
-    // the FP walk cannot see) needs DWARF CFI. libunwind reads the loader's list of objects,
-    // so it must not run while that list may be changing or from inside the loader itself.
-    // Nor on a thread's first sample when it is inside glibc: that can be the thread's own
-    // start-up (its first malloc), where a libunwind walk was seen to spin for seconds (Churn).
+    // the FP walk cannot see) needs DWARF CFI.
     if (!clean || (leaf && (leaf->flags & TP_RANGE_NO_FP))) {
-        if (atomic_load_explicit(&tp_dlopen_active, memory_order_acquire) == 0 && t->stack_hi &&
-            (t->sampled || !(leaf && (leaf->flags & TP_RANGE_LIBC))) && (t->dwarf_off == 0 || --t->dwarf_off == 0) &&
-            !(leaf && (leaf->flags & TP_RANGE_LOADER))) {
+        if (tp_dwarf_allowed(t, leaf)) {
             uint64_t dw[TP_MAX_FRAMES];
             uintptr_t dwfps[TP_MAX_FRAMES];
             int m = tp_walk_dwarf(uc, 1, dw, dwfps);

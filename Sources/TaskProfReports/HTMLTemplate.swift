@@ -456,24 +456,17 @@ function scopeEntries(sc) {
     if (id === undefined) { id = roots.length; ids.set(key, id); roots.push(label); kinds.push(kind); }
     return id;
   }
-  if (sc.kind === 'offcpu') {
-    // Every blocking site at once, weighted by blocked microseconds: the off-CPU flame graph.
-    blocking.forEach(function (b) {
-      if (!b || !b.stacks) return;
-      var rr = b.task >= 0 ? rootFor(1, rootLabelOf(b.task)) : rootFor(2, threadLabel(b.thread));
-      for (var j = 0; j < b.stacks.length; j += 2) if (b.stacks[j] >= 0 && b.stacks[j] < nStacks) ents.push(rr, b.stacks[j], b.stacks[j + 1]);
-    });
-    return { roots: roots, kinds: kinds, ents: ents };
+  // A long poll's or blocking site's (stack, weight) pairs under its task, else its thread.
+  function addStacks(ti, hi, st) {
+    var rr = ti >= 0 ? rootFor(1, rootLabelOf(ti)) : rootFor(2, threadLabel(hi));
+    for (var j = 0; j < st.length; j += 2) if (st[j] >= 0 && st[j] < nStacks) ents.push(rr, st[j], st[j + 1]);
   }
-  if (sc.kind === 'poll' || sc.kind === 'blocking') {
-    var src = sc.kind === 'poll' ? longPolls[sc.poll] : blocking[sc.index];
-    if (src) {
-      var st = sc.kind === 'poll' ? src[5] : (src.stacks || []);
-      var ti = sc.kind === 'poll' ? src[0] : (src.task !== undefined ? src.task : -1);
-      var hi = sc.kind === 'poll' ? src[1] : (src.thread !== undefined ? src.thread : -1);
-      r = ti >= 0 ? rootFor(1, rootLabelOf(ti)) : rootFor(2, threadLabel(hi));
-      for (i = 0; i < st.length; i += 2) if (st[i] >= 0 && st[i] < nStacks) ents.push(r, st[i], st[i + 1]);
-    }
+  function addSite(b) { if (b) addStacks(b.task !== undefined ? b.task : -1, b.thread !== undefined ? b.thread : -1, b.stacks || []); }
+  if (sc.kind === 'offcpu' || sc.kind === 'blocking' || sc.kind === 'poll') {
+    // offcpu: every blocking site at once, weighted by blocked microseconds.
+    if (sc.kind === 'offcpu') blocking.forEach(addSite);
+    else if (sc.kind === 'blocking') addSite(blocking[sc.index]);
+    else { var lp = longPolls[sc.poll]; if (lp) addStacks(lp[0], lp[1], lp[5]); }
     return { roots: roots, kinds: kinds, ents: ents };
   }
   var taskRoot = new Int32Array(tasks.length).fill(-1), threadRoot = new Int32Array(threads.length + 1).fill(-1);
