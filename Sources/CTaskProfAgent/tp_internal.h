@@ -72,7 +72,8 @@ struct tp_thread {
     int event_loop;                    // 0 unknown, 1 a SwiftNIO event loop, -1 not one
     uint64_t tick_start_ns;            // event loop: when the last epoll_wait returned
     struct tp_job_agg job_agg[TP_JOB_AGG_SLOTS];
-    char reported_name[16];
+    char reported_name[16];            // writer only: the name last emitted
+    char exit_name[16];                // the thread's name when it unregistered, set by itself
     struct tp_ring samples;
     struct tp_ring events;
     uint64_t frames[TP_MAX_FRAMES];    // scratch for the handler, never shared

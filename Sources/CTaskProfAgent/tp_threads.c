@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -64,6 +65,7 @@ static struct tp_thread *tp_slot_claim(pid_t tid, int kind) {
         memset(t->job_agg, 0, sizeof t->job_agg);
         atomic_store(&t->sampling, 0);
         memset(t->reported_name, 0, sizeof t->reported_name);
+        memset(t->exit_name, 0, sizeof t->exit_name);
         if (tp_ring_init(&t->samples, TP_SAMPLE_RING_BYTES) != 0 ||
             tp_ring_init(&t->events, TP_EVENT_RING_BYTES) != 0) {
             tp_ring_free(&t->samples);
@@ -133,6 +135,9 @@ void tp_thread_unregister_current(void) {
     atomic_store(&t->sampling, 0);
     tp_sampler_stop_thread(t);
     tp_jobs_flush_thread(t);
+    // A thread that lived less than a writer cycle (or a main thread that left by pthread_exit,
+    // as dispatch_main does) would otherwise never have its name read.
+    prctl(PR_GET_NAME, t->exit_name, 0, 0, 0);
     tp_self = NULL;
     // The writer drains the rings, reports the end, then frees the slot.
     atomic_store_explicit(&t->state, TP_SLOT_EXITED, memory_order_release);

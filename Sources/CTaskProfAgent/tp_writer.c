@@ -156,6 +156,10 @@ static void tp_cycle_locked(int final) {
         // again: copy them now and then so the stream is complete at any moment.
         if (state == TP_SLOT_LIVE && (final || (tp_cycle % TP_COUNTERS_EVERY) == 0)) tp_jobs_snapshot_thread(t, tp_emit);
         if (state == TP_SLOT_EXITED) {
+            if (t->exit_name[0] && strncmp(t->exit_name, t->reported_name, sizeof t->exit_name) != 0) {
+                memcpy(t->reported_name, t->exit_name, sizeof t->reported_name);
+                tp_emit_thread(t, TP_REC_THREAD);
+            }
             tp_emit_thread(t, TP_REC_THREAD_END);
             tp_jobs_of_exited += atomic_load(&t->jobs_run);
             tp_ring_free(&t->samples);

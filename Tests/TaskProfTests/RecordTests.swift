@@ -31,8 +31,12 @@ final class RecordTests: XCTestCase {
         XCTAssertEqual(p.meta.engine, "perf")
         XCTAssertTrue(p.meta.complete)
         // Signals that find no sampling thread (one racing a thread's exit) are counted as
-        // dropped; they must stay rare.
-        XCTAssertLessThanOrEqual(p.droppedCount, p.sampleCount * 3 / 100, "dropped \(p.counters)")
+        // dropped; they must stay rare. The agent's writer thread was once sampled by mistake,
+        // and its signals were dropped: up to 15 % of this run.
+        XCTAssertLessThanOrEqual(p.droppedCount, p.sampleCount / 100, "dropped \(p.counters)")
+        XCTAssertFalse(p.threads.contains { $0.kind == .other }, "only the target's threads: \(p.threads)")
+        // The main thread leaves early by pthread_exit (dispatch_main); its name is still known.
+        XCTAssertEqual(p.threads.first { $0.kind == .main }?.name, "TwoTasks")
     }
 
     /// Stacks reach from the user function to the thread's start, with or without frame pointers.
