@@ -3,6 +3,9 @@
 //   Churn fork          fork a child that burns CPU and exits 5, spawn /bin/echo, report both
 //   Churn sigprof       use SIGPROF itself (setitimer ITIMER_PROF) while burning CPU for 1 s
 //   Churn sleep         sleep 10 × 20 ms in a busy process and print how long it took
+//   Churn sigtrap       trap SIGTRAP itself: raise it 50 times while burning CPU for 1 s, count them
+//   Churn trap          burn CPU for 0.3 s, then raise SIGTRAP with its default action (dies of it;
+//                       the Swift runtime's own crash handler would report it and carry on)
 import Foundation
 
 @inline(never)
@@ -13,6 +16,7 @@ func burn(_ n: Int, seed: UInt64 = UInt64(CommandLine.arguments.count)) -> UInt6
 }
 
 nonisolated(unsafe) var profTicks = 0
+nonisolated(unsafe) var traps = 0
 
 let args = Array(CommandLine.arguments.dropFirst())
 switch args.first {
@@ -55,7 +59,24 @@ case "sleep":
     let start = Date()
     for _ in 0..<10 { usleep(20_000) }
     print(String(format: "slept %.0f ms", Date().timeIntervalSince(start) * 1000))
+case "sigtrap":
+    signal(SIGTRAP) { _ in traps += 1 }
+    let end = Date().addingTimeInterval(1)
+    var x: UInt64 = 0, raised = 0
+    while Date() < end {
+        x &+= burn(100_000)
+        if raised < 50 { raise(SIGTRAP); raised += 1 }
+    }
+    print("traps \(traps) of \(raised) \(x & 1)")
+case "trap":
+    let end = Date().addingTimeInterval(0.3)
+    var x: UInt64 = 0
+    while Date() < end { x &+= burn(100_000) }
+    FileHandle.standardOutput.write("trapping \(x & 1)\n".data(using: .utf8)!)
+    signal(SIGTRAP, SIG_DFL)
+    raise(SIGTRAP)
+    print("survived SIGTRAP")
 default:
-    FileHandle.standardError.write("usage: Churn threads N | fork | sigprof | sleep\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: Churn threads N | fork | sigprof | sleep | sigtrap | trap\n".data(using: .utf8)!)
     exit(64)
 }

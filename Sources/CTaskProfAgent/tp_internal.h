@@ -83,9 +83,11 @@ struct tp_thread {
 struct tp_config {
     int enabled;
     int engine;                        // enum tp_engine actually running
-    int signal;
+    int signal;                        // the sampling signal; 0 until chosen (SIGTRAP with sigtrap)
+    int perf_sigtrap;                  // perf engine delivers SIGTRAP itself (attr.sigtrap)
     uint32_t rate_hz;
     int measure_handler;
+    int empty_handler;                 // benchmarks only: take the signals, record nothing
     int follow_children;
     char raw_path[4096];
     char engine_note[128];

@@ -36,7 +36,7 @@ public struct Profile: Sendable {
     public var sampleCount: UInt64 { samples.reduce(0) { $0 + UInt64($1.count) } }
 
     public var droppedCount: UInt64 {
-        (counters["dropped.ringFull"] ?? 0) + (counters["dropped.noThread"] ?? 0)
+        (counters["dropped.ringFull"] ?? 0) + (counters["dropped.noThread"] ?? 0) + (counters["dropped.blocked"] ?? 0)
     }
 
     public func task(id: UInt64) -> TaskInfo? { taskIndex[id].map { tasks[$0] } }

@@ -7,6 +7,7 @@ extension RawRecording {
         "samples", "dropped.ringFull", "dropped.noThread", "unwind.dwarf", "unwind.dwarfSkipped", "stacks.truncated",
         "threads", "threads.unsampled", "events.dropped", "taskNames.dropped", "handler.nsTotal", "jobs",
         "blockingCalls", "async.chains", "async.bad", "async.truncated", "unwind.dwarfOverBudget",
+        "dropped.blocked",
     ]
 
     public static func read(path: String) throws -> RawRecording {

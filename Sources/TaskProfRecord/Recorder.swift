@@ -7,7 +7,8 @@ public struct RecordOptions: Sendable {
     public var command: [String]
     public var output: String
     public var rateHz: Int = 999
-    public var signal: Int32 = SIGPROF
+    /// nil: the agent chooses (SIGTRAP from perf sigtrap, else SIGPROF).
+    public var signal: Int32?
     public var engine: String = "auto"
     public var followChildren = false
     public var measureHandler = false
@@ -114,7 +115,7 @@ public struct Recorder {
         env["TASKPROF_AGENT"] = agent
         env["TASKPROF_RAW_DIR"] = absoluteRaw
         env["TASKPROF_RATE"] = String(options.rateHz)
-        env["TASKPROF_SIGNAL"] = String(options.signal)
+        if let signal = options.signal { env["TASKPROF_SIGNAL"] = String(signal) }
         env["TASKPROF_ENGINE"] = options.engine
         env["TASKPROF_LONG_POLL_NS"] = String(UInt64(options.longPollMs * 1_000_000))
         env["TASKPROF_BLOCKING_NS"] = String(UInt64(options.blockingMs * 1_000_000))

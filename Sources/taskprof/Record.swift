@@ -20,8 +20,8 @@ extension TaskProf {
         @Option(name: .long, help: ArgumentHelp("Samples per second of CPU time, per thread (1-10000).", valueName: "hz"))
         var rate: Int = 999
 
-        @Option(name: .long, help: ArgumentHelp("Signal used for sampling, for targets that use SIGPROF themselves (name or number).", valueName: "sig"))
-        var signal: String = "SIGPROF"
+        @Option(name: .long, help: ArgumentHelp("Deliver samples with this signal (name or number) instead of perf's own SIGTRAP, for targets that trap SIGTRAP themselves (default: SIGTRAP, or SIGPROF where the kernel lacks perf sigtrap).", valueName: "sig"))
+        var signal: String?
 
         @Option(name: .long, help: "Sampling engine: auto (perf task-clock, else CPU timers), perf or timer.")
         var engine: String = "auto"
@@ -54,12 +54,13 @@ extension TaskProf {
             }
             guard (1...10_000).contains(rate) else { throw ValidationError("--rate must be between 1 and 10000 samples per second, not \(rate)") }
             guard ["auto", "perf", "timer"].contains(engine) else { throw ValidationError("--engine must be auto, perf or timer, not '\(engine)'") }
-            guard parsedSignal != nil else { throw ValidationError("--signal '\(signal)' is not a signal this agent can use (try SIGPROF, SIGRTMIN+2 or a number 1-64 other than SIGKILL/SIGSTOP/SIGSEGV)") }
+            guard signal == nil || parsedSignal != nil else { throw ValidationError("--signal '\(signal)' is not a signal this agent can use (try SIGPROF, SIGRTMIN+2 or a number 1-64 other than SIGKILL/SIGSTOP/SIGSEGV)") }
             guard longPoll > 0 else { throw ValidationError("--long-poll must be a positive number of milliseconds") }
             guard blocking > 0 else { throw ValidationError("--blocking must be a positive number of milliseconds") }
         }
 
         var parsedSignal: Int32? {
+            guard let signal else { return nil }
             let names: [String: Int32] = ["SIGPROF": SIGPROF, "PROF": SIGPROF, "SIGVTALRM": SIGVTALRM, "VTALRM": SIGVTALRM,
                                           "SIGUSR1": SIGUSR1, "USR1": SIGUSR1, "SIGUSR2": SIGUSR2, "USR2": SIGUSR2]
             var n: Int32?
@@ -75,7 +76,7 @@ extension TaskProf {
             let output = self.output ?? ((args[0] as NSString).lastPathComponent + ".taskprof")
             var options = RecordOptions(command: args, output: output)
             options.rateHz = rate
-            options.signal = parsedSignal ?? SIGPROF
+            options.signal = parsedSignal
             options.engine = engine
             options.followChildren = followChildren
             options.measureHandler = measureHandler

@@ -60,6 +60,31 @@ final class RobustnessTests: XCTestCase {
         XCTAssertGreaterThan(p.sampleCount, 300, "the agent keeps sampling while the target uses SIGPROF")
     }
 
+    /// Samples arrive as perf's SIGTRAP; a target's own SIGTRAP handler still gets every trap it
+    /// raises, and none of the samples.
+    func testTargetsOwnSIGTRAPHandlerKeepsWorking() throws {
+        let dir = try TestSupport.tempDir()
+        let r = try record(dir, ["sigtrap"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("traps 50 of 50 "), r.stdout)
+        let p = try ProfileFile.read(path: dir + "/c.taskprof")
+        XCTAssertEqual(p.meta.signal, SIGTRAP)
+        XCTAssertGreaterThan(p.sampleCount, 300, "the agent keeps sampling while the target traps SIGTRAP")
+    }
+
+    /// A SIGTRAP with no handler of the target's ends it as it would have, and what was
+    /// recorded before is kept.
+    func testUnhandledSIGTRAPStillKillsTheTarget() throws {
+        let dir = try TestSupport.tempDir()
+        let plain = try TestSupport.run([try TestSupport.binary("Churn"), "trap"])
+        let r = try record(dir, ["trap"])
+        XCTAssertEqual(plain.status, 128 + SIGTRAP)
+        XCTAssertEqual(r.status, plain.status, r.stderr)
+        XCTAssertFalse(r.stdout.contains("survived"), r.stdout)
+        let p = try ProfileFile.read(path: dir + "/c.taskprof")
+        XCTAssertGreaterThan(p.sampleCount, 100)
+    }
+
     func testAlternativeSamplingSignal() throws {
         let dir = try TestSupport.tempDir()
         let r = try record(dir, ["sigprof"], flags: ["--signal", "SIGRTMIN+4"])

@@ -150,6 +150,7 @@ enum tp_counter {
     TP_CTR_ASYNC_BAD,          // chains given up on: a pointer failed validation
     TP_CTR_ASYNC_TRUNCATED,    // chains cut at TP_MAX_ASYNC_FRAMES
     TP_CTR_DWARF_OVER_BUDGET,  // DWARF walks given up after TP_DWARF_BUDGET_NS (thread then FP only)
+    TP_CTR_DROPPED_BLOCKED,    // sigtrap samples delivered late because the thread blocked SIGTRAP
     TP_CTR_COUNT
 };
 
