@@ -10,10 +10,9 @@
 //
 // What the report shows: ~98 % of the samples are `scoreEntry(_:)` under `Ledger.record(_:)`,
 // almost all inside the actor's drain job (`ProcessOutOfLineJob::process`), never more than one
-// core's worth at a time (target CPU ≈ wall time; fixed: ≈ 1.6× wall time on two idle cores). The
-// time calls spend queued *on the actor* is not visible as scheduling delay: taskprof measures the
-// wait for a pool thread, which is short here, and the fixed run, where 200 CPU-bound tasks queue
-// for two threads at once, shows the higher runtime scheduling delay.
+// core's worth at a time (target CPU ≈ wall time; fixed: ≈ 1.6× wall time on two idle cores), and
+// the wait in the actor's queue: ~600 jobs, p50 about a third of the run. In the fixed run no call
+// waits for an actor; its scheduling delay is the wait of 200 CPU-bound tasks for two threads.
 import Foundation
 
 /// ~1.5 ms of CPU: hashing the entry, as a stand-in for validation or serialization.

@@ -68,6 +68,10 @@ struct tp_thread {
     uint64_t last_task_id;             // job wrapper only: last task whose name was looked up
     uint64_t current_task_id;          // task of the job running now, 0 outside jobs
     int in_job;                        // a Swift job is running on this thread
+    void *outer_job;                   // the Job * the dispatch wrapper is running, else NULL
+    int inner_jobs;                    // jobs run inside outer_job so far (an actor's drain)
+    uint64_t inner_task_id;            // the inner job running now, 0 for none
+    uint64_t inner_start_ns, inner_enqueued_ns;
     int in_interposer;                 // re-entry guard for the blocking-call interposers
     int event_loop;                    // 0 unknown, 1 a SwiftNIO event loop, -1 not one
     uint64_t tick_start_ns;            // event loop: when the last epoll_wait returned
@@ -99,7 +103,8 @@ extern struct tp_config tp_cfg;
 extern struct tp_thread tp_threads[TP_MAX_THREADS];
 extern _Atomic uint64_t tp_counters[TP_CTR_COUNT];
 extern _Atomic uint64_t tp_handler_hist[TP_HANDLER_BUCKETS];
-extern _Atomic uint64_t tp_async_hist[TP_HANDLER_BUCKETS];   // cost of the logical-frame splice
+extern _Atomic uint64_t tp_async_hist[TP_HANDLER_BUCKETS];
+extern _Atomic uint64_t tp_actor_wait_hist[TP_HANDLER_BUCKETS];   // tp_jobs.c   // cost of the logical-frame splice
 extern _Atomic int tp_dlopen_active;   // >0 while a dlopen/dlclose is under way anywhere
 extern _Atomic uint64_t tp_dlopen_generation;
 

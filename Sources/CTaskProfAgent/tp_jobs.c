@@ -28,8 +28,10 @@ static tp_dispatch_time_fn tp_dispatch_time;
 struct tp_job_slot { _Atomic(uintptr_t) job; uint64_t enqueued_ns; };
 static struct tp_job_slot tp_job_table[TP_JOB_TABLE_SLOTS];
 static _Atomic uint64_t tp_task_seen[TP_TASK_SEEN_SLOTS];
+_Atomic uint64_t tp_actor_wait_hist[TP_HANDLER_BUCKETS];
 
 int tp_jobs_enabled(void) { return tp_swift_run_job != NULL && tp_job_task_id != NULL; }
+static void tp_inner_jobs_init(void);
 
 void tp_jobs_init(void) {
     tp_swift_run_job = (tp_work_fn)tp_find_local_symbol("libswift_Concurrency.so", "_ZL15__swift_run_jobPv");
@@ -39,6 +41,7 @@ void tp_jobs_init(void) {
     tp_dispatch_time = (tp_dispatch_time_fn)dlsym(RTLD_DEFAULT, "dispatch_time");
     if (!tp_swift_run_job) tp_agent_note("job tracking off: __swift_run_job not found in libswift_Concurrency's symbol table");
     if (!tp_task_get_name) tp_agent_note("task names off: swift_task_getTaskName not found in libswift_Concurrency");
+    if (tp_jobs_enabled()) tp_inner_jobs_init();
 }
 
 static inline uint32_t tp_mix(uintptr_t p) {
@@ -46,12 +49,18 @@ static inline uint32_t tp_mix(uintptr_t p) {
     return (uint32_t)(x >> 40);
 }
 
+// A job enqueued on an actor and then on the global executor (the actor's own drain job) is
+// remembered twice: the second time updates the first entry rather than taking a second one.
 static void tp_job_remember(void *job, uint64_t when) {
     uint32_t h = tp_mix((uintptr_t)job);
     for (uint32_t i = 0; i < TP_JOB_PROBE; i++) {
         uint32_t slot = (h + i) & (TP_JOB_TABLE_SLOTS - 1);
-        uintptr_t expected = 0;
-        if (atomic_load_explicit(&tp_job_table[slot].job, memory_order_relaxed) != 0) continue;
+        uintptr_t expected = 0, cur = atomic_load_explicit(&tp_job_table[slot].job, memory_order_relaxed);
+        if (cur == (uintptr_t)job) {
+            tp_job_table[slot].enqueued_ns = when;
+            return;
+        }
+        if (cur != 0) continue;
         if (atomic_compare_exchange_strong_explicit(&tp_job_table[slot].job, &expected, (uintptr_t)job,
                                                     memory_order_acq_rel, memory_order_relaxed)) {
             tp_job_table[slot].enqueued_ns = when;
@@ -198,6 +207,89 @@ static void tp_agg_add(struct tp_thread *t, uint64_t id, uint64_t start, uint64_
     atomic_store_explicit(&a->seq, seq + 2, memory_order_release);
 }
 
+// Records one finished run of a task: its aggregate, and a JOB event when it was a long poll.
+static void tp_job_finished(struct tp_thread *t, uint64_t id, uint64_t start, uint64_t end, uint64_t enqueued) {
+    atomic_store_explicit(&t->jobs_run, atomic_load_explicit(&t->jobs_run, memory_order_relaxed) + 1, memory_order_relaxed);
+    tp_agg_add(t, id, start, end, enqueued);
+    if (end - start < tp_cfg.long_poll_ns) return;
+    struct tp_rec_job rec = {
+        .h = { TP_REC_JOB, 0, sizeof rec },
+        .task_id = id, .enqueue_ns = enqueued, .start_ns = start, .end_ns = end, .tid = (uint32_t)t->tid,
+    };
+    if (tp_ring_write(&t->events, &rec, sizeof rec, NULL, 0) != 0)
+        atomic_fetch_add_explicit(&tp_counters[TP_CTR_EVENTS_DROPPED], 1, memory_order_relaxed);
+}
+
+static void tp_inner_job_end(struct tp_thread *t, uint64_t end) {
+    if (!t->inner_task_id) return;
+    tp_job_finished(t, t->inner_task_id, t->inner_start_ns, end, t->inner_enqueued_ns);
+    t->inner_task_id = 0;
+}
+
+// ---- Jobs inside jobs --------------------------------------------------------------------------
+// A default actor runs the jobs queued on it one after another inside a single Dispatch job (its
+// drain), so the wrapper above sees the drain and not the task jobs, nor how long each waited in
+// the actor's queue. The Swift runtime's ThreadSanitizer support gives both: libswiftCore exports
+// two function pointers, `_swift_tsan_acquire` and `_swift_tsan_release`, which are NULL unless
+// TSan is loaded and which libswift_Concurrency calls when set, among other places with the Job *
+// in swift_task_enqueue (release: a job is queued on any executor) and at the start of
+// swift::runJobInEstablishedExecutorContext (acquire: a job starts). The agent sets them, tells
+// those two call sites apart from the others by the return address, and leaves them alone when a
+// real TSan runtime has set them.
+typedef void (*tp_tsan_fn)(void *);
+static uintptr_t tp_enqueue_lo, tp_enqueue_hi, tp_runjob_lo, tp_runjob_hi;
+
+static void tp_tsan_release(void *addr) {
+    uintptr_t ra = (uintptr_t)__builtin_return_address(0);
+    if (ra - tp_enqueue_lo < tp_enqueue_hi - tp_enqueue_lo && addr && tp_cfg.enabled) tp_job_remember(addr, tp_now_ns());
+}
+
+static void tp_tsan_acquire(void *addr) {
+    uintptr_t ra = (uintptr_t)__builtin_return_address(0);
+    if (ra - tp_runjob_lo >= tp_runjob_hi - tp_runjob_lo || !addr || !tp_cfg.enabled) return;
+    struct tp_thread *t = tp_thread_self_fast();
+    if (!t || addr == t->outer_job) return;   // the wrapper's own job: already tracked
+    uint64_t now = tp_now_ns(), enqueued = tp_job_forget(addr);
+    // Outside any wrapped job (a custom executor calling swift_job_run) the job's end is not
+    // seen: only its table entry is freed.
+    if (!t->in_job) return;
+    tp_inner_job_end(t, now);
+    t->inner_jobs++;
+    t->inner_task_id = tp_job_task_id(addr);
+    t->inner_start_ns = now;
+    t->inner_enqueued_ns = enqueued;
+    if (t->inner_task_id) t->current_task_id = t->inner_task_id;
+    if (enqueued && now >= enqueued) {
+        // Shared counters, one update per actor job: far rarer than samples or global jobs.
+        uint64_t w = now - enqueued, max = atomic_load_explicit(&tp_counters[TP_CTR_ACTOR_WAIT_MAX_NS], memory_order_relaxed);
+        atomic_fetch_add_explicit(&tp_counters[TP_CTR_ACTOR_JOBS], 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&tp_counters[TP_CTR_ACTOR_WAIT_NS], w, memory_order_relaxed);
+        atomic_fetch_add_explicit(&tp_actor_wait_hist[tp_handler_bucket(w)], 1, memory_order_relaxed);
+        while (w > max && !atomic_compare_exchange_weak_explicit(&tp_counters[TP_CTR_ACTOR_WAIT_MAX_NS], &max, w,
+                                                                 memory_order_relaxed, memory_order_relaxed)) {}
+    }
+}
+
+static void tp_inner_jobs_init(void) {
+    tp_tsan_fn *acquire = (tp_tsan_fn *)dlsym(RTLD_DEFAULT, "_swift_tsan_acquire");
+    tp_tsan_fn *release = (tp_tsan_fn *)dlsym(RTLD_DEFAULT, "_swift_tsan_release");
+    uint64_t enqueue_size = 0, runjob_size = 0;
+    tp_enqueue_lo = tp_find_local_symbol_sized("libswift_Concurrency.so", "swift_task_enqueue", &enqueue_size);
+    tp_runjob_lo = tp_find_local_symbol_sized("libswift_Concurrency.so", "_ZN5swift34runJobInEstablishedExecutorContextEPNS_3JobE", &runjob_size);
+    if (!acquire || !release || !tp_enqueue_lo || !tp_runjob_lo || !enqueue_size || !runjob_size) {
+        tp_agent_note("actor queue waits off: the Swift runtime's TSan hooks or their call sites were not found");
+        return;
+    }
+    if (*acquire || *release) {
+        tp_agent_note("actor queue waits off: ThreadSanitizer is using the Swift runtime's TSan hooks");
+        return;
+    }
+    tp_enqueue_hi = tp_enqueue_lo + enqueue_size;
+    tp_runjob_hi = tp_runjob_lo + runjob_size;
+    *acquire = tp_tsan_acquire;
+    *release = tp_tsan_release;
+}
+
 static void tp_run_job(void *job) {
     struct tp_thread *t = tp_thread_self();
     uint64_t enqueued = tp_job_forget(job);
@@ -212,30 +304,29 @@ static void tp_run_job(void *job) {
         }
     }
     uint64_t start = tp_now_ns();
-    if (t) {
-        // Jobs nest when a job runs another synchronously (rare); restore the outer state after.
-        int outer = t->in_job;
-        uint64_t outer_task = t->current_task_id;
-        t->in_job = 1;
-        t->current_task_id = id;
-        tp_swift_run_job(job);   // the job may be freed from here on: do not touch it again
-        t->in_job = outer;
-        t->current_task_id = outer_task;
-    } else {
+    if (!t) {
         tp_swift_run_job(job);
+        return;
     }
+    // Jobs nest when a job runs another synchronously (rare); restore the outer state after.
+    int outer = t->in_job, outer_inner_jobs = t->inner_jobs;
+    void *outer_job = t->outer_job;
+    uint64_t outer_task = t->current_task_id;
+    t->in_job = 1;
+    t->outer_job = job;
+    t->inner_jobs = 0;
+    t->current_task_id = id;
+    tp_swift_run_job(job);   // the job may be freed from here on: do not touch it again
     uint64_t end = tp_now_ns();
-    if (!t) return;
+    tp_inner_job_end(t, end);
+    int inner_jobs = t->inner_jobs;
+    t->in_job = outer;
+    t->outer_job = outer_job;
+    t->inner_jobs = outer_inner_jobs;
+    t->current_task_id = outer_task;
     // Only this thread writes its count: a plain load and store, no contended atomic per job.
-    atomic_store_explicit(&t->jobs_run, atomic_load_explicit(&t->jobs_run, memory_order_relaxed) + 1, memory_order_relaxed);
-    tp_agg_add(t, id, start, end, enqueued);
-    if (end - start < tp_cfg.long_poll_ns) return;
-    struct tp_rec_job rec = {
-        .h = { TP_REC_JOB, 0, sizeof rec },
-        .task_id = id, .enqueue_ns = enqueued, .start_ns = start, .end_ns = end, .tid = (uint32_t)t->tid,
-    };
-    if (tp_ring_write(&t->events, &rec, sizeof rec, NULL, 0) != 0)
-        atomic_fetch_add_explicit(&tp_counters[TP_CTR_EVENTS_DROPPED], 1, memory_order_relaxed);
+    // A drain that ran task jobs is counted through them; its own span would count them twice.
+    if (!(id == 0 && inner_jobs > 0)) tp_job_finished(t, id, start, end, enqueued);
 }
 
 TP_EXPORT void dispatch_async_f(void *queue, void *ctx, tp_work_fn work) {

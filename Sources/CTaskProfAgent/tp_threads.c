@@ -59,6 +59,9 @@ static struct tp_thread *tp_slot_claim(pid_t tid, int kind) {
         t->last_task_id = 0;
         t->current_task_id = 0;
         t->in_job = 0;
+        t->outer_job = NULL;
+        t->inner_jobs = 0;
+        t->inner_task_id = 0;
         t->in_interposer = 0;
         t->event_loop = 0;
         t->tick_start_ns = 0;

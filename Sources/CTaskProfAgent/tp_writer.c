@@ -115,6 +115,7 @@ static void tp_emit_counters(void) {
     c.values[TP_CTR_JOBS] = tp_jobs_total();
     for (int i = 0; i < TP_HANDLER_BUCKETS; i++) c.handler_ns_hist[i] = atomic_load(&tp_handler_hist[i]);
     for (int i = 0; i < TP_HANDLER_BUCKETS; i++) c.async_ns_hist[i] = atomic_load(&tp_async_hist[i]);
+    for (int i = 0; i < TP_HANDLER_BUCKETS; i++) c.actor_wait_hist[i] = atomic_load(&tp_actor_wait_hist[i]);
     tp_emit(&c, sizeof c);
 }
 

@@ -67,14 +67,18 @@ public struct RuntimeJobStats: Sendable, Equatable {
     /// Busy time of the worker threads over (workers × duration).
     public var busyFraction: Double
     public var schedulingDelay: DurationStats
+    /// Of those delays, the ones spent in an actor's queue: from the enqueue on the actor to the
+    /// start of the job inside the actor's drain.
+    public var actorQueueWait: DurationStats
 
     public init(workerThreads: UInt32 = 0, jobs: UInt64 = 0, jobsPerSecond: Double = 0, busyFraction: Double = 0,
-                schedulingDelay: DurationStats = DurationStats()) {
+                schedulingDelay: DurationStats = DurationStats(), actorQueueWait: DurationStats = DurationStats()) {
         self.workerThreads = workerThreads
         self.jobs = jobs
         self.jobsPerSecond = jobsPerSecond
         self.busyFraction = busyFraction
         self.schedulingDelay = schedulingDelay
+        self.actorQueueWait = actorQueueWait
     }
 }
 

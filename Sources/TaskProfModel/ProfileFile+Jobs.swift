@@ -22,6 +22,8 @@ extension ProfileFile {
             w.varint(l.stacks.count)
             for s in l.stacks { w.varint(UInt64(s.stack)); w.varint(UInt64(s.count)) }
         }
+        // Added after version 1 shipped: readers of older files find the section ending here.
+        encodeStats(j.runtime.actorQueueWait, into: &w)
     }
 
     static func decodeJobs(_ r: inout ByteReader) throws -> JobSummary {
@@ -46,6 +48,7 @@ extension ProfileFile {
             }
             polls.append(LongPoll(taskID: task, thread: thread, startNs: start, durationNs: dur, stacks: stacks))
         }
+        if !r.atEnd { rt.actorQueueWait = try decodeStats(&r) }
         return JobSummary(longPollThresholdNs: threshold, tasks: tasks, runtime: rt, longPolls: polls)
     }
 }

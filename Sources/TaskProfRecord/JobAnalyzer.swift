@@ -71,7 +71,14 @@ struct JobAnalyzer {
             workerThreads: workers, jobs: jobs,
             jobsPerSecond: Double(jobs) / (Double(duration) / 1e9),
             busyFraction: workers == 0 ? 0 : Double(poolBusy) / (Double(workers) * Double(duration)),
-            schedulingDelay: allDelays.stats(max: maxDelay))
+            schedulingDelay: allDelays.stats(max: maxDelay),
+            actorQueueWait: actorQueueWait(raw))
         return JobSummary(longPollThresholdNs: thresholdNs, tasks: taskStats, runtime: runtime, longPolls: longPolls)
+    }
+
+    private func actorQueueWait(_ raw: RawRecording) -> DurationStats {
+        var h = DurationHistogram()
+        h.add(Dictionary(uniqueKeysWithValues: raw.actorWaitHistogram.enumerated().filter { $0.element > 0 }.map { ($0.offset, $0.element) }))
+        return h.stats(exactSum: raw.counters["actor.waitNsTotal"], max: raw.counters["actor.waitNsMax"] ?? 0)
     }
 }

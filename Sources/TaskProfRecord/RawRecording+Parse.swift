@@ -7,7 +7,7 @@ extension RawRecording {
         "samples", "dropped.ringFull", "dropped.noThread", "unwind.dwarf", "unwind.dwarfSkipped", "stacks.truncated",
         "threads", "threads.unsampled", "events.dropped", "taskNames.dropped", "handler.nsTotal", "jobs",
         "blockingCalls", "async.chains", "async.bad", "async.truncated", "unwind.dwarfOverBudget",
-        "dropped.blocked",
+        "dropped.blocked", "actor.jobs", "actor.waitNsTotal", "actor.waitNsMax",
     ]
 
     public static func read(path: String) throws -> RawRecording {
@@ -87,6 +87,9 @@ extension RawRecording {
                     rec.handlerHistogram = (0..<128).map { u64(h + $0 * 8) }
                     if size >= 16 + counterNames.count * 8 + 256 * 8 {
                         rec.asyncHistogram = (0..<128).map { u64(h + 128 * 8 + $0 * 8) }
+                    }
+                    if size >= 16 + counterNames.count * 8 + 384 * 8 {
+                        rec.actorWaitHistogram = (0..<128).map { u64(h + 256 * 8 + $0 * 8) }
                     }
                     rec.endMonotonicNs = max(rec.endMonotonicNs, u64(o + 8))
                 case 7 where size >= 16:   // END

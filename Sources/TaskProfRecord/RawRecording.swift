@@ -82,6 +82,8 @@ public struct RawRecording {
     public var handlerHistogram: [UInt64] = []
     /// Of the handler's time, the logical-frame splice: same buckets.
     public var asyncHistogram: [UInt64] = []
+    /// Waits in an actor's queue (jobs run inside an actor's drain), agent buckets.
+    public var actorWaitHistogram: [UInt64] = []
     public var notes: [String] = []
     /// The stream ended with the agent's END record (clean exit).
     public var complete = false

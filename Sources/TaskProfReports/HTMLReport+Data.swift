@@ -254,6 +254,10 @@ extension HTMLReport {
             w.raw(","); w.key("delayP50Ns"); w.int(r.schedulingDelay.p50Ns)
             w.raw(","); w.key("delayP99Ns"); w.int(r.schedulingDelay.p99Ns)
             w.raw(","); w.key("delayMaxNs"); w.int(r.schedulingDelay.maxNs)
+            w.raw(","); w.key("actorJobs"); w.int(r.actorQueueWait.count)
+            w.raw(","); w.key("actorWaitP50Ns"); w.int(r.actorQueueWait.p50Ns)
+            w.raw(","); w.key("actorWaitP99Ns"); w.int(r.actorQueueWait.p99Ns)
+            w.raw(","); w.key("actorWaitMaxNs"); w.int(r.actorQueueWait.maxNs)
             w.raw("}")
         } else {
             w.raw("null")

@@ -78,6 +78,7 @@ h3 { font-size: 12px; font-weight: 650; text-transform: uppercase; letter-spacin
 .grid2 { display: grid; grid-template-columns: minmax(0, 1.55fr) minmax(0, 1fr); gap: 16px; }
 @media (max-width: 1000px) { .grid2 { grid-template-columns: minmax(0, 1fr); } }
 .findings-empty { color: var(--muted); margin: 2px 0 0; }
+.finding-text { margin: 2px 0 8px; max-width: 70em; }
 .finding-count { display: inline-block; min-width: 20px; text-align: center; padding: 0 7px; border-radius: 999px;
   background: var(--warn-soft); color: var(--warn); font-weight: 650; font-size: 12px; }
 /* toolbar */
@@ -192,6 +193,10 @@ table.data tr.more td { text-align: center; cursor: default; }
     <div id="lp-section" hidden>
       <h3>Long polls <span class="finding-count" id="lp-count"></span> <span class="sub" id="lp-sub"></span></h3>
       <div class="tablewrap" style="max-height: 260px"><table class="data" id="lp-table"></table></div>
+    </div>
+    <div id="aq-section" hidden>
+      <h3>Actor queues</h3>
+      <p class="finding-text" id="aq-text"></p>
     </div>
     <div id="bc-section" hidden>
       <h3>Blocking calls <span class="finding-count" id="bc-count"></span></h3>
@@ -1310,6 +1315,14 @@ var pollTable = null;
     ], { sortCol: 2, limit: 25, onSelect: function (r) { setScope({ kind: 'blocking', index: r.index }); } });
     bt.setRows(blocking.map(function (b, bi) { var r = Object.assign({}, b); r.index = bi; return r; }));
   }
+  var rt = D.runtime;
+  if (rt && rt.actorJobs && rt.actorWaitP50Ns >= (thr || 0)) {
+    any = true;
+    $('aq-section').hidden = false;
+    $('aq-text').textContent = fmtInt(rt.actorJobs) + ' jobs waited for an actor: p50 ' + fmtNs(rt.actorWaitP50Ns) + ', p99 ' +
+      fmtNs(rt.actorWaitP99Ns) + ', max ' + fmtNs(rt.actorWaitMaxNs) + '. An actor runs one job at a time; the functions ' +
+      'that run on it (its methods in the flame graph) are what the queue waits for.';
+  }
   var none = $('findings-empty');
   if (!any) {
     none.hidden = false;
@@ -1352,6 +1365,8 @@ var pollTable = null;
     stat('Swift jobs', fmtInt(r.jobs), Math.round(r.jobsPerSecond) + '/s');
     stat('Workers busy', fmtPct(r.busyFraction), 'of ' + r.workerThreads);
     stat('Sched. delay p99', fmtNs(r.delayP99Ns), 'p50 ' + fmtNs(r.delayP50Ns));
+    if (r.actorJobs) stat('Actor wait p99', fmtNs(r.actorWaitP99Ns), 'p50 ' + fmtNs(r.actorWaitP50Ns),
+                          'From a job\u2019s enqueue on an actor to its start in the actor\u2019s drain');
   }
   var when = [];
   if (meta.startTime) when.push(meta.startTime.replace('T', ' ').replace('Z', ' UTC'));

@@ -136,6 +136,8 @@ public struct JSONSummary: Codable, Equatable {
         public var jobsPerSecond: Double
         public var busyFraction: Double
         public var schedulingDelay: Percentiles
+        /// The part of the delays spent in actors' queues.
+        public var actorQueueWait: Percentiles
     }
 
     public var profile: ProfileInfo
@@ -173,7 +175,8 @@ public struct JSONSummary: Codable, Equatable {
         let threadNames = Dictionary(p.threads.map { ($0.tid, $0.label) }, uniquingKeysWith: { a, _ in a })
         runtime = p.jobs.map { j in
             Runtime(workerThreads: j.runtime.workerThreads, jobs: j.runtime.jobs, jobsPerSecond: j.runtime.jobsPerSecond,
-                    busyFraction: j.runtime.busyFraction, schedulingDelay: Percentiles(j.runtime.schedulingDelay))
+                    busyFraction: j.runtime.busyFraction, schedulingDelay: Percentiles(j.runtime.schedulingDelay),
+                    actorQueueWait: Percentiles(j.runtime.actorQueueWait))
         }
         longPolls = (p.jobs?.longPolls ?? []).map { l in
             let stack = l.stacks.first.map { p.stacks[Int($0.stack)].map { Frame(p.frames[Int($0)]) } } ?? []

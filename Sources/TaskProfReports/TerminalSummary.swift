@@ -71,6 +71,11 @@ public struct TerminalSummary {
         if let j = p.jobs, j.runtime.jobs > 0 {
             out.append(bold("Swift runtime") + ": \(j.runtime.jobs) jobs (\(String(format: "%.0f", j.runtime.jobsPerSecond))/s) on \(j.runtime.workerThreads) workers, "
                        + "busy \(String(format: "%.0f", j.runtime.busyFraction * 100))%, scheduling delay p50 \(Format.ms(j.runtime.schedulingDelay.p50Ns)) p99 \(Format.ms(j.runtime.schedulingDelay.p99Ns))")
+            let aq = j.runtime.actorQueueWait
+            if aq.count > 0 {
+                let line = "Actor queues: \(aq.count) jobs waited for their actor, p50 \(Format.ms(aq.p50Ns)) p99 \(Format.ms(aq.p99Ns)) max \(Format.ms(aq.maxNs))"
+                out.append(aq.p50Ns >= j.longPollThresholdNs ? warn(line) : line)
+            }
             if !j.longPolls.isEmpty {
                 out.append(warn("Long polls (> \(Format.ms(j.longPollThresholdNs))): \(j.longPolls.count)"))
                 let names = p.taskNames

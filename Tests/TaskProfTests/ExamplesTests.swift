@@ -85,12 +85,9 @@ final class ExamplesTests: XCTestCase {
 
     // MARK: ActorBottleneck
 
-    /// What taskprof shows today: the actor's CPU work, serialized. The time calls wait in the
-    /// actor's queue is not measured (scheduling delay only covers the wait for a pool thread, and
-    /// the fixed variant, where 200 CPU-bound tasks queue for two threads, has the higher runtime
-    /// p99), so this test cannot compare scheduling delays.
-    // TODO(actor-queue): once taskprof measures the wait on an actor's queue (enqueue on the actor →
-    // start of the actor-isolated job), assert it is far higher here than in `fixed`.
+    /// The actor's CPU work runs serialized, and the calls wait in the actor's queue: taskprof
+    /// measures that wait (enqueue on the actor → start inside its drain) apart from the wait for
+    /// a pool thread, which is higher in `fixed` (200 CPU-bound tasks queue for two threads).
     func testActorBottleneckRunsTheWorkOnTheActorOneCoreAtATime() throws {
         let one = try record("ActorBottleneck")
         let fixed = try record("ActorBottleneck", ["fixed"])
@@ -117,6 +114,20 @@ final class ExamplesTests: XCTestCase {
         let clientSamples = fixed.samples(inFunction: "scoreEntry(_:)")
             .filter { fixed.profile.task(id: $0.taskID)?.name?.hasPrefix("client-") == true }.reduce(0) { $0 + UInt64($1.count) }
         XCTAssertGreaterThan(Double(clientSamples) / Double(fixedWork), 0.9)
+
+        // The queue on the one actor: most of the 600 calls wait there, the typical one for about
+        // a third of the run (all calls are queued at once, each runs ~1 ms). With eight shards
+        // and the work done outside, calls rarely find their actor busy.
+        let wait = try XCTUnwrap(one.profile.jobs?.runtime.actorQueueWait)
+        let runMs = Double(one.profile.meta.durationNs) / 1e6
+        XCTAssertGreaterThan(wait.count, 400, "\(wait)")
+        XCTAssertGreaterThan(Double(wait.p50Ns) / 1e6, runMs / 8, "actor wait \(wait) in a \(runMs) ms run")
+        XCTAssertEqual(one.summary.runtime?.actorQueueWait.count, wait.count)
+        let fixedWait = try XCTUnwrap(fixed.profile.jobs?.runtime.actorQueueWait)
+        XCTAssertLessThan(fixedWait.count, 60, "\(fixedWait)")
+        if fixedWait.count > 0 { XCTAssertLessThan(fixedWait.p50Ns, wait.p50Ns / 10) }
+        // The pool-thread wait is the fixed run's problem, not the actor's.
+        XCTAssertGreaterThan(try XCTUnwrap(fixed.profile.jobs?.runtime.schedulingDelay.p50Ns), wait.p50Ns / 4)
     }
 
     // MARK: BlockingCalls
@@ -206,6 +217,7 @@ final class ExamplesTests: XCTestCase {
         struct Runtime: Decodable {
             var jobs: UInt64
             var schedulingDelay: Percentiles
+            var actorQueueWait: Percentiles
         }
 
         struct Frame: Decodable {

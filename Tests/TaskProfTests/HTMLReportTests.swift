@@ -53,7 +53,8 @@ final class HTMLReportTests: XCTestCase {
             longPollThresholdNs: 10_000_000,
             tasks: [TaskJobStats(taskID: 1, pollTime: d, schedulingDelay: d, busyNs: 40_000_000, longPolls: 1),
                     TaskJobStats(taskID: 2, pollTime: d, schedulingDelay: d, busyNs: 9_000_000, longPolls: 0)],
-            runtime: RuntimeJobStats(workerThreads: 2, jobs: 30, jobsPerSecond: 15, busyFraction: 0.4, schedulingDelay: d),
+            runtime: RuntimeJobStats(workerThreads: 2, jobs: 30, jobsPerSecond: 15, busyFraction: 0.4, schedulingDelay: d,
+                                     actorQueueWait: DurationStats(count: 12, meanNs: 20_000_000, p50Ns: 18_000_000, p99Ns: 40_000_000, maxNs: 41_000_000)),
             longPolls: [LongPoll(taskID: 1, thread: 101, startNs: 5_000_000, durationNs: 30_000_000,
                                  stacks: [StackCount(stack: 0, count: 25), StackCount(stack: 1, count: 3)])])
         let meta = ProfileMeta(command: ["./bench", h[1], "https://example.invalid/x"], startTimeNs: 1_700_000_000_000_000_000,
@@ -255,6 +256,20 @@ final class HTMLReportTests: XCTestCase {
         if let out = env["TASKPROF_PROFILE_100K_OUT"] {
             try ProfileFile.write(p, to: out)
         }
+    }
+
+    /// Job statistics survive the file, including the actor-queue wait appended to the section
+    /// after version 1.
+    func testJobSummaryRoundTripsThroughTheFile() throws {
+        let p = Self.hostileProfile()
+        let path = Self.tempDir.appendingPathComponent("jobs.taskprof").path
+        try FileManager.default.createDirectory(at: Self.tempDir, withIntermediateDirectories: true)
+        try ProfileFile.write(p, to: path)
+        let back = try ProfileFile.read(path: path)
+        XCTAssertEqual(back.jobs, p.jobs)
+        XCTAssertEqual(back.jobs?.runtime.actorQueueWait.count, 12)
+        let html = try Self.render(p, name: "jobs.html").html
+        XCTAssertTrue(html.contains("\"actorWaitP50Ns\":18000000"), "the page gets the actor wait")
     }
 
     // MARK: - In a browser (needs chromium: `make test` installs it)

@@ -151,6 +151,9 @@ enum tp_counter {
     TP_CTR_ASYNC_TRUNCATED,    // chains cut at TP_MAX_ASYNC_FRAMES
     TP_CTR_DWARF_OVER_BUDGET,  // DWARF walks given up after TP_DWARF_BUDGET_NS (thread then FP only)
     TP_CTR_DROPPED_BLOCKED,    // sigtrap samples delivered late because the thread blocked SIGTRAP
+    TP_CTR_ACTOR_JOBS,         // jobs that ran inside another job (an actor's drain) with a known enqueue
+    TP_CTR_ACTOR_WAIT_NS,      // their total wait from enqueue to start
+    TP_CTR_ACTOR_WAIT_MAX_NS,  // and the longest
     TP_CTR_COUNT
 };
 
@@ -174,6 +177,8 @@ struct __attribute__((packed)) tp_rec_counters {
     uint64_t handler_ns_hist[TP_HANDLER_BUCKETS];
     // Of which the logical-frame splice (tp_async.c), same buckets.
     uint64_t async_ns_hist[TP_HANDLER_BUCKETS];
+    // Waits of the jobs counted in TP_CTR_ACTOR_JOBS, same buckets.
+    uint64_t actor_wait_hist[TP_HANDLER_BUCKETS];
 };
 
 struct __attribute__((packed)) tp_rec_end {
