@@ -69,6 +69,7 @@ struct tp_thread {
     uint64_t current_task_id;          // task of the job running now, 0 outside jobs
     int in_job;                        // a Swift job is running on this thread
     void *outer_job;                   // the Job * the dispatch wrapper is running, else NULL
+    void *last_enqueued_job;           // the last job swift_task_enqueue queued from this thread
     int inner_jobs;                    // jobs run inside outer_job so far (an actor's drain)
     uint64_t inner_task_id;            // the inner job running now, 0 for none
     uint64_t inner_start_ns, inner_enqueued_ns;

@@ -7,6 +7,7 @@
 // probing; when a table is full the information is dropped and counted, never waited for.
 #include "tp_internal.h"
 #include <dlfcn.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define TP_JOB_TABLE_SLOTS (1u << 16)
@@ -41,7 +42,9 @@ void tp_jobs_init(void) {
     tp_dispatch_time = (tp_dispatch_time_fn)dlsym(RTLD_DEFAULT, "dispatch_time");
     if (!tp_swift_run_job) tp_agent_note("job tracking off: __swift_run_job not found in libswift_Concurrency's symbol table");
     if (!tp_task_get_name) tp_agent_note("task names off: swift_task_getTaskName not found in libswift_Concurrency");
-    if (tp_jobs_enabled()) tp_inner_jobs_init();
+    // TASKPROF_ACTOR_WAITS=0 leaves the runtime's TSan hooks alone (for comparison in `make bench`).
+    const char *actor_waits = getenv("TASKPROF_ACTOR_WAITS");
+    if (tp_jobs_enabled() && !(actor_waits && actor_waits[0] == '0')) tp_inner_jobs_init();
 }
 
 static inline uint32_t tp_mix(uintptr_t p) {
@@ -241,7 +244,12 @@ static uintptr_t tp_enqueue_lo, tp_enqueue_hi, tp_runjob_lo, tp_runjob_hi;
 
 static void tp_tsan_release(void *addr) {
     uintptr_t ra = (uintptr_t)__builtin_return_address(0);
-    if (ra - tp_enqueue_lo < tp_enqueue_hi - tp_enqueue_lo && addr && tp_cfg.enabled) tp_job_remember(addr, tp_now_ns());
+    if (ra - tp_enqueue_lo >= tp_enqueue_hi - tp_enqueue_lo || !addr || !tp_cfg.enabled) return;
+    tp_job_remember(addr, tp_now_ns());
+    // A job for the global executor reaches dispatch_async_f next, on this thread: it need not
+    // be remembered (nor the clock read) a second time there.
+    struct tp_thread *t = tp_thread_self_fast();
+    if (t) t->last_enqueued_job = addr;
 }
 
 static void tp_tsan_acquire(void *addr) {
@@ -333,7 +341,9 @@ TP_EXPORT void dispatch_async_f(void *queue, void *ctx, tp_work_fn work) {
     static tp_async_f_fn real;
     if (!real) real = (tp_async_f_fn)tp_real_symbol("dispatch_async_f");
     if (work && work == tp_swift_run_job && tp_cfg.enabled && tp_jobs_enabled()) {
-        tp_job_remember(ctx, tp_now_ns());
+        struct tp_thread *t = tp_thread_self_fast();
+        if (t && t->last_enqueued_job == ctx) t->last_enqueued_job = NULL;
+        else tp_job_remember(ctx, tp_now_ns());
         work = tp_run_job;
     }
     real(queue, ctx, work);

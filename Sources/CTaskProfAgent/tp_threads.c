@@ -60,6 +60,7 @@ static struct tp_thread *tp_slot_claim(pid_t tid, int kind) {
         t->current_task_id = 0;
         t->in_job = 0;
         t->outer_job = NULL;
+        t->last_enqueued_job = NULL;
         t->inner_jobs = 0;
         t->inner_task_id = 0;
         t->in_interposer = 0;
