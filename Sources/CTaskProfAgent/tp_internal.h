@@ -70,6 +70,9 @@ struct tp_thread {
     int in_job;                        // a Swift job is running on this thread
     void *outer_job;                   // the Job * the dispatch wrapper is running, else NULL
     void *last_enqueued_job;           // the last job swift_task_enqueue queued from this thread
+    _Atomic uint64_t job_start_ns;     // start of the job running now (inner or outer), 0 outside jobs
+    uint64_t last_sample_ns;           // handler: time of the thread's last CPU sample
+    uint64_t captured_start_ns;        // writer: the job whose one-off stack was requested
     int inner_jobs;                    // jobs run inside outer_job so far (an actor's drain)
     uint64_t inner_task_id;            // the inner job running now, 0 for none
     uint64_t inner_start_ns, inner_enqueued_ns;
@@ -130,6 +133,7 @@ int tp_sampler_install(void);
 int tp_sampler_start_thread(struct tp_thread *t);
 void tp_sampler_stop_thread(struct tp_thread *t);
 void tp_sampler_shutdown(void);
+void tp_sampler_request_capture(struct tp_thread *t, uint64_t now);
 int tp_walk_dwarf(void *uc, int signal_frame, uint64_t *frames, uintptr_t *fps);
 struct sigaction;
 void tp_sampler_get_chained(struct sigaction *out);

@@ -266,6 +266,7 @@ static void tp_tsan_acquire(void *addr) {
     t->inner_task_id = tp_job_task_id(addr);
     t->inner_start_ns = now;
     t->inner_enqueued_ns = enqueued;
+    atomic_store_explicit(&t->job_start_ns, now, memory_order_relaxed);
     if (t->inner_task_id) t->current_task_id = t->inner_task_id;
     if (enqueued && now >= enqueued) {
         // Shared counters, one update per actor job: far rarer than samples or global jobs.
@@ -324,8 +325,11 @@ static void tp_run_job(void *job) {
     t->outer_job = job;
     t->inner_jobs = 0;
     t->current_task_id = id;
+    uint64_t outer_job_start = atomic_load_explicit(&t->job_start_ns, memory_order_relaxed);
+    atomic_store_explicit(&t->job_start_ns, start, memory_order_relaxed);
     tp_swift_run_job(job);   // the job may be freed from here on: do not touch it again
     uint64_t end = tp_now_ns();
+    atomic_store_explicit(&t->job_start_ns, outer_job_start, memory_order_relaxed);
     tp_inner_job_end(t, end);
     int inner_jobs = t->inner_jobs;
     t->in_job = outer;

@@ -57,6 +57,7 @@ static tp_get_task_id_fn tp_swift_get_job_task_id;
 static struct sigaction tp_chain_slots[2];
 static _Atomic int tp_chain_index;
 static uint64_t tp_period_ns;
+static pid_t tp_pid;   // the sender a capture request must come from
 // glibc's sigaction (async-signal-safe), past the agent's own interposer; resolved at install.
 typedef int (*tp_sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 static tp_sigaction_fn tp_real_sigaction;
@@ -206,6 +207,9 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
     int perf_code = tp_cfg.engine == TP_ENGINE_PERF && si->si_code == (tp_cfg.perf_sigtrap ? TRAP_PERF : POLL_IN);
     int ours = (perf_code && t && (tp_cfg.perf_sigtrap ? tp_si_perf_data(si) == (uint64_t)(uintptr_t)t : si->si_fd == t->perf_fd)) ||
                (tp_cfg.engine == TP_ENGINE_TIMER && si->si_code == SI_TIMER && t && si->si_value.sival_ptr == t);
+    // The writer's request for a one-off stack of a long poll (tp_sampler_request_capture).
+    int capture = !ours && si->si_code == SI_QUEUE && t && si->si_pid == tp_pid && si->si_value.sival_ptr == (void *)t;
+    if (capture) ours = 1;
     if (!ours) {
         // Perf signals for a thread we no longer know are ours too: drop them quietly.
         if (!perf_code) tp_chain(sig, si, ucv);
@@ -215,7 +219,7 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
     }
     // A sigtrap sample raised while the thread blocked SIGTRAP arrives when it unblocks, at a
     // place that did not use the CPU time: not a sample of it.
-    if (tp_cfg.perf_sigtrap && (tp_si_perf_flags(si) & TP_TRAP_PERF_FLAG_ASYNC)) {
+    if (!capture && tp_cfg.perf_sigtrap && (tp_si_perf_flags(si) & TP_TRAP_PERF_FLAG_ASYNC)) {
         atomic_fetch_add_explicit(&tp_counters[TP_CTR_DROPPED_BLOCKED], 1, memory_order_relaxed);
         errno = saved_errno;
         return;
@@ -225,7 +229,7 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
         errno = saved_errno;
         return;
     }
-    if (tp_cfg.empty_handler) {
+    if (tp_cfg.empty_handler && !capture) {
         tp_set_real_period(t);
         errno = saved_errno;
         return;
@@ -283,10 +287,15 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
     rec.tid = (uint32_t)t->tid;
     rec.nframes = (uint16_t)n;
     rec.reserved = 0;
-    t->sampled = 1;
-    tp_set_real_period(t);
+    if (capture) {
+        rec.h.flags |= TP_SAMPLE_FLAG_CAPTURE;
+    } else {
+        t->sampled = 1;
+        t->last_sample_ns = start;
+        tp_set_real_period(t);
+    }
     if (tp_ring_write(&t->samples, &rec, sizeof rec, t->frames, (uint32_t)(n * sizeof(uint64_t))) == 0)
-        atomic_fetch_add_explicit(&tp_counters[TP_CTR_SAMPLES], 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&tp_counters[capture ? TP_CTR_CAPTURES : TP_CTR_SAMPLES], 1, memory_order_relaxed);
     else
         atomic_fetch_add_explicit(&tp_counters[TP_CTR_DROPPED_RING_FULL], 1, memory_order_relaxed);
 
@@ -366,6 +375,7 @@ static int tp_choose_perf(void) {
 
 int tp_sampler_install(void) {
     tp_period_ns = 1000000000ull / tp_cfg.rate_hz;
+    tp_pid = getpid();
     tp_resolve_swift();
     unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
 
@@ -451,6 +461,36 @@ void tp_sampler_stop_thread(struct tp_thread *t) {
         timer_delete((timer_t)t->timer);
         t->timer = NULL;
     }
+}
+
+// Writer thread: a job that has run longer than the long-poll threshold without a CPU sample gets
+// one stack, taken by signalling its thread, so its long poll is not reported without one. Only a
+// thread that is running or runnable is signalled: a signal would cut short a sleep or a blocking
+// call (those have their own stacks, from the blocking-call interposers).
+void tp_sampler_request_capture(struct tp_thread *t, uint64_t now) {
+    uint64_t start = atomic_load_explicit(&t->job_start_ns, memory_order_relaxed);
+    if (!start || now - start < tp_cfg.long_poll_ns || t->last_sample_ns >= start || t->captured_start_ns == start ||
+        t->in_interposer || !atomic_load_explicit(&t->sampling, memory_order_acquire))
+        return;
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)t->tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return;
+    buf[n] = 0;
+    const char *paren = strrchr(buf, ')');   // the name may hold spaces and parentheses
+    if (!paren || paren[1] != ' ' || paren[2] != 'R') return;
+    t->captured_start_ns = start;
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    si.si_signo = tp_cfg.signal;
+    si.si_code = SI_QUEUE;
+    si.si_pid = tp_pid;
+    si.si_uid = getuid();
+    si.si_value.sival_ptr = t;
+    syscall(SYS_rt_tgsigqueueinfo, (long)tp_pid, (long)t->tid, (long)tp_cfg.signal, &si);
 }
 
 void tp_sampler_shutdown(void) {

@@ -61,6 +61,9 @@ static struct tp_thread *tp_slot_claim(pid_t tid, int kind) {
         t->in_job = 0;
         t->outer_job = NULL;
         t->last_enqueued_job = NULL;
+        atomic_store(&t->job_start_ns, 0);
+        t->last_sample_ns = 0;
+        t->captured_start_ns = 0;
         t->inner_jobs = 0;
         t->inner_task_id = 0;
         t->in_interposer = 0;

@@ -151,6 +151,7 @@ static void tp_cycle_locked(int final) {
         int state = atomic_load_explicit(&t->state, memory_order_acquire);
         if (state != TP_SLOT_LIVE && state != TP_SLOT_EXITED) continue;
         if (state == TP_SLOT_LIVE && (names || !t->reported_name[0])) tp_check_name(t, !t->reported_name[0]);
+        if (state == TP_SLOT_LIVE && !final) tp_sampler_request_capture(t, tp_now_ns());
         tp_drain_ring(&t->samples);
         tp_drain_ring(&t->events);
         // Aggregates of threads that went idle are never retired by their owner until it runs

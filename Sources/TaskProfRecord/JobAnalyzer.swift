@@ -45,8 +45,10 @@ struct JobAnalyzer {
                 while lo < hi { let mid = (lo + hi) / 2; if list[mid].time < j.startNs { lo = mid + 1 } else { hi = mid } }
                 var k = lo
                 while k < list.count && list[k].time <= j.endNs {
-                    if j.isEventLoopTick || raw.samples[list[k].index].taskID == j.taskID {
-                        counts[sampleStacks(list[k].index), default: 0] += 1
+                    let s = raw.samples[list[k].index]
+                    if j.isEventLoopTick || s.taskID == j.taskID {
+                        // A captured stack is listed with count 0: it is not CPU time.
+                        counts[sampleStacks(list[k].index), default: 0] += s.flags & RawRecording.captureFlag == 0 ? 1 : 0
                     }
                     k += 1
                 }

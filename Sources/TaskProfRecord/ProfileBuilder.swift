@@ -62,7 +62,9 @@ public struct ProfileBuilder {
         struct GroupKey: Hashable { var task: UInt64; var thread: Int32; var stack: Int32 }
         var groups: [GroupKey: (count: UInt32, buckets: [UInt32: UInt32])] = [:]
         var order: [GroupKey] = []
-        for (i, s) in raw.samples.enumerated() {
+        // A captured stack (the one-off stack of a long poll with no sample) is not CPU time: it
+        // goes to its long poll only.
+        for (i, s) in raw.samples.enumerated() where s.flags & RawRecording.captureFlag == 0 {
             let thread = threadIndex[s.tid] ?? 0
             let key = GroupKey(task: s.taskID, thread: thread, stack: symbolizedStack[Int(sampleStack[i])])
             let bucket = UInt32(clamping: (s.timeNs &- raw.startMonotonicNs) / bucketNs)

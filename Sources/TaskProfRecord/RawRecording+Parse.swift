@@ -8,6 +8,7 @@ extension RawRecording {
         "threads", "threads.unsampled", "events.dropped", "taskNames.dropped", "handler.nsTotal", "jobs",
         "blockingCalls", "async.chains", "async.bad", "async.truncated", "unwind.dwarfOverBudget",
         "dropped.blocked", "actor.jobs", "actor.waitNsTotal", "actor.waitNsMax",
+        "longPoll.captures",
     ]
 
     public static func read(path: String) throws -> RawRecording {

@@ -4,6 +4,9 @@ import TaskProfModel
 /// One process's raw stream as the agent wrote it (see `tp_raw_format.h`), parsed but not yet
 /// symbolized. Frames of all samples live in one flat array to keep a million samples cheap.
 public struct RawRecording {
+    /// TP_SAMPLE_FLAG_CAPTURE: a long poll's one-off stack, not a CPU sample.
+    public static let captureFlag: UInt16 = 16
+
     public struct Sample {
         public var timeNs: UInt64
         public var taskID: UInt64

@@ -464,7 +464,9 @@ function scopeEntries(sc) {
   // A long poll's or blocking site's (stack, weight) pairs under its task, else its thread.
   function addStacks(ti, hi, st) {
     var rr = ti >= 0 ? rootFor(1, rootLabelOf(ti)) : rootFor(2, threadLabel(hi));
-    for (var j = 0; j < st.length; j += 2) if (st[j] >= 0 && st[j] < nStacks) ents.push(rr, st[j], st[j + 1]);
+    // A long poll's captured stack (its one-off stack when no CPU sample landed in it) has count 0
+    // and weight 1.
+    for (var j = 0; j < st.length; j += 2) if (st[j] >= 0 && st[j] < nStacks) ents.push(rr, st[j], st[j + 1] || 1);
   }
   function addSite(b) { if (b) addStacks(b.task !== undefined ? b.task : -1, b.thread !== undefined ? b.thread : -1, b.stacks || []); }
   if (sc.kind === 'offcpu' || sc.kind === 'blocking' || sc.kind === 'poll') {

@@ -105,9 +105,12 @@ public struct JSONSummary: Codable, Equatable {
         public var thread: String
         public var startMs: Double
         public var durationMs: Double
+        /// CPU samples that landed in the poll.
         public var samples: UInt64
-        /// The most sampled stack during the poll, root first.
+        /// The most sampled stack during the poll, root first; with no sample, the stack the
+        /// agent captured once while the poll was under way (then `captured` is true).
         public var stack: [Frame]
+        public var captured: Bool
     }
 
     public struct Site: Codable, Equatable {
@@ -182,7 +185,8 @@ public struct JSONSummary: Codable, Equatable {
             let stack = l.stacks.first.map { p.stacks[Int($0.stack)].map { Frame(p.frames[Int($0)]) } } ?? []
             return LongPollEntry(kind: l.taskID == 0 ? "event-loop-tick" : "job", taskId: l.taskID, taskName: names[l.taskID], thread: threadNames[l.thread] ?? "thread \(l.thread)",
                                  startMs: Double(l.startNs) / 1e6, durationMs: Double(l.durationNs) / 1e6,
-                                 samples: l.stacks.reduce(0) { $0 + UInt64($1.count) }, stack: stack)
+                                 samples: l.stacks.reduce(0) { $0 + UInt64($1.count) }, stack: stack,
+                                 captured: l.stacks.first.map { $0.count == 0 } ?? false)
         }
         blockingCalls = (p.blocking?.sites ?? []).map { b in
             let stack = b.stacks.first.map { p.stacks[Int($0.stack)].map { Frame(p.frames[Int($0)]) } } ?? []

@@ -54,7 +54,7 @@ extension TaskProf {
             }
             guard (1...10_000).contains(rate) else { throw ValidationError("--rate must be between 1 and 10000 samples per second, not \(rate)") }
             guard ["auto", "perf", "timer"].contains(engine) else { throw ValidationError("--engine must be auto, perf or timer, not '\(engine)'") }
-            guard signal == nil || parsedSignal != nil else { throw ValidationError("--signal '\(signal)' is not a signal this agent can use (try SIGPROF, SIGRTMIN+2 or a number 1-64 other than SIGKILL/SIGSTOP/SIGSEGV)") }
+            guard signal == nil || parsedSignal != nil else { throw ValidationError("--signal '\(signal ?? "")' is not a signal this agent can use (try SIGPROF, SIGRTMIN+2 or a number 1-64 other than SIGKILL/SIGSTOP/SIGSEGV)") }
             guard longPoll > 0 else { throw ValidationError("--long-poll must be a positive number of milliseconds") }
             guard blocking > 0 else { throw ValidationError("--blocking must be a positive number of milliseconds") }
         }

@@ -35,9 +35,25 @@ final class ExamplesTests: XCTestCase {
         for p in others {
             XCTAssertLessThan(r.cpuMs(p), 0.3 * p.durationMs,
                               "long poll of \(p.taskName ?? "task \(p.taskId)") with CPU: \(p.durationMs) ms, \(p.samples) samples, \(p.stack.map(\.function))")
-            XCTAssertFalse(p.stack.contains { $0.function == "nibble(_:)" })
+            if !p.captured { XCTAssertFalse(p.stack.contains { $0.function == "nibble(_:)" }) }
         }
         XCTAssertLessThanOrEqual(others.count, 3, "preempted short jobs: \(others.map { ($0.taskName ?? "?", $0.durationMs) })")
+    }
+
+    /// A long poll in which no CPU sample landed (here: sampling at 1 Hz) still gets a stack: the
+    /// agent signals the running thread once and records the stack as captured, not as CPU.
+    func testLongPollWithoutSamplesGetsACapturedStack() throws {
+        let r = try record("LongPoll", recordFlags: ["--rate", "1"])
+        let crunches = r.summary.longPolls.filter { $0.taskName == "cruncher" && $0.durationMs >= 100 }
+        XCTAssertGreaterThanOrEqual(crunches.count, 4, "\(r.summary.longPolls.map { ($0.taskName ?? "?", $0.durationMs) })")
+        for p in crunches {
+            XCTAssertTrue(p.stack.contains { $0.function == "crunch(_:)" }, "\(p.captured) \(p.stack.map(\.function))")
+        }
+        XCTAssertTrue(crunches.contains { $0.captured && $0.samples == 0 })
+        XCTAssertGreaterThanOrEqual(r.profile.counters["longPoll.captures"] ?? 0, 4)
+        // Captured stacks are not CPU samples.
+        XCTAssertLessThanOrEqual(r.profile.sampleCount, 10)
+        XCTAssertEqual(UInt64(r.profile.samples.reduce(0) { $0 + Int($1.count) }), r.profile.sampleCount)
     }
 
     // MARK: StarvedPool
@@ -168,8 +184,11 @@ final class ExamplesTests: XCTestCase {
         let loop = try XCTUnwrap(r.summary.threads.first { $0.name.hasPrefix("NIO-ELT") && $0.samples > 0 }, "no event loop thread samples")
         XCTAssertGreaterThan(loop.cpuShare, 0.8, "event loop thread share \(loop.cpuShare)")
         // The stalled ticks of the event loop are long polls, with the slow handler in their stacks.
+        // How the ten ~30 ms slow requests fall into ticks depends on how many the loop finds
+        // ready at once (two ticks of five on a busy machine, up to ten alone), so the ticks are
+        // checked by the stall time they cover: most of the 300 ms.
         let ticks = r.summary.longPolls.filter { $0.kind == "event-loop-tick" }
-        XCTAssertGreaterThanOrEqual(ticks.count, 3, "stalled event-loop ticks: \(r.summary.longPolls.map(\.durationMs))")
+        XCTAssertGreaterThan(ticks.reduce(0) { $0 + $1.durationMs }, 180, "stalled event-loop ticks: \(r.summary.longPolls.map(\.durationMs))")
         XCTAssertTrue(ticks.allSatisfy { $0.durationMs >= 10 })
         let withHandler = ticks.filter { t in t.stack.contains { $0.function == "slowHandler(_:)" } }
         XCTAssertGreaterThanOrEqual(withHandler.count, ticks.count / 2 + 1,
@@ -231,6 +250,7 @@ final class ExamplesTests: XCTestCase {
             var durationMs: Double
             var samples: UInt64
             var stack: [Frame]
+            var captured: Bool
         }
 
         var profile: Info
@@ -276,11 +296,12 @@ final class ExamplesTests: XCTestCase {
     }
 
     /// Records an example with `taskprof record --json` and checks that it exited 0.
-    func record(_ example: String, _ args: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws -> Recording {
+    func record(_ example: String, _ args: [String] = [], recordFlags: [String] = [],
+                file: StaticString = #filePath, line: UInt = #line) throws -> Recording {
         let dir = try TestSupport.tempDir()
         let out = dir + "/\(example).taskprof", json = dir + "/\(example).json"
         let start = Date()
-        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", out, "--json", json, "--",
+        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", out, "--json", json] + recordFlags + ["--",
                                      try TestSupport.binary(example)] + args)
         let seconds = Date().timeIntervalSince(start)
         XCTAssertEqual(r.status, 0, "\(example) \(args): \(r.stderr)", file: file, line: line)

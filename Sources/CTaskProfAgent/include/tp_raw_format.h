@@ -56,6 +56,7 @@ struct __attribute__((packed)) tp_record_header {
 #define TP_SAMPLE_FLAG_DWARF 2u       // stack from libunwind (DWARF CFI)
 #define TP_SAMPLE_FLAG_TRUNCATED 4u   // hit the frame limit
 #define TP_SAMPLE_FLAG_BROKEN 8u      // walk ended before the thread's start
+#define TP_SAMPLE_FLAG_CAPTURE 16u    // not a CPU sample: the one-off stack of a long poll with none
 
 struct __attribute__((packed)) tp_rec_sample {
     struct tp_record_header h;
@@ -154,6 +155,7 @@ enum tp_counter {
     TP_CTR_ACTOR_JOBS,         // jobs that ran inside another job (an actor's drain) with a known enqueue
     TP_CTR_ACTOR_WAIT_NS,      // their total wait from enqueue to start
     TP_CTR_ACTOR_WAIT_MAX_NS,  // and the longest
+    TP_CTR_CAPTURES,           // one-off stacks taken of long polls that had no sample
     TP_CTR_COUNT
 };
 
