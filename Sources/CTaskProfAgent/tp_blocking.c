@@ -188,8 +188,11 @@ static void tp_tick_end(struct tp_thread *t) {
         struct tp_thread *t_ = tp_cfg.enabled ? tp_thread_self_fast() : NULL; \
         if (t_ && !t_->in_interposer && tp_event_loop_thread(t_)) {        \
             tp_tick_end(t_);                                               \
+            atomic_store_explicit(&t_->job_start_ns, 0, memory_order_relaxed); \
             int r_ = real_##name(__VA_ARGS__);                             \
             t_->tick_start_ns = tp_now_ns();                               \
+            /* a tick is a poll too: one with no sample gets a stack */    \
+            atomic_store_explicit(&t_->job_start_ns, t_->tick_start_ns, memory_order_relaxed); \
             return r_;                                                     \
         }                                                                  \
         if (timeout == 0) return real_##name(__VA_ARGS__);                 \

@@ -195,6 +195,18 @@ final class ExamplesTests: XCTestCase {
                                     "ticks whose stacks show slowHandler(_:): \(withHandler.count) of \(ticks.count)")
     }
 
+    /// A stalled tick with no CPU sample (sampling at 1 Hz) gets its captured stack too.
+    func testNIOStallTicksWithoutSamplesGetCapturedStacks() throws {
+        let r = try record("NIOStall", recordFlags: ["--rate", "1"])
+        // The writer thread looks every 10 ms: a tick of 60 ms or more gives it several chances.
+        let ticks = r.summary.longPolls.filter { $0.kind == "event-loop-tick" && $0.durationMs >= 60 }
+        XCTAssertFalse(ticks.isEmpty, "\(r.summary.longPolls.map(\.durationMs))")
+        for t in ticks where t.samples == 0 {
+            XCTAssertTrue(t.captured, "tick of \(t.durationMs) ms without a stack")
+            XCTAssertTrue(t.stack.contains { $0.function == "slowHandler(_:)" }, "\(t.stack.map(\.function))")
+        }
+    }
+
     // MARK: recording
 
     /// The fields of the `--json` summary these tests read (others are ignored).
