@@ -199,10 +199,12 @@ final class ExamplesTests: XCTestCase {
     func testNIOStallTicksWithoutSamplesGetCapturedStacks() throws {
         let r = try record("NIOStall", recordFlags: ["--rate", "1"])
         // The writer thread looks every 10 ms: a tick of 60 ms or more gives it several chances.
-        let ticks = r.summary.longPolls.filter { $0.kind == "event-loop-tick" && $0.durationMs >= 60 }
-        XCTAssertFalse(ticks.isEmpty, "\(r.summary.longPolls.map(\.durationMs))")
-        for t in ticks where t.samples == 0 {
+        let ticks = r.summary.longPolls.filter { $0.kind == "event-loop-tick" && $0.durationMs >= 30 }
+        XCTAssertTrue(ticks.contains { $0.captured }, "no captured stack: \(r.summary.longPolls.map(\.durationMs))")
+        for t in ticks where t.samples == 0 && t.durationMs >= 60 {
             XCTAssertTrue(t.captured, "tick of \(t.durationMs) ms without a stack")
+        }
+        for t in ticks where t.captured {
             XCTAssertTrue(t.stack.contains { $0.function == "slowHandler(_:)" }, "\(t.stack.map(\.function))")
         }
     }
