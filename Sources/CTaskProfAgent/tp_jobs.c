@@ -346,8 +346,9 @@ TP_EXPORT void dispatch_async_f(void *queue, void *ctx, tp_work_fn work) {
     if (!real) real = (tp_async_f_fn)tp_real_symbol("dispatch_async_f");
     if (work && work == tp_swift_run_job && tp_cfg.enabled && tp_jobs_enabled()) {
         struct tp_thread *t = tp_thread_self_fast();
-        if (t && t->last_enqueued_job == ctx) t->last_enqueued_job = NULL;
-        else tp_job_remember(ctx, tp_now_ns());
+        if (!t || t->last_enqueued_job != ctx) tp_job_remember(ctx, tp_now_ns());
+        // Only the very next submission can be that job: a stale pointer must not match later.
+        if (t) t->last_enqueued_job = NULL;
         work = tp_run_job;
     }
     real(queue, ctx, work);
