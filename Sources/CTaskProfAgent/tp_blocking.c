@@ -69,7 +69,7 @@ static inline struct tp_thread *tp_candidate(void) {
     if (!tp_cfg.enabled) return NULL;
     struct tp_thread *t = tp_thread_self_fast();
     if (!t || t->in_interposer) return NULL;
-    return (t->in_job || t->event_loop == 1) ? t : NULL;
+    return (t->job.in_job || t->event_loop == 1) ? t : NULL;
 }
 
 static void tp_blocking_done(struct tp_thread *t, int primitive, uint64_t start) {
@@ -85,12 +85,12 @@ static void tp_blocking_done(struct tp_thread *t, int primitive, uint64_t start)
         unw_context_t uc;
         if (unw_getcontext(&uc) == 0) n = tp_walk_dwarf(&uc, 0, frames, fps);
         if (n < 0) n = -n;   // over budget: the frames found so far
-        if (n > 0 && t->in_job) n = tp_async_splice(t, frames, fps, n, TP_MAX_FRAMES, (uintptr_t)&uc);
+        if (n > 0 && t->job.in_job) n = tp_async_splice(t, frames, fps, n, TP_MAX_FRAMES, (uintptr_t)&uc);
     }
     if (n <= 0) { frames[0] = (uint64_t)(uintptr_t)__builtin_return_address(0); n = 1; }
     struct tp_rec_blocking rec = {
         .h = { TP_REC_BLOCKING, 0, (uint32_t)(sizeof rec + (size_t)n * 8) },
-        .start_ns = start, .duration_ns = end - start, .task_id = t->in_job ? t->current_task_id : 0,
+        .start_ns = start, .duration_ns = end - start, .task_id = t->job.in_job ? t->job.task_id : 0,
         .tid = (uint32_t)t->tid, .primitive = (uint16_t)primitive, .nframes = (uint16_t)n,
     };
     if (tp_ring_write(&t->events, &rec, sizeof rec, frames, (uint32_t)n * 8) != 0)

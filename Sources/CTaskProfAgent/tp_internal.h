@@ -53,6 +53,17 @@ struct tp_job_agg {
 
 enum tp_slot_state { TP_SLOT_FREE = 0, TP_SLOT_LIVE = 1, TP_SLOT_EXITED = 2 };
 
+// What the job wrapper knows of the job running on a thread. A whole value, so a job that runs
+// another synchronously (rare) saves it and restores it after.
+struct tp_job_state {
+    int in_job;                        // a Swift job is running on this thread
+    int inner_jobs;                    // jobs run inside outer_job so far (an actor's drain)
+    void *outer_job;                   // the Job * the dispatch wrapper is running, else NULL
+    uint64_t task_id;                  // task of the job running now (inner or outer), 0 outside jobs
+    uint64_t inner_task_id;            // the job running inside outer_job now, 0 for none
+    uint64_t inner_start_ns, inner_enqueued_ns;
+};
+
 struct tp_thread {
     _Atomic int state;                 // enum tp_slot_state
     _Atomic int sampling;              // the handler may record for this thread
@@ -66,16 +77,11 @@ struct tp_thread {
     int kind;                          // enum tp_thread_kind
     _Atomic uint64_t jobs_run;
     uint64_t last_task_id;             // job wrapper only: last task whose name was looked up
-    uint64_t current_task_id;          // task of the job running now, 0 outside jobs
-    int in_job;                        // a Swift job is running on this thread
-    void *outer_job;                   // the Job * the dispatch wrapper is running, else NULL
+    struct tp_job_state job;           // the Swift job running now
     void *last_enqueued_job;           // the last job swift_task_enqueue queued from this thread
     _Atomic uint64_t job_start_ns;     // start of the job running now (inner or outer), 0 outside jobs
     uint64_t last_sample_ns;           // handler: time of the thread's last CPU sample
     uint64_t captured_start_ns;        // writer: the job whose one-off stack was requested
-    int inner_jobs;                    // jobs run inside outer_job so far (an actor's drain)
-    uint64_t inner_task_id;            // the inner job running now, 0 for none
-    uint64_t inner_start_ns, inner_enqueued_ns;
     int in_interposer;                 // re-entry guard for the blocking-call interposers
     int event_loop;                    // 0 unknown, 1 a SwiftNIO event loop, -1 not one
     uint64_t tick_start_ns;            // event loop: when the last epoll_wait returned
@@ -107,8 +113,8 @@ extern struct tp_config tp_cfg;
 extern struct tp_thread tp_threads[TP_MAX_THREADS];
 extern _Atomic uint64_t tp_counters[TP_CTR_COUNT];
 extern _Atomic uint64_t tp_handler_hist[TP_HANDLER_BUCKETS];
-extern _Atomic uint64_t tp_async_hist[TP_HANDLER_BUCKETS];
-extern _Atomic uint64_t tp_actor_wait_hist[TP_HANDLER_BUCKETS];   // tp_jobs.c   // cost of the logical-frame splice
+extern _Atomic uint64_t tp_async_hist[TP_HANDLER_BUCKETS];        // cost of the logical-frame splice
+extern _Atomic uint64_t tp_actor_wait_hist[TP_HANDLER_BUCKETS];   // waits in actors' queues (tp_jobs.c)
 extern _Atomic int tp_dlopen_active;   // >0 while a dlopen/dlclose is under way anywhere
 extern _Atomic uint64_t tp_dlopen_generation;
 

@@ -212,6 +212,7 @@ static void tp_agg_add(struct tp_thread *t, uint64_t id, uint64_t start, uint64_
 
 // Records one finished run of a task: its aggregate, and a JOB event when it was a long poll.
 static void tp_job_finished(struct tp_thread *t, uint64_t id, uint64_t start, uint64_t end, uint64_t enqueued) {
+    // Only this thread writes its count: a plain load and store, no contended atomic per job.
     atomic_store_explicit(&t->jobs_run, atomic_load_explicit(&t->jobs_run, memory_order_relaxed) + 1, memory_order_relaxed);
     tp_agg_add(t, id, start, end, enqueued);
     if (end - start < tp_cfg.long_poll_ns) return;
@@ -224,9 +225,9 @@ static void tp_job_finished(struct tp_thread *t, uint64_t id, uint64_t start, ui
 }
 
 static void tp_inner_job_end(struct tp_thread *t, uint64_t end) {
-    if (!t->inner_task_id) return;
-    tp_job_finished(t, t->inner_task_id, t->inner_start_ns, end, t->inner_enqueued_ns);
-    t->inner_task_id = 0;
+    if (!t->job.inner_task_id) return;
+    tp_job_finished(t, t->job.inner_task_id, t->job.inner_start_ns, end, t->job.inner_enqueued_ns);
+    t->job.inner_task_id = 0;
 }
 
 // ---- Jobs inside jobs --------------------------------------------------------------------------
@@ -256,18 +257,18 @@ static void tp_tsan_acquire(void *addr) {
     uintptr_t ra = (uintptr_t)__builtin_return_address(0);
     if (ra - tp_runjob_lo >= tp_runjob_hi - tp_runjob_lo || !addr || !tp_cfg.enabled) return;
     struct tp_thread *t = tp_thread_self_fast();
-    if (!t || addr == t->outer_job) return;   // the wrapper's own job: already tracked
+    if (!t || addr == t->job.outer_job) return;   // the wrapper's own job: already tracked
     uint64_t now = tp_now_ns(), enqueued = tp_job_forget(addr);
     // Outside any wrapped job (a custom executor calling swift_job_run) the job's end is not
     // seen: only its table entry is freed.
-    if (!t->in_job) return;
+    if (!t->job.in_job) return;
     tp_inner_job_end(t, now);
-    t->inner_jobs++;
-    t->inner_task_id = tp_job_task_id(addr);
-    t->inner_start_ns = now;
-    t->inner_enqueued_ns = enqueued;
+    t->job.inner_jobs++;
+    t->job.inner_task_id = tp_job_task_id(addr);
+    t->job.inner_start_ns = now;
+    t->job.inner_enqueued_ns = enqueued;
     atomic_store_explicit(&t->job_start_ns, now, memory_order_relaxed);
-    if (t->inner_task_id) t->current_task_id = t->inner_task_id;
+    if (t->job.inner_task_id) t->job.task_id = t->job.inner_task_id;
     if (enqueued && now >= enqueued) {
         // Shared counters, one update per actor job: far rarer than samples or global jobs.
         uint64_t w = now - enqueued, max = atomic_load_explicit(&tp_counters[TP_CTR_ACTOR_WAIT_MAX_NS], memory_order_relaxed);
@@ -317,26 +318,18 @@ static void tp_run_job(void *job) {
         tp_swift_run_job(job);
         return;
     }
-    // Jobs nest when a job runs another synchronously (rare); restore the outer state after.
-    int outer = t->in_job, outer_inner_jobs = t->inner_jobs;
-    void *outer_job = t->outer_job;
-    uint64_t outer_task = t->current_task_id;
-    t->in_job = 1;
-    t->outer_job = job;
-    t->inner_jobs = 0;
-    t->current_task_id = id;
+    // Jobs nest when a job runs another synchronously (rare); restore the outer state after,
+    // including an actor job the outer one was running, which must not end here.
+    struct tp_job_state outer = t->job;
+    t->job = (struct tp_job_state){ .in_job = 1, .outer_job = job, .task_id = id };
     uint64_t outer_job_start = atomic_load_explicit(&t->job_start_ns, memory_order_relaxed);
     atomic_store_explicit(&t->job_start_ns, start, memory_order_relaxed);
     tp_swift_run_job(job);   // the job may be freed from here on: do not touch it again
     uint64_t end = tp_now_ns();
     atomic_store_explicit(&t->job_start_ns, outer_job_start, memory_order_relaxed);
     tp_inner_job_end(t, end);
-    int inner_jobs = t->inner_jobs;
-    t->in_job = outer;
-    t->outer_job = outer_job;
-    t->inner_jobs = outer_inner_jobs;
-    t->current_task_id = outer_task;
-    // Only this thread writes its count: a plain load and store, no contended atomic per job.
+    int inner_jobs = t->job.inner_jobs;
+    t->job = outer;
     // A drain that ran task jobs is counted through them; its own span would count them twice.
     if (!(id == 0 && inner_jobs > 0)) tp_job_finished(t, id, start, end, enqueued);
 }

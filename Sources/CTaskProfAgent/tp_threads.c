@@ -57,15 +57,11 @@ static struct tp_thread *tp_slot_claim(pid_t tid, int kind) {
         t->sampled = 0;
         atomic_store(&t->jobs_run, 0);
         t->last_task_id = 0;
-        t->current_task_id = 0;
-        t->in_job = 0;
-        t->outer_job = NULL;
+        memset(&t->job, 0, sizeof t->job);
         t->last_enqueued_job = NULL;
         atomic_store(&t->job_start_ns, 0);
         t->last_sample_ns = 0;
         t->captured_start_ns = 0;
-        t->inner_jobs = 0;
-        t->inner_task_id = 0;
         t->in_interposer = 0;
         t->event_loop = 0;
         t->tick_start_ns = 0;

@@ -79,6 +79,14 @@ static void tp_emit_thread(struct tp_thread *t, uint16_t type) {
     tp_emit(&r, sizeof r);
 }
 
+// Emits the thread's record when its name changed (or when forced).
+static void tp_report_name(struct tp_thread *t, const char name[16], int force) {
+    if (force || strncmp(name, t->reported_name, sizeof t->reported_name) != 0) {
+        memcpy(t->reported_name, name, sizeof t->reported_name);
+        tp_emit_thread(t, TP_REC_THREAD);
+    }
+}
+
 static void tp_check_name(struct tp_thread *t, int force) {
     char path[64], name[16] = {0};
     snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)t->tid);
@@ -87,10 +95,7 @@ static void tp_check_name(struct tp_thread *t, int force) {
     ssize_t n = read(fd, name, sizeof name - 1);
     close(fd);
     if (n > 0 && name[n - 1] == '\n') name[n - 1] = 0;
-    if (force || strncmp(name, t->reported_name, sizeof name) != 0) {
-        memcpy(t->reported_name, name, sizeof name);
-        tp_emit_thread(t, TP_REC_THREAD);
-    }
+    tp_report_name(t, name, force);
 }
 
 static uint64_t tp_jobs_of_exited;
@@ -146,22 +151,20 @@ static void tp_cycle_locked(int final) {
         }
     }
     int names = final || (tp_cycle % TP_NAME_CHECK_EVERY) == 0;
+    uint64_t now = tp_now_ns();
     for (int i = 0; i < TP_MAX_THREADS; i++) {
         struct tp_thread *t = &tp_threads[i];
         int state = atomic_load_explicit(&t->state, memory_order_acquire);
         if (state != TP_SLOT_LIVE && state != TP_SLOT_EXITED) continue;
         if (state == TP_SLOT_LIVE && (names || !t->reported_name[0])) tp_check_name(t, !t->reported_name[0]);
-        if (state == TP_SLOT_LIVE && !final) tp_sampler_request_capture(t, tp_now_ns());
+        if (state == TP_SLOT_LIVE && !final) tp_sampler_request_capture(t, now);
         tp_drain_ring(&t->samples);
         tp_drain_ring(&t->events);
         // Aggregates of threads that went idle are never retired by their owner until it runs
         // again: copy them now and then so the stream is complete at any moment.
         if (state == TP_SLOT_LIVE && (final || (tp_cycle % TP_COUNTERS_EVERY) == 0)) tp_jobs_snapshot_thread(t, tp_emit);
         if (state == TP_SLOT_EXITED) {
-            if (t->exit_name[0] && strncmp(t->exit_name, t->reported_name, sizeof t->exit_name) != 0) {
-                memcpy(t->reported_name, t->exit_name, sizeof t->reported_name);
-                tp_emit_thread(t, TP_REC_THREAD);
-            }
+            if (t->exit_name[0]) tp_report_name(t, t->exit_name, 0);
             tp_emit_thread(t, TP_REC_THREAD_END);
             tp_jobs_of_exited += atomic_load(&t->jobs_run);
             tp_ring_free(&t->samples);
