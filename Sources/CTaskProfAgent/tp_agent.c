@@ -119,6 +119,7 @@ __attribute__((constructor)) static void tp_agent_init(void) {
     // `make bench` measures what the kernel alone charges for the sampling signals with this.
     tp_cfg.empty_handler = measure && strcmp(measure, "empty") == 0;
     tp_cfg.follow_children = follow && follow[0] == '1';
+    tp_clock_init();   // reads TASKPROF_CLOCK
     if (!tp_cfg.follow_children) tp_clean_environment();
 
     tp_jobs_init();

@@ -187,8 +187,46 @@ int tp_async_splice(const struct tp_thread *t, uint64_t *frames, const uintptr_t
 struct tp_thread *tp_thread_self_fast(void);
 void tp_blocking_init(void);
 
+// tp_clock.c: CLOCK_MONOTONIC nanoseconds, from the TSC once calibrated (see there)
+struct tp_clock_params { _Atomic uint64_t tsc, ns, mult; };   // ns = ns + (rdtsc - tsc) * mult / 2^32
+extern struct tp_clock_params tp_clock_sets[2];
+extern _Atomic uint32_t tp_clock_gen;                          // 0: not calibrated, use the kernel's clock
+extern _Atomic uint64_t tp_clock_max_skew_ns;
+void tp_clock_init(void);
+void tp_clock_tick(void);
+int tp_clock_uses_tsc(void);
+uint64_t tp_clock_kernel_ns(void);
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+static inline uint64_t tp_rdtsc(void) { return __rdtsc(); }
+static inline uint64_t tp_now_ns_at(const struct tp_clock_params *p, uint64_t tsc) {
+    int64_t d = (int64_t)(tsc - atomic_load_explicit(&p->tsc, memory_order_relaxed));
+    __int128 scaled = ((__int128)d * (__int128)atomic_load_explicit(&p->mult, memory_order_relaxed)) >> 32;
+    return atomic_load_explicit(&p->ns, memory_order_relaxed) + (uint64_t)(int64_t)scaled;
+}
+#endif
+
+// Async-signal-safe and wait-free: a reader that raced two re-syncs reads the kernel's clock.
+static inline uint64_t tp_now_ns(void) {
+#if defined(__x86_64__)
+    uint32_t gen = atomic_load_explicit(&tp_clock_gen, memory_order_acquire);
+    if (gen) {
+        const struct tp_clock_params *p = &tp_clock_sets[gen & 1];
+        int64_t base_tsc = (int64_t)atomic_load_explicit(&p->tsc, memory_order_relaxed);
+        uint64_t base_ns = atomic_load_explicit(&p->ns, memory_order_relaxed);
+        uint64_t mult = atomic_load_explicit(&p->mult, memory_order_relaxed);
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&tp_clock_gen, memory_order_relaxed) == gen) {
+            int64_t d = (int64_t)tp_rdtsc() - base_tsc;
+            return base_ns + (uint64_t)(int64_t)(((__int128)d * (__int128)mult) >> 32);
+        }
+    }
+#endif
+    return tp_clock_kernel_ns();
+}
+
 // tp_util.c
-uint64_t tp_now_ns(void);
 uint64_t tp_realtime_ns(void);
 void *tp_real_symbol(const char *name);
 int tp_read_self(uintptr_t addr, void *out, size_t len);

@@ -212,6 +212,7 @@ static void tp_agg_add(struct tp_thread *t, uint64_t id, uint64_t start, uint64_
 
 // Records one finished run of a task: its aggregate, and a JOB event when it was a long poll.
 static void tp_job_finished(struct tp_thread *t, uint64_t id, uint64_t start, uint64_t end, uint64_t enqueued) {
+    if (end < start) end = start;   // a thread that moved to a core whose TSC lags by a few ns
     // Only this thread writes its count: a plain load and store, no contended atomic per job.
     atomic_store_explicit(&t->jobs_run, atomic_load_explicit(&t->jobs_run, memory_order_relaxed) + 1, memory_order_relaxed);
     tp_agg_add(t, id, start, end, enqueued);

@@ -1,4 +1,4 @@
-// Small helpers used at set-up time (symbol lookup) and on hot paths (clocks).
+// Small helpers: symbol lookup at set-up time, safe reads of the process's own memory.
 #include "tp_internal.h"
 #include <dlfcn.h>
 #include <elf.h>
@@ -11,12 +11,6 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
-
-uint64_t tp_now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);   // vDSO; async-signal-safe
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 uint64_t tp_realtime_ns(void) {
     struct timespec ts;

@@ -121,6 +121,8 @@ static void tp_emit_counters(void) {
     for (int i = 0; i < TP_HANDLER_BUCKETS; i++) c.handler_ns_hist[i] = atomic_load(&tp_handler_hist[i]);
     for (int i = 0; i < TP_HANDLER_BUCKETS; i++) c.async_ns_hist[i] = atomic_load(&tp_async_hist[i]);
     for (int i = 0; i < TP_HANDLER_BUCKETS; i++) c.actor_wait_hist[i] = atomic_load(&tp_actor_wait_hist[i]);
+    c.clock_tsc = (uint64_t)tp_clock_uses_tsc();
+    c.clock_max_skew_ns = atomic_load(&tp_clock_max_skew_ns);
     tp_emit(&c, sizeof c);
 }
 
@@ -151,6 +153,7 @@ static void tp_cycle_locked(int final) {
         }
     }
     int names = final || (tp_cycle % TP_NAME_CHECK_EVERY) == 0;
+    tp_clock_tick();
     uint64_t now = tp_now_ns();
     for (int i = 0; i < TP_MAX_THREADS; i++) {
         struct tp_thread *t = &tp_threads[i];
