@@ -12,7 +12,8 @@
 // thread, signal handlers included) never waits for the writer; if the writer published twice
 // while it read, which takes seconds, it reads the kernel's clock instead. The writer re-syncs
 // every TP_CLOCK_RESYNC_NS and never steps the clock back; how far the TSC clock had drifted from
-// CLOCK_MONOTONIC before each re-sync is kept (`clock.maxSkewNs` in the profile's counters).
+// CLOCK_MONOTONIC before each re-sync is kept (`clock.maxSkewNs` and `clock.resyncs` in the profile's
+// counters).
 #include "tp_internal.h"
 #include <fcntl.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@
 
 struct tp_clock_params tp_clock_sets[2];
 _Atomic uint32_t tp_clock_gen;
-_Atomic uint64_t tp_clock_max_skew_ns;
+_Atomic uint64_t tp_clock_max_skew_ns, tp_clock_resyncs;
 static int tp_clock_usable;
 static uint64_t tp_clock_anchor_tsc, tp_clock_anchor_ns, tp_clock_last_ns;
 
@@ -98,6 +99,7 @@ void tp_clock_tick(void) {
         if (skew > atomic_load_explicit(&tp_clock_max_skew_ns, memory_order_relaxed))
             atomic_store_explicit(&tp_clock_max_skew_ns, skew, memory_order_relaxed);
         if (ours > ns) base_ns = ours;   // never back: a job's end must not precede its start
+        atomic_fetch_add_explicit(&tp_clock_resyncs, 1, memory_order_relaxed);
     }
     uint32_t next = gen + 1 ? gen + 1 : 2;   // 0 means "not calibrated"; keep the parity
     struct tp_clock_params *p = &tp_clock_sets[next & 1];

@@ -191,7 +191,7 @@ void tp_blocking_init(void);
 struct tp_clock_params { _Atomic uint64_t tsc, ns, mult; };   // ns = ns + (rdtsc - tsc) * mult / 2^32
 extern struct tp_clock_params tp_clock_sets[2];
 extern _Atomic uint32_t tp_clock_gen;                          // 0: not calibrated, use the kernel's clock
-extern _Atomic uint64_t tp_clock_max_skew_ns;
+extern _Atomic uint64_t tp_clock_max_skew_ns, tp_clock_resyncs;
 void tp_clock_init(void);
 void tp_clock_tick(void);
 int tp_clock_uses_tsc(void);

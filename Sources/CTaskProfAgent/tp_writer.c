@@ -123,6 +123,7 @@ static void tp_emit_counters(void) {
     for (int i = 0; i < TP_HANDLER_BUCKETS; i++) c.actor_wait_hist[i] = atomic_load(&tp_actor_wait_hist[i]);
     c.clock_tsc = (uint64_t)tp_clock_uses_tsc();
     c.clock_max_skew_ns = atomic_load(&tp_clock_max_skew_ns);
+    c.clock_resyncs = atomic_load(&tp_clock_resyncs);
     tp_emit(&c, sizeof c);
 }
 

@@ -92,9 +92,10 @@ extension RawRecording {
                     if size >= 16 + counterNames.count * 8 + 384 * 8 {
                         rec.actorWaitHistogram = (0..<128).map { u64(h + 256 * 8 + $0 * 8) }
                     }
-                    if size >= 16 + counterNames.count * 8 + 386 * 8 {
+                    if size >= 16 + counterNames.count * 8 + 387 * 8 {
                         rec.counters["clock.tsc"] = u64(h + 384 * 8)
                         rec.counters["clock.maxSkewNs"] = u64(h + 385 * 8)
+                        rec.counters["clock.resyncs"] = u64(h + 386 * 8)
                     }
                     rec.endMonotonicNs = max(rec.endMonotonicNs, u64(o + 8))
                 case 7 where size >= 16:   // END

@@ -39,6 +39,33 @@ final class RecordTests: XCTestCase {
         XCTAssertEqual(p.threads.first { $0.kind == .main }?.name, "TwoTasks")
     }
 
+    /// Where the kernel keeps time with the TSC, the agent reads its clock from the TSC and stays
+    /// within 50 µs of CLOCK_MONOTONIC over its re-syncs; TASKPROF_CLOCK=kernel keeps clock_gettime.
+    func testAgentClockFollowsClockMonotonic() throws {
+        let source = (try? String(contentsOfFile: "/sys/devices/system/clocksource/clocksource0/current_clocksource", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let dir = try TestSupport.tempDir()
+        // About 2 s of CPU work on every core: a calibration at 20 ms, then a re-sync a second.
+        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "--rate", "99", "-o", dir + "/tsc.taskprof",
+                                     "--", try TestSupport.binary("AsyncBench"), "cpu", "200"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let p = try ProfileFile.read(path: dir + "/tsc.taskprof")
+        XCTAssertEqual(p.counters["clock.tsc"], source == "tsc" ? 1 : 0, "clocksource \(source ?? "?"): \(p.counters)")
+        if source == "tsc" {
+            XCTAssertGreaterThanOrEqual(p.counters["clock.resyncs"] ?? 0, 1, "\(p.meta.durationNs) ns run: \(p.counters)")
+            XCTAssertLessThan(p.counters["clock.maxSkewNs"] ?? .max, 50_000, "\(p.counters)")
+        }
+
+        var env = ProcessInfo.processInfo.environment
+        env["TASKPROF_CLOCK"] = "kernel"
+        let k = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/kernel.taskprof",
+                                     "--", try TestSupport.binary("AsyncBench"), "cpu", "40"], environment: env)
+        XCTAssertEqual(k.status, 0, k.stderr)
+        let q = try ProfileFile.read(path: dir + "/kernel.taskprof")
+        XCTAssertEqual(q.counters["clock.tsc"], 0, "\(q.counters)")
+        XCTAssertEqual(q.counters["clock.resyncs"], 0, "\(q.counters)")
+    }
+
     /// Stacks reach from the user function to the thread's start, with or without frame pointers.
     func testStacksReachThreadStartInReleaseBuild() throws {
         try checkDeepStacks(binary: try TestSupport.binary("DeepStacks"))

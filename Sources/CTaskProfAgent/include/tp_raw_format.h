@@ -181,10 +181,11 @@ struct __attribute__((packed)) tp_rec_counters {
     uint64_t async_ns_hist[TP_HANDLER_BUCKETS];
     // Waits of the jobs counted in TP_CTR_ACTOR_JOBS, same buckets.
     uint64_t actor_wait_hist[TP_HANDLER_BUCKETS];
-    // The agent's clock (tp_clock.c): 1 when it reads the TSC, 0 for clock_gettime; and how far
-    // the TSC clock had drifted from CLOCK_MONOTONIC at its worst re-sync, in ns.
+    // The agent's clock (tp_clock.c): 1 when it reads the TSC, 0 for clock_gettime; how far the
+    // TSC clock had drifted from CLOCK_MONOTONIC at its worst re-sync, in ns; and re-syncs so far.
     uint64_t clock_tsc;
     uint64_t clock_max_skew_ns;
+    uint64_t clock_resyncs;
 };
 
 struct __attribute__((packed)) tp_rec_end {
