@@ -62,6 +62,7 @@ struct tp_job_state {
     uint64_t task_id;                  // task of the job running now (inner or outer), 0 outside jobs
     uint64_t inner_task_id;            // the job running inside outer_job now, 0 for none
     uint64_t inner_start_ns, inner_enqueued_ns;
+    uint64_t carried_enqueued_ns;      // a Task.yield's continuation job: its enqueue time, for the task it resumes
 };
 
 struct tp_thread {

@@ -25,6 +25,7 @@ static tp_work_fn tp_swift_run_job;
 static tp_job_id_fn tp_job_task_id;
 static tp_task_name_fn tp_task_get_name;
 static tp_dispatch_time_fn tp_dispatch_time;
+static uintptr_t tp_nullary_process;
 // Key and time side by side: the enqueueing and the running thread each touch one cache line.
 struct tp_job_slot { _Atomic(uintptr_t) job; uint64_t enqueued_ns; };
 static struct tp_job_slot tp_job_table[TP_JOB_TABLE_SLOTS];
@@ -40,6 +41,9 @@ void tp_jobs_init(void) {
     tp_task_get_name = (tp_task_name_fn)tp_find_local_symbol("libswift_Concurrency.so", "_Z22swift_task_getTaskNamePN5swift9AsyncTaskE");
     tp_job_task_id = (tp_job_id_fn)dlsym(RTLD_DEFAULT, "swift_task_getJobTaskId");
     tp_dispatch_time = (tp_dispatch_time_fn)dlsym(RTLD_DEFAULT, "dispatch_time");
+    // Task.yield() queues a NullaryContinuationJob, which queues the task when it runs (see
+    // tp_run_job). Without the symbol, a yield's delay counts from the second queueing only.
+    tp_nullary_process = tp_find_local_symbol("libswift_Concurrency.so", "_ZN5swift22NullaryContinuationJob7processEPNS_3JobE");
     if (!tp_swift_run_job) tp_agent_note("job tracking off: __swift_run_job not found in libswift_Concurrency's symbol table");
     if (!tp_task_get_name) tp_agent_note("task names off: swift_task_getTaskName not found in libswift_Concurrency");
     // TASKPROF_ACTOR_WAITS=0 leaves the runtime's TSan hooks alone (for comparison in `make bench`).
@@ -107,6 +111,25 @@ static inline int tp_job_is_task(void *job) {
     uint32_t flags;
     memcpy(&flags, (uint8_t *)job + 32, sizeof flags);
     return (flags & 0xff) == 0;
+}
+
+// After the flags: a job id, the voucher and a reserved word, then the function that runs a job
+// that is not a task (Job::RunJob). Every Job has these fields.
+static inline int tp_job_is_yield_continuation(void *job) {
+    uintptr_t run;
+    memcpy(&run, (uint8_t *)job + 56, sizeof run);
+    return tp_nullary_process && run == tp_nullary_process;
+}
+
+// The time a job enqueued now counts its delay from: now, or, for the task a yield's
+// continuation job resumes, when that continuation job was enqueued (the yield).
+static inline uint64_t tp_enqueue_time(struct tp_thread *t) {
+    if (t && t->job.carried_enqueued_ns) {
+        uint64_t when = t->job.carried_enqueued_ns;
+        t->job.carried_enqueued_ns = 0;
+        return when;
+    }
+    return tp_now_ns();
 }
 
 static void tp_capture_task_name(struct tp_thread *t, void *job, uint64_t id) {
@@ -247,10 +270,10 @@ static uintptr_t tp_enqueue_lo, tp_enqueue_hi, tp_runjob_lo, tp_runjob_hi;
 static void tp_tsan_release(void *addr) {
     uintptr_t ra = (uintptr_t)__builtin_return_address(0);
     if (ra - tp_enqueue_lo >= tp_enqueue_hi - tp_enqueue_lo || !addr || !tp_cfg.enabled) return;
-    tp_job_remember(addr, tp_now_ns());
+    struct tp_thread *t = tp_thread_self_fast();
+    tp_job_remember(addr, tp_enqueue_time(t));
     // A job for the global executor reaches dispatch_async_f next, on this thread: it need not
     // be remembered (nor the clock read) a second time there.
-    struct tp_thread *t = tp_thread_self_fast();
     if (t) t->last_enqueued_job = addr;
 }
 
@@ -323,6 +346,12 @@ static void tp_run_job(void *job) {
     // including an actor job the outer one was running, which must not end here.
     struct tp_job_state outer = t->job;
     t->job = (struct tp_job_state){ .in_job = 1, .outer_job = job, .task_id = id };
+    // A yield queues a continuation job that queues the task: the task's delay counts from the
+    // yield, so this job hands its enqueue time on and counts no delay of its own.
+    if (id == 0 && enqueued && tp_job_is_yield_continuation(job)) {
+        t->job.carried_enqueued_ns = enqueued;
+        enqueued = 0;
+    }
     uint64_t outer_job_start = atomic_load_explicit(&t->job_start_ns, memory_order_relaxed);
     atomic_store_explicit(&t->job_start_ns, start, memory_order_relaxed);
     tp_swift_run_job(job);   // the job may be freed from here on: do not touch it again
@@ -340,7 +369,7 @@ TP_EXPORT void dispatch_async_f(void *queue, void *ctx, tp_work_fn work) {
     if (!real) real = (tp_async_f_fn)tp_real_symbol("dispatch_async_f");
     if (work && work == tp_swift_run_job && tp_cfg.enabled && tp_jobs_enabled()) {
         struct tp_thread *t = tp_thread_self_fast();
-        if (!t || t->last_enqueued_job != ctx) tp_job_remember(ctx, tp_now_ns());
+        if (!t || t->last_enqueued_job != ctx) tp_job_remember(ctx, tp_enqueue_time(t));
         // Only the very next submission can be that job: a stale pointer must not match later.
         if (t) t->last_enqueued_job = NULL;
         work = tp_run_job;
