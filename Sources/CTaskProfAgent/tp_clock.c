@@ -11,9 +11,9 @@
 // The map is published in two alternating parameter sets and a generation: a reader (any
 // thread, signal handlers included) never waits for the writer; if the writer published twice
 // while it read, which takes seconds, it reads the kernel's clock instead. The writer re-syncs
-// every TP_CLOCK_RESYNC_NS and never steps the clock back; how far the TSC clock had drifted from
-// CLOCK_MONOTONIC before each re-sync is kept (`clock.maxSkewNs` and `clock.resyncs` in the profile's
-// counters).
+// every TP_CLOCK_RESYNC_NS and never steps the clock back (it slews instead). How far the TSC
+// clock had drifted from CLOCK_MONOTONIC at each re-sync is kept: `clock.maxSkewNs` and
+// `clock.resyncs` in the profile's counters.
 #include "tp_internal.h"
 #include <fcntl.h>
 #include <stdlib.h>
@@ -98,7 +98,15 @@ void tp_clock_tick(void) {
         uint64_t skew = ours > ns ? ours - ns : ns - ours;
         if (skew > atomic_load_explicit(&tp_clock_max_skew_ns, memory_order_relaxed))
             atomic_store_explicit(&tp_clock_max_skew_ns, skew, memory_order_relaxed);
-        if (ours > ns) base_ns = ours;   // never back: a job's end must not precede its start
+        if (ours > ns) {
+            // Ahead of the kernel: never step back (a job's end must not precede its start);
+            // run slower until the next re-sync instead, at no less than half speed, so the
+            // clock meets CLOCK_MONOTONIC again even after a jump the TSC made alone.
+            base_ns = ours;
+            uint64_t period_ticks = (uint64_t)(((unsigned __int128)TP_CLOCK_RESYNC_NS << 32) / mult);
+            uint64_t slower = (uint64_t)(((unsigned __int128)(ours - ns) << 32) / period_ticks);
+            mult -= slower < mult / 2 ? slower : mult / 2;
+        }
         atomic_fetch_add_explicit(&tp_clock_resyncs, 1, memory_order_relaxed);
     }
     uint32_t next = gen + 1 ? gen + 1 : 2;   // 0 means "not calibrated"; keep the parity
