@@ -61,7 +61,8 @@ let package = Package(
 
         .testTarget(
             name: "TaskProfTests",
-            dependencies: ["TaskProfModel", "TaskProfSymbolize", "TaskProfAnalysis", "TaskProfReports", "TaskProfRecord"]
+            dependencies: ["TaskProfModel", "TaskProfSymbolize", "TaskProfAnalysis", "TaskProfReports", "TaskProfRecord",
+                           "CTaskProfSupport"]
         ),
     ]
 )

@@ -93,7 +93,10 @@ def job_cost(say):
     with tempfile.TemporaryDirectory() as d:
         subprocess.run([TASKPROF, "record", "-q", "--rate", "1", "-o", os.path.join(d, "y.tpf"), "--"] + cmd,
                        stdout=subprocess.DEVNULL, check=True)
-        jobs_n = profile_json(os.path.join(d, "y.tpf"))["runtime"]["jobs"]
+        runtime = profile_json(os.path.join(d, "y.tpf"))["runtime"]
+        if not runtime:
+            sys.exit("bench: job tracking is off in this profile (see its notes); no per-job cost to measure")
+        jobs_n = runtime["jobs"]
     one_cpu = {min(os.sched_getaffinity(0))}
     fig = interleaved(cmd, {"jobs": {"TASKPROF_RATE": "1"},
                             "kernel": {"TASKPROF_RATE": "1", "TASKPROF_CLOCK": "kernel"},

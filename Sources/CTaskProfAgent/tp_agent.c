@@ -11,6 +11,8 @@
 //   TASKPROF_LONG_POLL_NS  jobs at least this long are recorded one by one (default 10 ms)
 //   TASKPROF_BLOCKING_NS   blocking calls on runtime threads at least this long are recorded (1 ms)
 //   TASKPROF_ASYNC_STACKS  "0": physical stacks only (no async context chain; benchmarks)
+//   TASKPROF_ACTOR_WAITS   "0": leave the Swift runtime's TSan hooks alone (no actor-queue waits)
+//   TASKPROF_CLOCK         "kernel": clock_gettime for every timestamp instead of the TSC (tp_clock.c)
 #include "tp_internal.h"
 #include <signal.h>
 #include <stdio.h>
@@ -56,6 +58,9 @@ static void tp_clean_environment(void) {
     unsetenv("TASKPROF_FOLLOW");
     unsetenv("TASKPROF_LONG_POLL_NS");
     unsetenv("TASKPROF_BLOCKING_NS");
+    unsetenv("TASKPROF_ASYNC_STACKS");
+    unsetenv("TASKPROF_ACTOR_WAITS");
+    unsetenv("TASKPROF_CLOCK");
 }
 
 static int tp_start_recording(void) {
@@ -120,9 +125,9 @@ __attribute__((constructor)) static void tp_agent_init(void) {
     tp_cfg.empty_handler = measure && strcmp(measure, "empty") == 0;
     tp_cfg.follow_children = follow && follow[0] == '1';
     tp_clock_init();   // reads TASKPROF_CLOCK
+    tp_jobs_init();    // reads TASKPROF_ACTOR_WAITS
     if (!tp_cfg.follow_children) tp_clean_environment();
 
-    tp_jobs_init();
     if (!(async_stacks && async_stacks[0] == '0')) tp_async_init();
     if (tp_sampler_install() != 0) return;
     tp_cfg.enabled = 1;

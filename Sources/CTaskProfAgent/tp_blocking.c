@@ -74,7 +74,7 @@ static inline struct tp_thread *tp_candidate(void) {
 
 static void tp_blocking_done(struct tp_thread *t, int primitive, uint64_t start) {
     uint64_t end = tp_now_ns();
-    if (end - start < tp_cfg.blocking_ns) return;
+    if (tp_elapsed(start, end) < tp_cfg.blocking_ns) return;
     t->in_interposer = 1;
     int saved_errno = errno;
     uint64_t frames[TP_MAX_FRAMES];
@@ -90,7 +90,7 @@ static void tp_blocking_done(struct tp_thread *t, int primitive, uint64_t start)
     if (n <= 0) { frames[0] = (uint64_t)(uintptr_t)__builtin_return_address(0); n = 1; }
     struct tp_rec_blocking rec = {
         .h = { TP_REC_BLOCKING, 0, (uint32_t)(sizeof rec + (size_t)n * 8) },
-        .start_ns = start, .duration_ns = end - start, .task_id = t->job.in_job ? t->job.task_id : 0,
+        .start_ns = start, .duration_ns = tp_elapsed(start, end), .task_id = t->job.in_job ? t->job.task_id : 0,
         .tid = (uint32_t)t->tid, .primitive = (uint16_t)primitive, .nframes = (uint16_t)n,
     };
     if (tp_ring_write(&t->events, &rec, sizeof rec, frames, (uint32_t)n * 8) != 0)
@@ -172,7 +172,7 @@ static int tp_event_loop_thread(struct tp_thread *t) {
 
 static void tp_tick_end(struct tp_thread *t) {
     uint64_t now = tp_now_ns();
-    if (t->tick_start_ns && now - t->tick_start_ns >= tp_cfg.long_poll_ns) {
+    if (t->tick_start_ns && tp_elapsed(t->tick_start_ns, now) >= tp_cfg.long_poll_ns) {
         struct tp_rec_job rec = {
             .h = { TP_REC_JOB, TP_JOB_FLAG_EVENT_LOOP_TICK, sizeof rec },
             .task_id = 0, .enqueue_ns = 0, .start_ns = t->tick_start_ns, .end_ns = now, .tid = (uint32_t)t->tid,

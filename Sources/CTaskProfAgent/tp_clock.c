@@ -84,10 +84,11 @@ void tp_clock_tick(void) {
     uint32_t gen = atomic_load_explicit(&tp_clock_gen, memory_order_relaxed);
     if (ns - tp_clock_last_ns < (gen ? TP_CLOCK_RESYNC_NS : TP_CLOCK_FIRST_NS)) return;
     // ns per TSC tick, times 2^32, over everything since the anchor: the longer, the truer.
-    uint64_t mult = tsc > tp_clock_anchor_tsc
-        ? (uint64_t)(((unsigned __int128)(ns - tp_clock_anchor_ns) << 32) / (tsc - tp_clock_anchor_tsc)) : 0;
+    unsigned __int128 ratio = tsc > tp_clock_anchor_tsc
+        ? ((unsigned __int128)(ns - tp_clock_anchor_ns) << 32) / (tsc - tp_clock_anchor_tsc) : 0;
+    uint64_t mult = (uint64_t)ratio;
     // Outside 0.1-10 GHz the TSC is not what the kernel said it was: back to clock_gettime.
-    if (mult < (1ull << 32) / 10 || mult > (1ull << 32) * 10) {
+    if (ratio < (1ull << 32) / 10 || ratio > (unsigned __int128)(1ull << 32) * 10) {
         tp_clock_usable = 0;
         atomic_store_explicit(&tp_clock_gen, 0, memory_order_release);
         return;
@@ -111,6 +112,8 @@ void tp_clock_tick(void) {
     }
     uint32_t next = gen + 1 ? gen + 1 : 2;   // 0 means "not calibrated"; keep the parity
     struct tp_clock_params *p = &tp_clock_sets[next & 1];
+    // Readers of this set (two generations ago) see the change of generation before new values.
+    atomic_thread_fence(memory_order_release);
     atomic_store_explicit(&p->tsc, tsc, memory_order_relaxed);
     atomic_store_explicit(&p->ns, base_ns, memory_order_relaxed);
     atomic_store_explicit(&p->mult, mult, memory_order_relaxed);

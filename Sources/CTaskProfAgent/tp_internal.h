@@ -208,24 +208,33 @@ static inline uint64_t tp_now_ns_at(const struct tp_clock_params *p, uint64_t ts
 }
 #endif
 
-// Async-signal-safe and wait-free: a reader that raced two re-syncs reads the kernel's clock.
+// Async-signal-safe and wait-free. A read that raced a re-sync is retried with the new set (the
+// writer publishes once a second, each set complete when its generation appears); only a reader
+// held up across several re-syncs, or a clock the writer turned off, reads the kernel's clock.
 static inline uint64_t tp_now_ns(void) {
 #if defined(__x86_64__)
     uint32_t gen = atomic_load_explicit(&tp_clock_gen, memory_order_acquire);
-    if (gen) {
+    for (int tries = 0; gen && tries < 3; tries++) {
         const struct tp_clock_params *p = &tp_clock_sets[gen & 1];
-        int64_t base_tsc = (int64_t)atomic_load_explicit(&p->tsc, memory_order_relaxed);
+        uint64_t base_tsc = atomic_load_explicit(&p->tsc, memory_order_relaxed);
         uint64_t base_ns = atomic_load_explicit(&p->ns, memory_order_relaxed);
         uint64_t mult = atomic_load_explicit(&p->mult, memory_order_relaxed);
         atomic_thread_fence(memory_order_acquire);
-        if (atomic_load_explicit(&tp_clock_gen, memory_order_relaxed) == gen) {
-            int64_t d = (int64_t)tp_rdtsc() - base_tsc;
+        uint32_t again = atomic_load_explicit(&tp_clock_gen, memory_order_relaxed);
+        if (again == gen) {
+            int64_t d = (int64_t)(tp_rdtsc() - base_tsc);   // negative: a core whose TSC lags a little
             return base_ns + (uint64_t)(int64_t)(((__int128)d * (__int128)mult) >> 32);
         }
+        gen = again;
+        atomic_thread_fence(memory_order_acquire);
     }
 #endif
     return tp_clock_kernel_ns();
 }
+
+// end - start, or 0 when end is earlier (clocks read on two cores, or across a clock change):
+// a duration must never wrap to 2^64.
+static inline uint64_t tp_elapsed(uint64_t start, uint64_t end) { return end > start ? end - start : 0; }
 
 // tp_util.c
 uint64_t tp_realtime_ns(void);

@@ -116,13 +116,16 @@ static inline int tp_job_is_task(void *job) {
 // After the flags: a job id, the voucher and a reserved word, then the function that runs a job
 // that is not a task (Job::RunJob). Every Job has these fields.
 static inline int tp_job_is_yield_continuation(void *job) {
+    if (!tp_nullary_process) return 0;
     uintptr_t run;
     memcpy(&run, (uint8_t *)job + 56, sizeof run);
-    return tp_nullary_process && run == tp_nullary_process;
+    return run == tp_nullary_process;
 }
 
 // The time a job enqueued now counts its delay from: now, or, for the task a yield's
-// continuation job resumes, when that continuation job was enqueued (the yield).
+// continuation job resumes, when that continuation job was enqueued (the yield). Without the
+// actor hooks, a task resumed onto an idle actor is queued by the actor's drain job, which then
+// takes the yield's time instead.
 static inline uint64_t tp_enqueue_time(struct tp_thread *t) {
     if (t && t->job.carried_enqueued_ns) {
         uint64_t when = t->job.carried_enqueued_ns;
@@ -210,7 +213,7 @@ static void tp_agg_add(struct tp_thread *t, uint64_t id, uint64_t start, uint64_
     unsigned slot = (unsigned)(id % TP_JOB_AGG_SLOTS);   // task ids are sequential: no collisions among neighbours
     struct tp_job_agg *a = &t->job_agg[slot];
     // Another task in the slot, a full 24-bit count, or an old aggregate: retire it first.
-    if (a->polls && (a->task_id != id || a->polls >= 0xFFFFF0u || start - a->first_start_ns > TP_JOB_AGG_PERIOD_NS))
+    if (a->polls && (a->task_id != id || a->polls >= 0xFFFFF0u || tp_elapsed(a->first_start_ns, start) > TP_JOB_AGG_PERIOD_NS))
         tp_agg_retire(t, slot);
     uint32_t seq = atomic_load_explicit(&a->seq, memory_order_relaxed);
     atomic_store_explicit(&a->seq, seq + 1, memory_order_relaxed);

@@ -143,7 +143,7 @@ int tp_walk_dwarf(void *uc, int signal_frame, uint64_t *frames, uintptr_t *fps) 
         // A walk over budget gives up (the caller keeps the frame-pointer stack): libunwind's
         // first lookups in a module can take long, and a handler that outlasts the sampling
         // period is re-entered at once, starving the thread.
-        if (n > 0 && (n & 7) == 0 && tp_now_ns() - start > TP_DWARF_BUDGET_NS) {
+        if (n > 0 && (n & 7) == 0 && tp_elapsed(start, tp_now_ns()) > TP_DWARF_BUDGET_NS) {
             atomic_fetch_add_explicit(&tp_counters[TP_CTR_DWARF_OVER_BUDGET], 1, memory_order_relaxed);
             return -n;
         }
@@ -271,7 +271,7 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
         uint64_t async_start = tp_cfg.measure_handler ? tp_now_ns() : 0;
         n = tp_async_splice(t, t->frames, t->fps, n, TP_MAX_FRAMES, sp);
         if (tp_cfg.measure_handler)
-            atomic_fetch_add_explicit(&tp_async_hist[tp_handler_bucket(tp_now_ns() - async_start)], 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&tp_async_hist[tp_handler_bucket(tp_elapsed(async_start, tp_now_ns()))], 1, memory_order_relaxed);
     }
     if (n >= TP_MAX_FRAMES) {
         flags |= TP_SAMPLE_FLAG_TRUNCATED;
@@ -302,7 +302,7 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
         atomic_fetch_add_explicit(&tp_counters[TP_CTR_DROPPED_RING_FULL], 1, memory_order_relaxed);
 
     if (tp_cfg.measure_handler) {
-        uint64_t d = tp_now_ns() - start;
+        uint64_t d = tp_elapsed(start, tp_now_ns());
         atomic_fetch_add_explicit(&tp_handler_hist[tp_handler_bucket(d)], 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&tp_counters[TP_CTR_HANDLER_NS_TOTAL], d, memory_order_relaxed);
     }
@@ -471,7 +471,7 @@ void tp_sampler_stop_thread(struct tp_thread *t) {
 // call (those have their own stacks, from the blocking-call interposers).
 void tp_sampler_request_capture(struct tp_thread *t, uint64_t now) {
     uint64_t start = atomic_load_explicit(&t->job_start_ns, memory_order_relaxed);
-    if (!start || now - start < tp_cfg.long_poll_ns || t->last_sample_ns >= start || t->captured_start_ns == start ||
+    if (!start || tp_elapsed(start, now) < tp_cfg.long_poll_ns || t->last_sample_ns >= start || t->captured_start_ns == start ||
         t->in_interposer || !atomic_load_explicit(&t->sampling, memory_order_acquire))
         return;
     char path[64], buf[256];

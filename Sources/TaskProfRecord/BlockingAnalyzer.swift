@@ -58,12 +58,12 @@ struct BlockingAnalyzer {
             let key = Key(primitive: primitive, function: site?.shortName ?? "(unknown caller)", file: site?.file, line: site?.line)
             var acc = groups[key] ?? Acc()
             acc.count += 1
-            acc.total += call.durationNs
+            acc.total = acc.total.addingSaturated(call.durationNs)
             acc.max = max(acc.max, call.durationNs)
             if call.taskID != 0 { acc.tasks.insert(call.taskID) }
             acc.threads.insert(call.tid)
             let prev = acc.stacks[stack] ?? (0, 0)
-            acc.stacks[stack] = (prev.count + 1, prev.total + call.durationNs)
+            acc.stacks[stack] = (prev.count + 1, prev.total.addingSaturated(call.durationNs))
             groups[key] = acc
         }
         let sites = groups.map { key, acc in

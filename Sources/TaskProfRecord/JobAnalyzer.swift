@@ -21,14 +21,14 @@ struct JobAnalyzer {
             var t = perTask[a.taskID] ?? PerTask()
             t.polls.add(a.pollHistogram)
             t.delays.add(a.delayHistogram)
-            t.busy += a.busyNs
+            t.busy = t.busy.addingSaturated(a.busyNs)
             t.maxPoll = max(t.maxPoll, a.maxPollNs)
             t.maxDelay = max(t.maxDelay, a.maxDelayNs)
             perTask[a.taskID] = t
             allDelays.add(a.delayHistogram)
             maxDelay = max(maxDelay, a.maxDelayNs)
             jobs += a.polls
-            if poolTids.contains(a.tid) { poolBusy += a.busyNs }
+            if poolTids.contains(a.tid) { poolBusy = poolBusy.addingSaturated(a.busyNs) }
         }
 
         // Samples per thread in time order, to find those that fell inside a long poll.

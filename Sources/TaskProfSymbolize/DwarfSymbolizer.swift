@@ -179,14 +179,33 @@ private final class ModuleIndex {
         if let rawHandle { tp_dwarf_module_close(rawHandle) }
     }
 
-    /// nil when the file is missing, unreadable or not ELF (e.g. `[vdso]`); the module
-    /// then only yields `module+0x…` names.
+    /// nil when the file is missing, unreadable or not ELF; the module then only yields
+    /// `module+0x…` names.
     func handle() -> OpaquePointer? {
         if !opened {
             opened = true
-            rawHandle = tp_dwarf_module_open(info.path, info.bias)
+            rawHandle = tp_dwarf_module_open(info.path, info.bias) ?? openVDSO()
         }
         return rawHandle
+    }
+
+    /// The vDSO has no file: this process's own copy stands in for it when the build-ids match
+    /// (the profile is being made on the machine that recorded it). The copy is unlinked once
+    /// libdw holds it open.
+    private func openVDSO() -> OpaquePointer? {
+        guard name.hasPrefix("linux-vdso") || name == "[vdso]" else { return nil }
+        var id: [UInt8] = []
+        var hex = info.buildID.utf8.makeIterator()
+        while let h = hex.next(), let l = hex.next() {
+            guard let byte = UInt8(String(decoding: [h, l], as: UTF8.self), radix: 16) else { return nil }
+            id.append(byte)
+        }
+        guard !id.isEmpty else { return nil }
+        let dir = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        let path = "\(dir)/taskprof-vdso-\(getpid())-\(info.buildID).so"
+        guard tp_vdso_write(id, id.count, path) == 0 else { return nil }
+        defer { unlink(path) }
+        return tp_dwarf_module_open(path, info.bias)
     }
 
     /// Symbol-table name of the function containing `address`.

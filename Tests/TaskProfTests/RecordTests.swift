@@ -45,9 +45,9 @@ final class RecordTests: XCTestCase {
         let source = (try? String(contentsOfFile: "/sys/devices/system/clocksource/clocksource0/current_clocksource", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let dir = try TestSupport.tempDir()
-        // About 2 s of CPU work on every core: a calibration at 20 ms, then a re-sync a second.
+        // About 3 s of CPU work on every core: a calibration at 20 ms, then a re-sync a second.
         let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "--rate", "99", "-o", dir + "/tsc.taskprof",
-                                     "--", try TestSupport.binary("AsyncBench"), "cpu", "200"])
+                                     "--", try TestSupport.binary("AsyncBench"), "cpu", "300"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let p = try ProfileFile.read(path: dir + "/tsc.taskprof")
         XCTAssertEqual(p.counters["clock.tsc"], source == "tsc" ? 1 : 0, "clocksource \(source ?? "?"): \(p.counters)")

@@ -1,5 +1,6 @@
 import Foundation
 import TaskProfModel
+import CTaskProfSupport
 import TaskProfSymbolize
 import XCTest
 
@@ -484,5 +485,44 @@ final class DwarfSymbolizerTests: XCTestCase {
         print("symbolizer: \(addresses.count) distinct addresses in \(cold), \(lookups) cached lookups in \(warm)")
         XCTAssertLessThan(cold, .seconds(10))
         XCTAssertLessThan(warm, .seconds(10))
+    }
+}
+
+// MARK: - The vDSO, which has no file
+
+final class VDSOSymbolizerTests: XCTestCase {
+    /// This process's vDSO as the agent would report it: the loader's name, its build-id, its
+    /// base address as the bias (its segments start at vaddr 0).
+    private func vdsoModule(buildID: String) throws -> (LoadedModule, Range<UInt64>) {
+        var size = 0
+        let image = try XCTUnwrap(tp_vdso_image(&size), "no vDSO in this process")
+        let base = UInt64(UInt(bitPattern: image))
+        let range = base..<(base + UInt64(size))
+        return (LoadedModule(path: "linux-vdso.so.1", buildID: buildID, bias: base, executableRanges: [range]), range)
+    }
+
+    private func names(_ module: LoadedModule, _ range: Range<UInt64>) -> Set<String> {
+        let symbolizer = DwarfSymbolizer(modules: [module])
+        return Set(stride(from: range.lowerBound, to: range.upperBound, by: 4).compactMap {
+            symbolizer.symbolize(address: $0, isReturnAddress: false).first?.function
+        })
+    }
+
+    func testFramesInTheVDSOAreNamedWhenItIsThisMachinesVDSO() throws {
+        var id = [UInt8](repeating: 0, count: 64)
+        let n = tp_vdso_build_id(&id, id.count)
+        XCTAssertGreaterThan(n, 0, "the vDSO has a build-id note")
+        let hex = id.prefix(max(n, 0)).map { String(format: "%02x", $0) }.joined()
+        let (module, range) = try vdsoModule(buildID: hex)
+        let named = names(module, range)
+        XCTAssertTrue(named.contains { $0.contains("clock_gettime") }, "names in the vDSO: \(named.sorted())")
+
+        // Another kernel's vDSO (a profile converted on another machine) stays unnamed.
+        let (other, _) = try vdsoModule(buildID: String(repeating: "ab", count: max(n, 1)))
+        let unnamed = names(other, range)
+        XCTAssertTrue(unnamed.allSatisfy { $0.hasPrefix("linux-vdso.so.1+0x") }, "\(unnamed.sorted().prefix(5))")
+        // And the stand-in file does not stay behind.
+        let left = try FileManager.default.contentsOfDirectory(atPath: ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp")
+        XCTAssertFalse(left.contains { $0.hasPrefix("taskprof-vdso-\(getpid())-") }, "\(left.filter { $0.hasPrefix("taskprof-vdso") })")
     }
 }

@@ -100,6 +100,16 @@ void tp_dwarf_free(void *pointer);
 /// returns the full length, or -1 when the file is unreadable or has no build-id note.
 ssize_t tp_read_build_id(const char *path, uint8_t *out, size_t capacity);
 
+/// This process's vDSO image in memory and its length, or NULL (tp_vdso.c).
+const void *tp_vdso_image(size_t *size);
+
+/// GNU build-id of this process's vDSO, as tp_read_build_id.
+ssize_t tp_vdso_build_id(uint8_t *out, size_t capacity);
+
+/// Writes this process's vDSO to `path` if its build-id is `build_id` (the recorded target's
+/// vDSO is then the same image). Returns 0, or -1 on a mismatch or an I/O error.
+int tp_vdso_write(const uint8_t *build_id, size_t build_id_len, const char *path);
+
 /// Demangles a Swift symbol with the runtime's own demangler (libswiftCore exports
 /// swift_demangle; every Swift program links it). Returns a malloc'ed string (release
 /// with tp_dwarf_free) or NULL when `mangled` is not a Swift symbol. The wrapper exists
