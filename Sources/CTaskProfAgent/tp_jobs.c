@@ -44,6 +44,11 @@ void tp_jobs_init(void) {
     // Task.yield() queues a NullaryContinuationJob, which queues the task when it runs (see
     // tp_run_job). Without the symbol, a yield's delay counts from the second queueing only.
     tp_nullary_process = tp_find_local_symbol("libswift_Concurrency.so", "_ZN5swift22NullaryContinuationJob7processEPNS_3JobE");
+    if (!dlsym(RTLD_DEFAULT, "swift_task_getCurrent")) {
+        // A program without Swift Concurrency: one note, not a list of missing runtime symbols.
+        tp_agent_note("no Swift tasks: the program had not loaded the Swift Concurrency runtime at start (CPU samples only)");
+        return;
+    }
     if (!tp_swift_run_job) tp_agent_note("job tracking off: __swift_run_job not found in libswift_Concurrency's symbol table");
     if (!tp_task_get_name) tp_agent_note("task names off: swift_task_getTaskName not found in libswift_Concurrency");
     // TASKPROF_ACTOR_WAITS=0 leaves the runtime's TSan hooks alone (for comparison in `make bench`).

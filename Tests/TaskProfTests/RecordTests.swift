@@ -66,6 +66,28 @@ final class RecordTests: XCTestCase {
         XCTAssertEqual(q.counters["clock.resyncs"], 0, "\(q.counters)")
     }
 
+    /// A program without Swift Concurrency is profiled all the same; the profile says in one note
+    /// why it has no tasks or jobs, instead of listing runtime symbols it could not find.
+    func testNonSwiftProgramGetsOneNoteAndCPUSamples() throws {
+        let dir = try TestSupport.tempDir()
+        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-o", dir + "/sh.taskprof", "--",
+                                     "/bin/sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let p = try ProfileFile.read(path: dir + "/sh.taskprof")
+        XCTAssertEqual(p.meta.notes.filter { $0.hasPrefix("no Swift tasks") }.count, 1, "\(p.meta.notes)")
+        XCTAssertFalse(p.meta.notes.contains { $0.contains("not found") }, "\(p.meta.notes)")
+        XCTAssertFalse(p.meta.jobTracking)
+        XCTAssertGreaterThan(p.sampleCount, 50, "CPU samples of the shell loop")
+        XCTAssertTrue(r.stderr.contains("note: no Swift tasks"), r.stderr)
+
+        let swift = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/two.taskprof", "--",
+                                         try TestSupport.binary("TwoTasks")])
+        XCTAssertEqual(swift.status, 0, swift.stderr)
+        let q = try ProfileFile.read(path: dir + "/two.taskprof")
+        XCTAssertTrue(q.meta.notes.isEmpty, "\(q.meta.notes)")
+        XCTAssertTrue(q.meta.jobTracking)
+    }
+
     /// Stacks reach from the user function to the thread's start, with or without frame pointers.
     func testStacksReachThreadStartInReleaseBuild() throws {
         try checkDeepStacks(binary: try TestSupport.binary("DeepStacks"))
