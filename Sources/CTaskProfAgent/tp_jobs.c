@@ -389,14 +389,14 @@ TP_EXPORT void dispatch_after_f(uint64_t when, void *queue, void *ctx, tp_work_f
     static tp_after_f_fn real;
     if (!real) real = (tp_after_f_fn)tp_real_symbol("dispatch_after_f");
     if (work && work == tp_swift_run_job && tp_cfg.enabled && tp_jobs_enabled()) {
-        // The job is due at its deadline: scheduling delay counts from then, not from now. A
-        // dispatch_time_t is uptime (bit 63 clear; SuspendingClock), monotonic time that counts
-        // suspend (bit 63 set, bit 62 clear; ContinuousClock, what Task.sleep(for:) uses) or wall
-        // time (both set, never from Swift). Dispatch's own "now" in the same clock gives how far
-        // ahead the deadline is.
+        // The job is due at its deadline: scheduling delay counts from then, not from now. The
+        // top two bits of a dispatch_time_t name its clock: 00 uptime (SuspendingClock), 10
+        // monotonic time that counts suspend (ContinuousClock, what Task.sleep(for:) uses), 11
+        // wall time (never from Swift). Dispatch's own "now" in that clock says how far ahead
+        // the deadline is; anything else counts from now.
         uint64_t now = tp_now_ns(), due = now;
         unsigned kind = (unsigned)(when >> 62);
-        if (tp_dispatch_time && when != ~0ull && kind != 3) {
+        if (tp_dispatch_time && when != ~0ull && (kind == 0 || kind == 2)) {
             uint64_t dnow = tp_dispatch_time(kind == 2 ? 1ull << 63 : 0, 0);
             if (when > dnow) due = now + (when - dnow);
         }
