@@ -1,5 +1,6 @@
 import Foundation
 import TaskProfModel
+import TaskProfRecord
 import XCTest
 
 /// End-to-end: record real programs with the agent and check what taskprof reports.
@@ -86,6 +87,25 @@ final class RecordTests: XCTestCase {
         let q = try ProfileFile.read(path: dir + "/two.taskprof")
         XCTAssertTrue(q.meta.notes.isEmpty, "\(q.meta.notes)")
         XCTAssertTrue(q.meta.jobTracking)
+    }
+
+    /// Worker threads are named after their Dispatch root queue, which the kernel cuts to its
+    /// last 15 bytes; the profile shows the whole label where the tail is unambiguous.
+    func testDispatchWorkerNamesAreShownWhole() throws {
+        XCTAssertEqual(DispatchThreadName.expanded("oot.default-qos"), "com.apple.root.default-qos")
+        XCTAssertEqual(DispatchThreadName.expanded("user-initiated-qos".suffix(15).description), "com.apple.root.user-initiated-qos")
+        XCTAssertEqual(DispatchThreadName.expanded("-qos.overcommit"), "com.apple.root.…-qos.overcommit", "six labels end so")
+        XCTAssertEqual(DispatchThreadName.expanded("NIO-ELT-0-#0"), "NIO-ELT-0-#0")
+        XCTAssertEqual(DispatchThreadName.expanded("TwoTasks"), "TwoTasks")
+
+        let dir = try TestSupport.tempDir()
+        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/lp.taskprof", "--",
+                                     try TestSupport.binary("LongPoll")])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let p = try ProfileFile.read(path: dir + "/lp.taskprof")
+        let pool = p.threads.filter { $0.kind == .swiftPool }
+        XCTAssertFalse(pool.isEmpty)
+        XCTAssertTrue(pool.allSatisfy { $0.name.hasPrefix("com.apple.root.") }, "\(pool.map(\.name))")
     }
 
     /// Stacks reach from the user function to the thread's start, with or without frame pointers.
