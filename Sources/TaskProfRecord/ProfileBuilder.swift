@@ -107,7 +107,7 @@ public struct ProfileBuilder {
         for s in raw.samples where raw.threads[s.tid] == nil && !order.contains(s.tid) { order.append(s.tid) }
         return order.map { tid in
             let t = raw.threads[tid]
-            let name = DispatchThreadName.expanded(t?.name ?? "")
+            let name = DispatchThreadName.display(t?.name ?? "")
             let kind: ThreadKind
             if t?.kind == 1 { kind = .main }
             else if name.hasPrefix("NIO-ELT") { kind = .nioEventLoop }
