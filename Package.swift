@@ -53,6 +53,7 @@ let package = Package(
         .executableTarget(name: "ActorBottleneck", path: "Examples/ActorBottleneck"),
         .executableTarget(name: "DiffBench", path: "Examples/DiffBench"),
         .executableTarget(name: "AsyncChain", path: "Examples/AsyncChain"),
+        .executableTarget(name: "CustomExecutor", path: "Examples/CustomExecutor"),
         .executableTarget(
             name: "NIOStall",
             dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],

@@ -40,6 +40,7 @@ record TwoTasks $BIN/TwoTasks
 [ -x $BIN/BlockingCalls ] && record BlockingCalls $BIN/BlockingCalls
 [ -x $BIN/ActorBottleneck ] && record ActorBottleneck $BIN/ActorBottleneck
 [ -x $BIN/NIOStall ] && record NIOStall $BIN/NIOStall
+[ -x $BIN/CustomExecutor ] && record CustomExecutor $BIN/CustomExecutor
 [ -x $BIN/AsyncChain ] && record AsyncChain $BIN/AsyncChain
 mv "$OUT/README.md.new" "$OUT/README.md"
 echo "reports written to $OUT/"

@@ -88,6 +88,8 @@ struct tp_thread {
     uint64_t tick_start_ns;            // event loop: when the last epoll_wait returned
     struct tp_job_agg job_agg[TP_JOB_AGG_SLOTS];
     char reported_name[16];            // writer only: the name last emitted
+    int reported_kind;                 // writer only: the kind last emitted
+    uint64_t reported_jobs;            // writer only: the job count last emitted
     char exit_name[16];                // the thread's name when it unregistered, set by itself
     struct tp_ring samples;
     struct tp_ring events;

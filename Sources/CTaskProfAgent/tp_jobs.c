@@ -332,44 +332,99 @@ static void tp_inner_jobs_init(void) {
     *release = tp_tsan_release;
 }
 
-static void tp_run_job(void *job) {
+// A job run as the wrapper sees it: what tp_job_begin saved for tp_job_end.
+struct tp_job_run {
+    struct tp_thread *t;
+    struct tp_job_state outer;
+    uint64_t outer_job_start, start, enqueued, id;
+};
+
+// Before a job runs: its enqueue time, task and name. Returns 0 when the thread is not tracked
+// (the job only leaves the table).
+static int tp_job_begin(struct tp_job_run *r, void *job) {
     struct tp_thread *t = tp_thread_self();
-    uint64_t enqueued = tp_job_forget(job);
-    uint64_t id = tp_job_task_id(job);
-    if (t) {
-        if (t->kind == TP_THREAD_OTHER) t->kind = TP_THREAD_SWIFT_POOL;
-        // Consecutive jobs of one task on one thread are common (yields, loops): skip the
-        // shared seen-set for them.
-        if (id && id != t->last_task_id) {
-            t->last_task_id = id;
-            tp_capture_task_name(t, job, id);
-        }
+    r->t = t;
+    r->enqueued = tp_job_forget(job);
+    r->id = tp_job_task_id(job);
+    if (!t) return 0;
+    // Consecutive jobs of one task on one thread are common (yields, loops): skip the shared
+    // seen-set for them.
+    if (r->id && r->id != t->last_task_id) {
+        t->last_task_id = r->id;
+        tp_capture_task_name(t, job, r->id);
     }
-    uint64_t start = tp_now_ns();
-    if (!t) {
-        tp_swift_run_job(job);
-        return;
-    }
+    r->start = tp_now_ns();
     // Jobs nest when a job runs another synchronously (rare); restore the outer state after,
     // including an actor job the outer one was running, which must not end here.
-    struct tp_job_state outer = t->job;
-    t->job = (struct tp_job_state){ .in_job = 1, .outer_job = job, .task_id = id };
+    r->outer = t->job;
+    t->job = (struct tp_job_state){ .in_job = 1, .outer_job = job, .task_id = r->id };
     // A yield queues a continuation job that queues the task: the task's delay counts from the
     // yield, so this job hands its enqueue time on and counts no delay of its own.
-    if (id == 0 && enqueued && tp_job_is_yield_continuation(job)) {
-        t->job.carried_enqueued_ns = enqueued;
-        enqueued = 0;
+    if (r->id == 0 && r->enqueued && tp_job_is_yield_continuation(job)) {
+        t->job.carried_enqueued_ns = r->enqueued;
+        r->enqueued = 0;
     }
-    uint64_t outer_job_start = atomic_load_explicit(&t->job_start_ns, memory_order_relaxed);
-    atomic_store_explicit(&t->job_start_ns, start, memory_order_relaxed);
-    tp_swift_run_job(job);   // the job may be freed from here on: do not touch it again
+    r->outer_job_start = atomic_load_explicit(&t->job_start_ns, memory_order_relaxed);
+    atomic_store_explicit(&t->job_start_ns, r->start, memory_order_relaxed);
+    return 1;
+}
+
+// After it ran (the job may be freed by now: only what tp_job_begin kept is used).
+static void tp_job_end(struct tp_job_run *r) {
+    struct tp_thread *t = r->t;
     uint64_t end = tp_now_ns();
-    atomic_store_explicit(&t->job_start_ns, outer_job_start, memory_order_relaxed);
+    atomic_store_explicit(&t->job_start_ns, r->outer_job_start, memory_order_relaxed);
     tp_inner_job_end(t, end);
     int inner_jobs = t->job.inner_jobs;
-    t->job = outer;
+    t->job = r->outer;
     // A drain that ran task jobs is counted through them; its own span would count them twice.
-    if (!(id == 0 && inner_jobs > 0)) tp_job_finished(t, id, start, end, enqueued);
+    if (!(r->id == 0 && inner_jobs > 0)) tp_job_finished(t, r->id, r->start, end, r->enqueued);
+}
+
+static void tp_run_job(void *job) {
+    struct tp_job_run r;
+    struct tp_thread *self = tp_thread_self_fast();
+    if (self && self->kind == TP_THREAD_OTHER) self->kind = TP_THREAD_SWIFT_POOL;
+    int tracked = tp_job_begin(&r, job);
+    tp_swift_run_job(job);
+    if (tracked) tp_job_end(&r);
+}
+
+// ---- Jobs on custom executors ------------------------------------------------------------------
+// An executor of the program's own (a thread behind an actor's `unownedExecutor`, a SwiftNIO
+// event loop used as a task executor or as the global executor) runs its jobs with
+// `runSynchronously(on:)`, which calls these exported runtime entry points and never Dispatch.
+// The runtime's own calls to them are direct, so only such executors reach these wrappers. They
+// use the Swift calling convention; the executor references are two words each.
+typedef void (*tp_job_run_fn)(void *job, uintptr_t id, uintptr_t impl) __attribute__((swiftcall));
+typedef void (*tp_job_run2_fn)(void *job, uintptr_t id, uintptr_t impl, uintptr_t id2, uintptr_t impl2) __attribute__((swiftcall));
+
+TP_EXPORT __attribute__((swiftcall)) void swift_job_run(void *job, uintptr_t executor, uintptr_t impl) {
+    static tp_job_run_fn real;
+    if (!real) real = (tp_job_run_fn)tp_real_symbol("swift_job_run");
+    struct tp_job_run r;
+    int tracked = tp_cfg.enabled && tp_jobs_enabled() && tp_job_begin(&r, job);
+    if (real) real(job, executor, impl);
+    if (tracked) tp_job_end(&r);
+}
+
+TP_EXPORT __attribute__((swiftcall)) void swift_job_run_on_task_executor(void *job, uintptr_t executor, uintptr_t impl) {
+    static tp_job_run_fn real;
+    if (!real) real = (tp_job_run_fn)tp_real_symbol("swift_job_run_on_task_executor");
+    struct tp_job_run r;
+    int tracked = tp_cfg.enabled && tp_jobs_enabled() && tp_job_begin(&r, job);
+    if (real) real(job, executor, impl);
+    if (tracked) tp_job_end(&r);
+}
+
+TP_EXPORT __attribute__((swiftcall)) void swift_job_run_on_serial_and_task_executor(void *job, uintptr_t serial, uintptr_t serial_impl,
+                                                                                  uintptr_t task, uintptr_t task_impl) {
+    static tp_job_run2_fn real;
+    if (!real) real = (tp_job_run2_fn)tp_real_symbol("swift_job_run_on_serial_and_task_executor");
+    struct tp_job_run r;
+    int tracked = tp_cfg.enabled && tp_jobs_enabled() && tp_job_begin(&r, job);
+    if (real) real(job, serial, serial_impl, task, task_impl);
+    if (tracked) tp_job_end(&r);
 }
 
 TP_EXPORT void dispatch_async_f(void *queue, void *ctx, tp_work_fn work) {

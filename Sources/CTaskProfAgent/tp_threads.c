@@ -68,6 +68,8 @@ static struct tp_thread *tp_slot_claim(pid_t tid, int kind) {
         memset(t->job_agg, 0, sizeof t->job_agg);
         atomic_store(&t->sampling, 0);
         memset(t->reported_name, 0, sizeof t->reported_name);
+        t->reported_kind = 0;
+        t->reported_jobs = 0;
         memset(t->exit_name, 0, sizeof t->exit_name);
         if (tp_ring_init(&t->samples, TP_SAMPLE_RING_BYTES) != 0 ||
             tp_ring_init(&t->events, TP_EVENT_RING_BYTES) != 0) {

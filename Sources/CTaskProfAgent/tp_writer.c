@@ -76,6 +76,8 @@ static void tp_emit_thread(struct tp_thread *t, uint16_t type) {
     r.kind = (uint32_t)t->kind;
     r.jobs_run = atomic_load(&t->jobs_run);
     memcpy(r.name, t->reported_name, sizeof r.name);
+    t->reported_kind = t->kind;
+    t->reported_jobs = r.jobs_run;
     tp_emit(&r, sizeof r);
 }
 
@@ -161,6 +163,15 @@ static void tp_cycle_locked(int final) {
         int state = atomic_load_explicit(&t->state, memory_order_acquire);
         if (state != TP_SLOT_LIVE && state != TP_SLOT_EXITED) continue;
         if (state == TP_SLOT_LIVE && (names || !t->reported_name[0])) tp_check_name(t, !t->reported_name[0]);
+        // A thread that became a pool worker or ran its first Swift job (a custom executor's
+        // thread) is reported again at once, its job count now and then and at the end, so a
+        // profile cut short still knows what each thread was.
+        if (state == TP_SLOT_LIVE) {
+            uint64_t jobs = atomic_load_explicit(&t->jobs_run, memory_order_relaxed);
+            int periodic = final || (tp_cycle % TP_COUNTERS_EVERY) == 0;
+            if (t->kind != t->reported_kind || (jobs && !t->reported_jobs) || (periodic && jobs != t->reported_jobs))
+                tp_emit_thread(t, TP_REC_THREAD);
+        }
         if (state == TP_SLOT_LIVE && !final) tp_sampler_request_capture(t, now);
         tp_drain_ring(&t->samples);
         tp_drain_ring(&t->events);

@@ -184,6 +184,33 @@ final class ExamplesTests: XCTestCase {
         // The blocking-call findings themselves are checked in BlockingTests.
     }
 
+    // MARK: CustomExecutor
+
+    /// Jobs a custom executor runs itself (runSynchronously(on:), never through Dispatch) are
+    /// tracked like the pool's: the actor's long method is a long poll of the calling task on the
+    /// executor's thread, and the thread counts as a worker with its jobs.
+    func testJobsOnACustomExecutorAreTracked() throws {
+        let r = try record("CustomExecutor")
+        XCTAssertTrue(r.stdout.hasPrefix("CustomExecutor: 4 settles"), r.stdout)
+        let settles = r.summary.longPolls.filter { $0.taskName == "settler" }
+        XCTAssertEqual(settles.count, 4, "\(r.summary.longPolls.map { ($0.taskName ?? "?", $0.thread, $0.durationMs) })")
+        for s in settles {
+            XCTAssertTrue(s.thread.hasPrefix("ledger ["), s.thread)
+            XCTAssertGreaterThanOrEqual(s.durationMs, 100)
+            XCTAssertTrue(s.stack.contains { $0.function == "Ledger.settle(_:)" }, "\(s.stack.map(\.function))")
+        }
+        XCTAssertFalse(r.summary.longPolls.contains { $0.taskName?.hasPrefix("client-") == true })
+        // The clients' 800 record(_:) calls ran on the ledger thread: jobs of the thread.
+        let ledger = try XCTUnwrap(r.profile.threads.first { $0.name == "ledger" }, "\(r.profile.threads.map(\.name))")
+        XCTAssertEqual(ledger.kind, .swiftPool)
+        XCTAssertGreaterThanOrEqual(ledger.jobsRun, 800)
+        // Those that queued behind a settle waited for it: the clients' delay p99 is about a settle.
+        let clients = r.summary.tasks.filter { $0.name?.hasPrefix("client-") == true }
+        XCTAssertEqual(clients.count, 40)
+        let waited = clients.filter { ($0.schedulingDelay?.maxMs ?? 0) >= 50 }
+        XCTAssertGreaterThan(waited.count, 10, "clients that waited behind a settle: \(waited.count)")
+    }
+
     // MARK: NIOStall
 
     func testNIOStallRunsAndShowsTheSlowHandler() throws {
@@ -278,6 +305,7 @@ final class ExamplesTests: XCTestCase {
             var kind: String
             var taskId: UInt64
             var taskName: String?
+            var thread: String
             var durationMs: Double
             var samples: UInt64
             var stack: [Frame]

@@ -1,0 +1,102 @@
+// Jobs on a custom executor: an actor (`Ledger`) whose serial executor is a thread of its own, as
+// database drivers and some servers (SwiftNIO event loops as task executors) do. Such jobs never
+// pass through Dispatch: the executor runs them with `runSynchronously(on:)`. Task "settler" calls
+// `settle(_:)`, which computes for ~120 ms without suspending, four times; 40 tasks "client-N"
+// each make 20 quick `record(_:)` calls on the same actor, and wait behind every settle.
+//
+//   taskprof record -o ce.taskprof --json ce.json -- .build/release/CustomExecutor
+//
+// The report lists four ~120 ms long polls in task "settler" on thread "ledger", with
+// `settle(_:)` in their stacks, and counts the clients' ~800 jobs on that thread too.
+import Foundation
+
+/// A serial executor that runs every job on one dedicated thread, in order.
+final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [UnownedJob] = []
+
+    init(name: String) {
+        let thread = Thread { [unowned self] in
+            Thread.current.name = name   // from the thread itself: that names the kernel's thread
+            self.run()
+        }
+        thread.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        queue.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty { condition.wait() }
+            let job = queue.removeFirst()
+            condition.unlock()
+            job.runSynchronously(on: asUnownedSerialExecutor())
+        }
+    }
+}
+
+/// Integer mixing, no calls and no suspension, for `milliseconds` of wall time.
+@inline(never)
+func mix(_ milliseconds: Int) -> UInt64 {
+    let clock = ContinuousClock()
+    let end = clock.now.advanced(by: .milliseconds(milliseconds))
+    var x: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(milliseconds)
+    repeat {
+        for _ in 0..<20_000 { x ^= x << 13; x ^= x >> 7; x ^= x << 17 }
+    } while clock.now < end
+    return x
+}
+
+actor Ledger {
+    private let executor = ThreadExecutor(name: "ledger")
+    private var total: UInt64 = 0
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    @inline(never)
+    func settle(_ milliseconds: Int) -> UInt64 {
+        total &+= mix(milliseconds)
+        return total
+    }
+
+    func record(_ amount: Int) -> UInt64 {
+        total &+= UInt64(truncatingIfNeeded: amount)
+        return total
+    }
+}
+
+let ledger = Ledger()
+let settles = CommandLine.arguments.count > 1 ? max(Int(CommandLine.arguments[1]) ?? 4, 1) : 4
+
+let settler = Task.detached(name: "settler") { () async -> UInt64 in
+    var acc: UInt64 = 0
+    for _ in 0..<settles {
+        acc &+= await ledger.settle(120)
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return acc
+}
+
+let recorded = await withTaskGroup(of: UInt64.self) { group in
+    for n in 0..<40 {
+        group.addTask(name: "client-\(n)") {
+            var last: UInt64 = 0
+            for i in 0..<20 {
+                last = await ledger.record(n &* 100 &+ i)
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+            return last
+        }
+    }
+    var sum: UInt64 = 0
+    for await v in group { sum &+= v }
+    return sum
+}
+
+print("CustomExecutor: \(settles) settles (\(await settler.value & 0xff)), 800 records (\(recorded & 0xff))")
