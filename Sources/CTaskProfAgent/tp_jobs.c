@@ -291,8 +291,8 @@ static void tp_tsan_acquire(void *addr) {
     struct tp_thread *t = tp_thread_self_fast();
     if (!t || addr == t->job.outer_job) return;   // the wrapper's own job: already tracked
     uint64_t now = tp_now_ns(), enqueued = tp_job_forget(addr);
-    // Outside any wrapped job (a custom executor calling swift_job_run) the job's end is not
-    // seen: only its table entry is freed.
+    // Outside any wrapped job (a job started some other way than Dispatch or the swift_job_run
+    // wrappers below) the job's end is not seen: only its table entry is freed.
     if (!t->job.in_job) return;
     tp_inner_job_end(t, now);
     t->job.inner_jobs++;
@@ -383,11 +383,20 @@ static void tp_job_end(struct tp_job_run *r) {
 
 static void tp_run_job(void *job) {
     struct tp_job_run r;
-    struct tp_thread *self = tp_thread_self_fast();
-    if (self && self->kind == TP_THREAD_OTHER) self->kind = TP_THREAD_SWIFT_POOL;
     int tracked = tp_job_begin(&r, job);
+    if (tracked && r.t->kind == TP_THREAD_OTHER) r.t->kind = TP_THREAD_SWIFT_POOL;
     tp_swift_run_job(job);
     if (tracked) tp_job_end(&r);
+}
+
+// For the wrappers below: whether to track this run. Not when the job is already being tracked
+// on this thread (a runtime that reached a wrapper from its own Dispatch path). A custom
+// executor's thread keeps its kind; the profile counts it as a worker by the jobs it ran.
+static int tp_job_begin_custom(struct tp_job_run *r, void *job) {
+    if (!tp_cfg.enabled || !tp_jobs_enabled()) return 0;
+    struct tp_thread *t = tp_thread_self_fast();
+    if (t && t->job.in_job && t->job.outer_job == job) return 0;
+    return tp_job_begin(r, job);
 }
 
 // ---- Jobs on custom executors ------------------------------------------------------------------
@@ -402,18 +411,20 @@ typedef void (*tp_job_run2_fn)(void *job, uintptr_t id, uintptr_t impl, uintptr_
 TP_EXPORT __attribute__((swiftcall)) void swift_job_run(void *job, uintptr_t executor, uintptr_t impl) {
     static tp_job_run_fn real;
     if (!real) real = (tp_job_run_fn)tp_real_symbol("swift_job_run");
+    if (!real) abort();   // the program called it, so the runtime has it
     struct tp_job_run r;
-    int tracked = tp_cfg.enabled && tp_jobs_enabled() && tp_job_begin(&r, job);
-    if (real) real(job, executor, impl);
+    int tracked = tp_job_begin_custom(&r, job);
+    real(job, executor, impl);
     if (tracked) tp_job_end(&r);
 }
 
 TP_EXPORT __attribute__((swiftcall)) void swift_job_run_on_task_executor(void *job, uintptr_t executor, uintptr_t impl) {
     static tp_job_run_fn real;
     if (!real) real = (tp_job_run_fn)tp_real_symbol("swift_job_run_on_task_executor");
+    if (!real) abort();   // the program called it, so the runtime has it
     struct tp_job_run r;
-    int tracked = tp_cfg.enabled && tp_jobs_enabled() && tp_job_begin(&r, job);
-    if (real) real(job, executor, impl);
+    int tracked = tp_job_begin_custom(&r, job);
+    real(job, executor, impl);
     if (tracked) tp_job_end(&r);
 }
 
@@ -421,9 +432,10 @@ TP_EXPORT __attribute__((swiftcall)) void swift_job_run_on_serial_and_task_execu
                                                                                   uintptr_t task, uintptr_t task_impl) {
     static tp_job_run2_fn real;
     if (!real) real = (tp_job_run2_fn)tp_real_symbol("swift_job_run_on_serial_and_task_executor");
+    if (!real) abort();
     struct tp_job_run r;
-    int tracked = tp_cfg.enabled && tp_jobs_enabled() && tp_job_begin(&r, job);
-    if (real) real(job, serial, serial_impl, task, task_impl);
+    int tracked = tp_job_begin_custom(&r, job);
+    real(job, serial, serial_impl, task, task_impl);
     if (tracked) tp_job_end(&r);
 }
 
