@@ -2,20 +2,26 @@
 // database drivers and some servers (SwiftNIO event loops as task executors) do. Such jobs never
 // pass through Dispatch: the executor runs them with `runSynchronously(on:)`. Task "settler" calls
 // `settle(_:)`, which computes for ~120 ms without suspending, four times; 40 tasks "client-N"
-// each make 20 quick `record(_:)` calls on the same actor, and wait behind every settle.
+// each make 20 quick `record(_:)` calls on the same actor, and wait behind every settle. Task
+// "batcher" prefers a task executor of the same kind (thread "batch") and computes ~60 ms there
+// twice.
 //
 //   taskprof record -o ce.taskprof --json ce.json -- .build/release/CustomExecutor
 //
 // The report lists four ~120 ms long polls in task "settler" on thread "ledger", with
-// `settle(_:)` in their stacks, and counts the clients' ~800 jobs on that thread too.
+// `settle(_:)` in their stacks, two ~60 ms ones in "batcher" on thread "batch", and counts the
+// clients' ~800 jobs on the ledger thread too.
 import Foundation
 
-/// A serial executor that runs every job on one dedicated thread, in order.
-final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
+/// An executor that runs every job on one dedicated thread, in order: the serial executor of an
+/// actor, or a task executor that tasks may prefer.
+final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [UnownedJob] = []
+    private let asTaskExecutor: Bool
 
-    init(name: String) {
+    init(name: String, asTaskExecutor: Bool = false) {
+        self.asTaskExecutor = asTaskExecutor
         let thread = Thread { [unowned self] in
             Thread.current.name = name   // from the thread itself: that names the kernel's thread
             self.run()
@@ -37,7 +43,11 @@ final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
             while queue.isEmpty { condition.wait() }
             let job = queue.removeFirst()
             condition.unlock()
-            job.runSynchronously(on: asUnownedSerialExecutor())
+            if asTaskExecutor {
+                job.runSynchronously(on: asUnownedTaskExecutor())
+            } else {
+                job.runSynchronously(on: asUnownedSerialExecutor())
+            }
         }
     }
 }
@@ -83,6 +93,16 @@ let settler = Task.detached(name: "settler") { () async -> UInt64 in
     return acc
 }
 
+let batch = ThreadExecutor(name: "batch", asTaskExecutor: true)
+let batcher = Task.detached(name: "batcher") { () async -> UInt64 in
+    var acc: UInt64 = 0
+    for _ in 0..<2 {
+        acc &+= await withTaskExecutorPreference(batch) { mix(60) }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return acc
+}
+
 let recorded = await withTaskGroup(of: UInt64.self) { group in
     for n in 0..<40 {
         group.addTask(name: "client-\(n)") {
@@ -99,4 +119,4 @@ let recorded = await withTaskGroup(of: UInt64.self) { group in
     return sum
 }
 
-print("CustomExecutor: \(settles) settles (\(await settler.value & 0xff)), 800 records (\(recorded & 0xff))")
+print("CustomExecutor: \(settles) settles (\(await settler.value & 0xff)), 2 batches (\(await batcher.value & 0xff)), 800 records (\(recorded & 0xff))")

@@ -408,24 +408,24 @@ static int tp_job_begin_custom(struct tp_job_run *r, void *job) {
 typedef void (*tp_job_run_fn)(void *job, uintptr_t id, uintptr_t impl) __attribute__((swiftcall));
 typedef void (*tp_job_run2_fn)(void *job, uintptr_t id, uintptr_t impl, uintptr_t id2, uintptr_t impl2) __attribute__((swiftcall));
 
-TP_EXPORT __attribute__((swiftcall)) void swift_job_run(void *job, uintptr_t executor, uintptr_t impl) {
-    static tp_job_run_fn real;
-    if (!real) real = (tp_job_run_fn)tp_real_symbol("swift_job_run");
-    if (!real) abort();   // the program called it, so the runtime has it
+// Runs a job through the real entry point `name`, tracked (profiles never show agent frames).
+static void tp_run_custom(tp_job_run_fn *real, const char *name, void *job, uintptr_t executor, uintptr_t impl) {
+    if (!*real) *real = (tp_job_run_fn)tp_real_symbol(name);
+    if (!*real) abort();   // the program called it, so the runtime has it
     struct tp_job_run r;
     int tracked = tp_job_begin_custom(&r, job);
-    real(job, executor, impl);
+    (*real)(job, executor, impl);
     if (tracked) tp_job_end(&r);
+}
+
+TP_EXPORT __attribute__((swiftcall)) void swift_job_run(void *job, uintptr_t executor, uintptr_t impl) {
+    static tp_job_run_fn real;
+    tp_run_custom(&real, "swift_job_run", job, executor, impl);
 }
 
 TP_EXPORT __attribute__((swiftcall)) void swift_job_run_on_task_executor(void *job, uintptr_t executor, uintptr_t impl) {
     static tp_job_run_fn real;
-    if (!real) real = (tp_job_run_fn)tp_real_symbol("swift_job_run_on_task_executor");
-    if (!real) abort();   // the program called it, so the runtime has it
-    struct tp_job_run r;
-    int tracked = tp_job_begin_custom(&r, job);
-    real(job, executor, impl);
-    if (tracked) tp_job_end(&r);
+    tp_run_custom(&real, "swift_job_run_on_task_executor", job, executor, impl);
 }
 
 TP_EXPORT __attribute__((swiftcall)) void swift_job_run_on_serial_and_task_executor(void *job, uintptr_t serial, uintptr_t serial_impl,

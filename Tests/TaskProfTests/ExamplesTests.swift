@@ -201,6 +201,13 @@ final class ExamplesTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(s.durationMs, 100)
             XCTAssertTrue(s.stack.contains { $0.function == "Ledger.settle(_:)" }, "\(s.stack.map(\.function))")
         }
+        // A task executor's jobs (runSynchronously(on: UnownedTaskExecutor)) too.
+        let batches = r.summary.longPolls.filter { $0.taskName == "batcher" && $0.durationMs >= 50 }
+        XCTAssertEqual(batches.count, 2, "\(r.summary.longPolls.map { ($0.taskName ?? "?", $0.thread, $0.durationMs) })")
+        for b in batches {
+            XCTAssertTrue(b.thread.hasPrefix("batch ["), b.thread)
+            XCTAssertTrue(b.stack.contains { $0.function == "mix(_:)" }, "\(b.stack.map(\.function))")
+        }
         XCTAssertFalse(r.summary.longPolls.contains { $0.taskName?.hasPrefix("client-") == true && $0.thread.hasPrefix("ledger [") && $0.durationMs >= 50 },
                        "a quick record(_:) as long as a settle")
         // The clients' 800 record(_:) calls ran on the ledger thread: jobs of the thread.
