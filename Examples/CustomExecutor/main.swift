@@ -3,25 +3,27 @@
 // pass through Dispatch: the executor runs them with `runSynchronously(on:)`. Task "settler" calls
 // `settle(_:)`, which computes for ~120 ms without suspending, four times; 40 tasks "client-N"
 // each make 20 quick `record(_:)` calls on the same actor, and wait behind every settle. Task
-// "batcher" prefers a task executor of the same kind (thread "batch") and computes ~60 ms there
-// twice.
+// "batcher" computes ~60 ms on a task executor of the same kind (thread "batch"), then ~60 ms on
+// one that runs its jobs as both a serial and a task executor, as SwiftNIO's event loops do
+// (thread "loop").
 //
 //   taskprof record -o ce.taskprof --json ce.json -- .build/release/CustomExecutor
 //
 // The report lists four ~120 ms long polls in task "settler" on thread "ledger", with
-// `settle(_:)` in their stacks, two ~60 ms ones in "batcher" on thread "batch", and counts the
-// clients' ~800 jobs on the ledger thread too.
+// `settle(_:)` in their stacks, ~60 ms ones in "batcher" on threads "batch" and "loop", and
+// counts the clients' ~800 jobs on the ledger thread too.
 import Foundation
 
 /// An executor that runs every job on one dedicated thread, in order: the serial executor of an
-/// actor, or a task executor that tasks may prefer.
+/// actor, a task executor that tasks may prefer, or both at once.
 final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
+    enum Mode { case serial, task, serialAndTask }
     private let condition = NSCondition()
     private var queue: [UnownedJob] = []
-    private let asTaskExecutor: Bool
+    private let mode: Mode
 
-    init(name: String, asTaskExecutor: Bool = false) {
-        self.asTaskExecutor = asTaskExecutor
+    init(name: String, mode: Mode = .serial) {
+        self.mode = mode
         let thread = Thread { [unowned self] in
             Thread.current.name = name   // from the thread itself: that names the kernel's thread
             self.run()
@@ -43,10 +45,10 @@ final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
             while queue.isEmpty { condition.wait() }
             let job = queue.removeFirst()
             condition.unlock()
-            if asTaskExecutor {
-                job.runSynchronously(on: asUnownedTaskExecutor())
-            } else {
-                job.runSynchronously(on: asUnownedSerialExecutor())
+            switch mode {
+            case .serial: job.runSynchronously(on: asUnownedSerialExecutor())
+            case .task: job.runSynchronously(on: asUnownedTaskExecutor())
+            case .serialAndTask: job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
             }
         }
     }
@@ -93,11 +95,12 @@ let settler = Task.detached(name: "settler") { () async -> UInt64 in
     return acc
 }
 
-let batch = ThreadExecutor(name: "batch", asTaskExecutor: true)
+let batch = ThreadExecutor(name: "batch", mode: .task)
+let loop = ThreadExecutor(name: "loop", mode: .serialAndTask)
 let batcher = Task.detached(name: "batcher") { () async -> UInt64 in
     var acc: UInt64 = 0
-    for _ in 0..<2 {
-        acc &+= await withTaskExecutorPreference(batch) { mix(60) }
+    for executor in [batch, loop] {
+        acc &+= await withTaskExecutorPreference(executor) { mix(60) }
         try? await Task.sleep(for: .milliseconds(10))
     }
     return acc
