@@ -30,21 +30,6 @@ def agent_env(raw_dir, rate=999, measure=False):
     return env
 
 
-def side_by_side(cmd, rate=999):
-    """Alternates unprofiled and profiled runs; returns per-pair ratios and medians."""
-    plain, prof = [], []
-    with tempfile.TemporaryDirectory() as raw:
-        timed(cmd)  # warm the page cache
-        for _ in range(PAIRS):
-            plain.append(timed(cmd))
-            prof.append(timed(cmd, agent_env(raw, rate)))
-            for f in os.listdir(raw):
-                os.unlink(os.path.join(raw, f))
-    wall = statistics.median(p[0] for p in prof) / statistics.median(p[0] for p in plain)
-    cpu = statistics.median(p[1] for p in prof) / statistics.median(p[1] for p in plain)
-    return wall, cpu, plain, prof
-
-
 def interleaved(cmd, variants, cpus=None):
     """Runs cmd unprofiled and under each variant's environment in turn, PAIRS rounds; returns
     {name: (median wall, median CPU)} with "plain" the unprofiled run."""

@@ -49,18 +49,12 @@ static void tp_clean_environment(void) {
         }
         if (used) setenv("LD_PRELOAD", out, 1); else unsetenv("LD_PRELOAD");
     }
-    unsetenv("TASKPROF_RAW_DIR");
-    unsetenv("TASKPROF_RATE");
-    unsetenv("TASKPROF_SIGNAL");
-    unsetenv("TASKPROF_ENGINE");
-    unsetenv("TASKPROF_MEASURE");
-    unsetenv("TASKPROF_AGENT");
-    unsetenv("TASKPROF_FOLLOW");
-    unsetenv("TASKPROF_LONG_POLL_NS");
-    unsetenv("TASKPROF_BLOCKING_NS");
-    unsetenv("TASKPROF_ASYNC_STACKS");
-    unsetenv("TASKPROF_ACTOR_WAITS");
-    unsetenv("TASKPROF_CLOCK");
+    static const char *const names[] = {
+        "TASKPROF_RAW_DIR", "TASKPROF_RATE", "TASKPROF_SIGNAL", "TASKPROF_ENGINE", "TASKPROF_MEASURE",
+        "TASKPROF_AGENT", "TASKPROF_FOLLOW", "TASKPROF_LONG_POLL_NS", "TASKPROF_BLOCKING_NS",
+        "TASKPROF_ASYNC_STACKS", "TASKPROF_ACTOR_WAITS", "TASKPROF_CLOCK",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) unsetenv(names[i]);
 }
 
 static int tp_start_recording(void) {

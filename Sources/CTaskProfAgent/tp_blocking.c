@@ -32,33 +32,26 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TP_REAL(name) static __typeof__(&name) real_##name
-TP_REAL(sleep); TP_REAL(usleep); TP_REAL(nanosleep); TP_REAL(clock_nanosleep);
-TP_REAL(read); TP_REAL(write); TP_REAL(recv); TP_REAL(recvfrom); TP_REAL(recvmsg);
-TP_REAL(send); TP_REAL(sendto); TP_REAL(sendmsg); TP_REAL(accept); TP_REAL(accept4); TP_REAL(connect);
-TP_REAL(poll); TP_REAL(ppoll); TP_REAL(select); TP_REAL(pselect); TP_REAL(epoll_wait); TP_REAL(epoll_pwait);
-TP_REAL(pthread_mutex_lock); TP_REAL(pthread_mutex_trylock);
-TP_REAL(pthread_rwlock_rdlock); TP_REAL(pthread_rwlock_tryrdlock);
-TP_REAL(pthread_rwlock_wrlock); TP_REAL(pthread_rwlock_trywrlock);
-TP_REAL(pthread_cond_wait); TP_REAL(pthread_cond_timedwait);
-TP_REAL(sem_wait); TP_REAL(sem_trywait); TP_REAL(sem_timedwait);
-TP_REAL(fsync); TP_REAL(fdatasync); TP_REAL(waitpid); TP_REAL(getaddrinfo); TP_REAL(flock);
+// Every interposed function, once: its real_<name> pointer is declared and resolved from this list.
+#define TP_INTERPOSED(X)                                                                                  \
+    X(sleep) X(usleep) X(nanosleep) X(clock_nanosleep)                                                    \
+    X(read) X(write) X(recv) X(recvfrom) X(recvmsg) X(send) X(sendto) X(sendmsg)                          \
+    X(accept) X(accept4) X(connect) X(poll) X(ppoll) X(select) X(pselect) X(epoll_wait) X(epoll_pwait)    \
+    X(pthread_mutex_lock) X(pthread_mutex_trylock)                                                        \
+    X(pthread_rwlock_rdlock) X(pthread_rwlock_tryrdlock) X(pthread_rwlock_wrlock) X(pthread_rwlock_trywrlock) \
+    X(pthread_cond_wait) X(pthread_cond_timedwait) X(sem_wait) X(sem_trywait) X(sem_timedwait)            \
+    X(fsync) X(fdatasync) X(waitpid) X(getaddrinfo) X(flock)
+
+#define TP_REAL(name) static __typeof__(&name) real_##name;
+TP_INTERPOSED(TP_REAL)
 static long (*real_syscall)(long, ...);
 
 #define TP_RESOLVE(name) real_##name = (__typeof__(real_##name))dlsym(RTLD_NEXT, #name)
+#define TP_RESOLVE_ONE(name) TP_RESOLVE(name);
 
 // Constructor time, before any interposer can be reached with tp_cfg.enabled set.
 void tp_blocking_init(void) {
-    TP_RESOLVE(sleep); TP_RESOLVE(usleep); TP_RESOLVE(nanosleep); TP_RESOLVE(clock_nanosleep);
-    TP_RESOLVE(read); TP_RESOLVE(write); TP_RESOLVE(recv); TP_RESOLVE(recvfrom); TP_RESOLVE(recvmsg);
-    TP_RESOLVE(send); TP_RESOLVE(sendto); TP_RESOLVE(sendmsg); TP_RESOLVE(accept); TP_RESOLVE(accept4); TP_RESOLVE(connect);
-    TP_RESOLVE(poll); TP_RESOLVE(ppoll); TP_RESOLVE(select); TP_RESOLVE(pselect); TP_RESOLVE(epoll_wait); TP_RESOLVE(epoll_pwait);
-    TP_RESOLVE(pthread_mutex_lock); TP_RESOLVE(pthread_mutex_trylock);
-    TP_RESOLVE(pthread_rwlock_rdlock); TP_RESOLVE(pthread_rwlock_tryrdlock);
-    TP_RESOLVE(pthread_rwlock_wrlock); TP_RESOLVE(pthread_rwlock_trywrlock);
-    TP_RESOLVE(pthread_cond_wait); TP_RESOLVE(pthread_cond_timedwait);
-    TP_RESOLVE(sem_wait); TP_RESOLVE(sem_trywait); TP_RESOLVE(sem_timedwait);
-    TP_RESOLVE(fsync); TP_RESOLVE(fdatasync); TP_RESOLVE(waitpid); TP_RESOLVE(getaddrinfo); TP_RESOLVE(flock);
+    TP_INTERPOSED(TP_RESOLVE_ONE)
     real_syscall = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
 }
 

@@ -79,10 +79,10 @@ int tp_clock_uses_tsc(void) { return atomic_load_explicit(&tp_clock_gen, memory_
 void tp_clock_tick(void) {
 #if defined(__x86_64__)
     if (!tp_clock_usable) return;
+    uint32_t gen = atomic_load_explicit(&tp_clock_gen, memory_order_relaxed);
+    if (tp_clock_kernel_ns() - tp_clock_last_ns < (gen ? TP_CLOCK_RESYNC_NS : TP_CLOCK_FIRST_NS)) return;
     uint64_t tsc, ns;
     tp_clock_pair(&tsc, &ns);
-    uint32_t gen = atomic_load_explicit(&tp_clock_gen, memory_order_relaxed);
-    if (ns - tp_clock_last_ns < (gen ? TP_CLOCK_RESYNC_NS : TP_CLOCK_FIRST_NS)) return;
     // ns per TSC tick, times 2^32, over everything since the anchor: the longer, the truer.
     unsigned __int128 ratio = tsc > tp_clock_anchor_tsc
         ? ((unsigned __int128)(ns - tp_clock_anchor_ns) << 32) / (tsc - tp_clock_anchor_tsc) : 0;
@@ -95,7 +95,9 @@ void tp_clock_tick(void) {
     }
     uint64_t base_ns = ns;
     if (gen) {
-        uint64_t ours = tp_now_ns_at(&tp_clock_sets[gen & 1], tsc);
+        const struct tp_clock_params *cur = &tp_clock_sets[gen & 1];   // only this thread writes them
+        uint64_t ours = tp_clock_map(atomic_load_explicit(&cur->tsc, memory_order_relaxed), atomic_load_explicit(&cur->ns, memory_order_relaxed),
+                                     atomic_load_explicit(&cur->mult, memory_order_relaxed), tsc);
         uint64_t skew = ours > ns ? ours - ns : ns - ours;
         if (skew > atomic_load_explicit(&tp_clock_max_skew_ns, memory_order_relaxed))
             atomic_store_explicit(&tp_clock_max_skew_ns, skew, memory_order_relaxed);

@@ -203,10 +203,11 @@ uint64_t tp_clock_kernel_ns(void);
 #if defined(__x86_64__)
 #include <x86intrin.h>
 static inline uint64_t tp_rdtsc(void) { return __rdtsc(); }
-static inline uint64_t tp_now_ns_at(const struct tp_clock_params *p, uint64_t tsc) {
-    int64_t d = (int64_t)(tsc - atomic_load_explicit(&p->tsc, memory_order_relaxed));
-    __int128 scaled = ((__int128)d * (__int128)atomic_load_explicit(&p->mult, memory_order_relaxed)) >> 32;
-    return atomic_load_explicit(&p->ns, memory_order_relaxed) + (uint64_t)(int64_t)scaled;
+// The map itself. A TSC a little behind base_tsc (a core whose counter lags) gives a time a
+// little before base_ns.
+static inline uint64_t tp_clock_map(uint64_t base_tsc, uint64_t base_ns, uint64_t mult, uint64_t tsc) {
+    int64_t d = (int64_t)(tsc - base_tsc);
+    return base_ns + (uint64_t)(int64_t)(((__int128)d * (__int128)mult) >> 32);
 }
 #endif
 
@@ -223,10 +224,7 @@ static inline uint64_t tp_now_ns(void) {
         uint64_t mult = atomic_load_explicit(&p->mult, memory_order_relaxed);
         atomic_thread_fence(memory_order_acquire);
         uint32_t again = atomic_load_explicit(&tp_clock_gen, memory_order_relaxed);
-        if (again == gen) {
-            int64_t d = (int64_t)(tp_rdtsc() - base_tsc);   // negative: a core whose TSC lags a little
-            return base_ns + (uint64_t)(int64_t)(((__int128)d * (__int128)mult) >> 32);
-        }
+        if (again == gen) return tp_clock_map(base_tsc, base_ns, mult, tp_rdtsc());
         gen = again;
         atomic_thread_fence(memory_order_acquire);
     }

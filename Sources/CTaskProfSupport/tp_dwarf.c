@@ -326,25 +326,34 @@ size_t tp_dwarf_inline_chain(tp_dwarf_module *module, uint64_t subprogram_offset
 
 void tp_dwarf_free(void *pointer) { free(pointer); }
 
+// The build-id note of an open ELF handle, which it then ends; -1 for none (or no handle).
+static ssize_t tp_elf_build_id(Elf *elf, uint8_t *out, size_t capacity) {
+    if (elf == NULL) return -1;
+    const void *bytes = NULL;
+    ssize_t length = dwelf_elf_gnu_build_id(elf, &bytes);
+    if (length <= 0 || bytes == NULL) {
+        length = -1;
+    } else if (out != NULL) {
+        memcpy(out, bytes, (size_t)length < capacity ? (size_t)length : capacity);
+    }
+    elf_end(elf);
+    return length;
+}
+
 ssize_t tp_read_build_id(const char *path, uint8_t *out, size_t capacity) {
     if (path == NULL) return -1;
     if (elf_version(EV_CURRENT) == EV_NONE) return -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
-    ssize_t length = -1;
-    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-    if (elf != NULL) {
-        const void *bytes = NULL;
-        length = dwelf_elf_gnu_build_id(elf, &bytes);
-        if (length <= 0 || bytes == NULL) {
-            length = -1;
-        } else if (out != NULL) {
-            memcpy(out, bytes, (size_t)length < capacity ? (size_t)length : capacity);
-        }
-        elf_end(elf);
-    }
+    ssize_t length = tp_elf_build_id(elf_begin(fd, ELF_C_READ_MMAP, NULL), out, capacity);
     close(fd);
     return length;
+}
+
+ssize_t tp_memory_build_id(const void *image, size_t size, uint8_t *out, size_t capacity) {
+    if (image == NULL || elf_version(EV_CURRENT) == EV_NONE) return -1;
+    // libelf only reads a native image it is given this way; the cast is its API's.
+    return tp_elf_build_id(elf_memory((char *)image, size), out, capacity);
 }
 
 char *tp_swift_demangle(const char *mangled, size_t length) {

@@ -29,35 +29,18 @@ const void *tp_vdso_image(size_t *size) {
 
 ssize_t tp_vdso_build_id(uint8_t *out, size_t capacity) {
     size_t size;
-    const uint8_t *base = tp_vdso_image(&size);
-    if (base == NULL) return -1;
-    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)base;
-    const Elf64_Phdr *ph = (const Elf64_Phdr *)(base + eh->e_phoff);
-    for (int i = 0; i < eh->e_phnum; i++) {
-        if (ph[i].p_type != PT_NOTE || ph[i].p_offset + ph[i].p_filesz > size) continue;
-        const uint8_t *p = base + ph[i].p_offset, *end = p + ph[i].p_filesz;
-        while (p + sizeof(Elf64_Nhdr) <= end) {
-            const Elf64_Nhdr *nh = (const Elf64_Nhdr *)p;
-            const uint8_t *desc = p + sizeof *nh + ((nh->n_namesz + 3u) & ~3u);
-            if (desc + nh->n_descsz > end) break;
-            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && memcmp(p + sizeof *nh, "GNU", 4) == 0) {
-                memcpy(out, desc, nh->n_descsz < capacity ? nh->n_descsz : capacity);
-                return (ssize_t)nh->n_descsz;
-            }
-            p = desc + ((nh->n_descsz + 3u) & ~3u);
-        }
-    }
-    return -1;
+    const void *image = tp_vdso_image(&size);
+    return tp_memory_build_id(image, size, out, capacity);
 }
 
 int tp_vdso_write(const uint8_t *build_id, size_t build_id_len, const char *path) {
+    size_t size;
+    const uint8_t *image = tp_vdso_image(&size);
     uint8_t own[64];
-    ssize_t own_len = tp_vdso_build_id(own, sizeof own);
+    ssize_t own_len = tp_memory_build_id(image, size, own, sizeof own);
     if (own_len <= 0 || (size_t)own_len != build_id_len || (size_t)own_len > sizeof own ||
         memcmp(own, build_id, build_id_len) != 0)
         return -1;   // another kernel's vDSO (a profile converted elsewhere): leave it unnamed
-    size_t size;
-    const uint8_t *image = tp_vdso_image(&size);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return -1;
     size_t done = 0;

@@ -491,21 +491,17 @@ struct DiffNormalizer {
         return 0
     }
 
-    func basePercent(_ c: UInt64) -> Double {
-        switch mode {
-        case .samples: return baseTotal > 0 ? Double(c) / Double(baseTotal) * 100 : 0
-        case .time:
-            let r = referenceRate
-            return r > 0 && baseSeconds > 0 ? Double(c) / baseSeconds / r * 100 : 0
-        }
-    }
+    func basePercent(_ c: UInt64) -> Double { percent(c, total: baseTotal, seconds: baseSeconds) }
 
-    func newPercent(_ c: UInt64) -> Double {
+    func newPercent(_ c: UInt64) -> Double { percent(c, total: newTotal, seconds: newSeconds) }
+
+    /// `c` samples of one side: a share of its samples, or of the reference rate over its run.
+    private func percent(_ c: UInt64, total: UInt64, seconds: Double) -> Double {
         switch mode {
-        case .samples: return newTotal > 0 ? Double(c) / Double(newTotal) * 100 : 0
+        case .samples: return total > 0 ? Double(c) / Double(total) * 100 : 0
         case .time:
             let r = referenceRate
-            return r > 0 && newSeconds > 0 ? Double(c) / newSeconds / r * 100 : 0
+            return r > 0 && seconds > 0 ? Double(c) / seconds / r * 100 : 0
         }
     }
 

@@ -100,6 +100,9 @@ void tp_dwarf_free(void *pointer);
 /// returns the full length, or -1 when the file is unreadable or has no build-id note.
 ssize_t tp_read_build_id(const char *path, uint8_t *out, size_t capacity);
 
+/// The same for an ELF image in memory of `size` bytes.
+ssize_t tp_memory_build_id(const void *image, size_t size, uint8_t *out, size_t capacity);
+
 /// This process's vDSO image in memory and its length, or NULL (tp_vdso.c).
 const void *tp_vdso_image(size_t *size);
 
