@@ -25,7 +25,9 @@ final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     init(name: String, mode: Mode = .serial) {
         self.mode = mode
         let thread = Thread { [unowned self] in
-            Thread.current.name = name   // from the thread itself: that names the kernel's thread
+            // The kernel's name, set by the thread itself: Foundation's `Thread.name` only reaches the
+            // kernel once `start()` has returned in the parent, which races with this closure.
+            try? name.write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
             self.run()
         }
         thread.start()
