@@ -18,7 +18,7 @@ let package = Package(
             name: "CTaskProfAgent",
             cSettings: [.unsafeFlags(["-fno-omit-frame-pointer", "-O2", "-fvisibility=hidden"])],
             linkerSettings: [
-                .linkedLibrary("unwind"), .linkedLibrary("dl"), .linkedLibrary("pthread"), .linkedLibrary("rt"),
+                .linkedLibrary("dl"), .linkedLibrary("pthread"), .linkedLibrary("rt"),
             ]
         ),
         // Syscall and libdw shims for the command line tool (never loaded into the target).
@@ -54,6 +54,8 @@ let package = Package(
         .executableTarget(name: "DiffBench", path: "Examples/DiffBench"),
         .executableTarget(name: "AsyncChain", path: "Examples/AsyncChain"),
         .executableTarget(name: "CustomExecutor", path: "Examples/CustomExecutor"),
+        .executableTarget(name: "TinyLeaf", path: "Examples/TinyLeaf"),
+        .executableTarget(name: "LockStress", path: "Examples/LockStress"),
         .executableTarget(
             name: "NIOStall",
             dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],

@@ -1,7 +1,7 @@
 // Blocking-call detection. Interposes the primitives that put a thread to sleep and, when one
 // is called on a runtime thread — a thread running a Swift job, or a SwiftNIO event loop
 // outside its wait for events — times it; a call that blocks at least TASKPROF_BLOCKING_NS is
-// written with the caller's stack (libunwind: this is no signal handler), task and thread.
+// written with the caller's stack (the agent's table-driven walk, tp_unwind.c), task and thread.
 //
 // Calls on other threads, and the runtime's own parking (idle workers in sem_timedwait, an
 // event loop in epoll_wait), are passed straight through. Locks are tried first, so an
@@ -11,8 +11,6 @@
 // The same file times SwiftNIO event-loop ticks: on a thread named NIO-ELT-*, the time from
 // the return of one epoll_wait to the next call is one tick; a long one is a long poll.
 #include "tp_internal.h"
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <linux/futex.h>
@@ -71,15 +69,11 @@ static void tp_blocking_done(struct tp_thread *t, int primitive, uint64_t start)
     t->in_interposer = 1;
     int saved_errno = errno;
     uint64_t frames[TP_MAX_FRAMES];
-    uintptr_t fps[TP_MAX_FRAMES];
-    int n = 0;
-    // libunwind walks the loader's object list: not while a dlopen may be changing it.
-    if (atomic_load_explicit(&tp_dlopen_active, memory_order_acquire) == 0) {
-        unw_context_t uc;
-        if (unw_getcontext(&uc) == 0) n = tp_walk_dwarf(&uc, 0, frames, fps);
-        if (n < 0) n = -n;   // over budget: the frames found so far
-        if (n > 0 && t->job.in_job) n = tp_async_splice(t, frames, fps, n, TP_MAX_FRAMES, (uintptr_t)&uc);
-    }
+    uintptr_t fps[TP_MAX_FRAMES], r14s[TP_MAX_FRAMES];
+    // The same table-driven walk as the sampling handler's: no lock, so no way to deadlock on a
+    // lock this interposer itself wraps.
+    int n = tp_walk_here(t, frames, fps, r14s);
+    if (n > 0 && t->job.in_job) n = tp_async_splice(t, frames, fps, r14s, n, TP_MAX_FRAMES, (uintptr_t)__builtin_frame_address(0));
     if (n <= 0) { frames[0] = (uint64_t)(uintptr_t)__builtin_return_address(0); n = 1; }
     struct tp_rec_blocking rec = {
         .h = { TP_REC_BLOCKING, 0, (uint32_t)(sizeof rec + (size_t)n * 8) },

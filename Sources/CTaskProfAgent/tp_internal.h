@@ -21,8 +21,6 @@
 #define TP_MAX_MODULES 1024
 #define TP_TASK_SEEN_SLOTS (1u << 16)
 #define TP_WRITER_PERIOD_NS (10u * 1000u * 1000u)
-#define TP_DWARF_BUDGET_NS (2u * 1000u * 1000u)   // one DWARF walk in the handler, at most
-#define TP_DWARF_PAUSE_SAMPLES 64                  // samples without DWARF after a walk over budget
 
 // Single-producer single-consumer byte ring. The producer is the owning thread (its signal
 // handler for samples, its normal code for events); the consumer is the writer thread.
@@ -72,7 +70,6 @@ struct tp_thread {
     uintptr_t stack_lo, stack_hi;      // 0,0 when unknown: reads go through process_vm_readv
     int perf_fd;                       // -1 when none
     int period_set;                    // the handler has replaced the random first period
-    int dwarf_off;                     // after a DWARF walk over budget: samples left without DWARF
     int sampled;                       // the handler has recorded a sample of this thread
     void *timer;                       // timer_t when the timer engine runs, else NULL
     int kind;                          // enum tp_thread_kind
@@ -94,7 +91,8 @@ struct tp_thread {
     struct tp_ring samples;
     struct tp_ring events;
     uint64_t frames[TP_MAX_FRAMES];    // scratch for the handler, never shared
-    uintptr_t fps[TP_MAX_FRAMES];      // frame pointer of each frame of `frames`, 0 when unknown
+    uintptr_t fps[TP_MAX_FRAMES];      // frame pointer of each frame of `frames`, 0 when it keeps none
+    uintptr_t r14s[TP_MAX_FRAMES];     // r14 (Swift's async context register) in each frame, 0 when unknown
 };
 
 struct tp_config {
@@ -143,7 +141,7 @@ int tp_sampler_start_thread(struct tp_thread *t);
 void tp_sampler_stop_thread(struct tp_thread *t);
 void tp_sampler_shutdown(void);
 void tp_sampler_request_capture(struct tp_thread *t, uint64_t now);
-int tp_walk_dwarf(void *uc, int signal_frame, uint64_t *frames, uintptr_t *fps);
+int tp_walk_here(const struct tp_thread *t, uint64_t *frames, uintptr_t *fps, uintptr_t *r14s);
 struct sigaction;
 void tp_sampler_get_chained(struct sigaction *out);
 void tp_sampler_set_chained(const struct sigaction *act);
@@ -168,9 +166,11 @@ void tp_jobs_snapshot_thread(struct tp_thread *t, tp_emit_fn emit);    // writer
 #define TP_RANGE_LOADER 2u     // the dynamic loader: never start libunwind from here
 #define TP_RANGE_LIBC 4u       // glibc itself (malloc, thread start-up)
 #define TP_RANGE_CONCURRENCY 8u // the Swift concurrency runtime (logical stacks start outside it)
-struct tp_range { uintptr_t start, end; uint32_t flags; uint32_t module; };
+struct tp_cfi_table;
+struct tp_range { uintptr_t start, end; uint32_t flags; uint32_t module; const struct tp_cfi_table *cfi; };
 struct tp_range_table { uint32_t count; struct tp_range ranges[]; };
 const struct tp_range *tp_range_lookup(uintptr_t pc);
+extern _Atomic uint64_t tp_cfi_rows, tp_cfi_bytes, tp_cfi_missing;   // the unwind tables built so far
 void tp_modules_refresh(tp_emit_fn emit);
 void tp_reset_reported_modules(void);
 
@@ -184,7 +184,8 @@ int tp_memmap_wants_refresh(void);
 #define TP_MAX_ASYNC_FRAMES 32
 void tp_async_init(void);
 int tp_async_enabled(void);
-int tp_async_splice(const struct tp_thread *t, uint64_t *frames, const uintptr_t *fps, int n, int cap, uintptr_t sp);
+int tp_async_splice(const struct tp_thread *t, uint64_t *frames, const uintptr_t *fps, const uintptr_t *r14s, int n, int cap,
+                    uintptr_t sp);
 
 // tp_blocking.c
 struct tp_thread *tp_thread_self_fast(void);

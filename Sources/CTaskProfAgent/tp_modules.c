@@ -1,10 +1,15 @@
 // Loaded modules: the table of executable ranges the signal handler checks return addresses
-// against, and the MODULE records the profile needs to symbolize later (path, bias, build-id).
+// against, each with the module's unwind table (tp_cfi.h), and the MODULE records the profile
+// needs to symbolize later (path, bias, build-id).
 //
 // The table is rebuilt outside the handler (start-up, after each dlopen/dlclose) and published
 // through one atomic pointer. Old tables are never freed: a handler may still be reading one,
-// and their number is bounded by the number of dlopen calls that changed the module list.
+// and their number is bounded by the number of dlopen calls that changed the module list. A
+// module's unwind table is built once, the first time the module is seen, and kept for good (a
+// handler may be reading it while the module is unloaded).
 #include "tp_internal.h"
+#include "tp_cfi.h"
+#include "tp_unwind.h"
 #include <dlfcn.h>
 #include <elf.h>
 #include <link.h>
@@ -16,6 +21,11 @@
 #define TP_MAX_RANGES 4096
 
 static _Atomic(struct tp_range_table *) tp_table;
+_Atomic uint64_t tp_cfi_rows, tp_cfi_bytes, tp_cfi_missing;
+
+// Unwind tables built so far, by module (load address and path).
+static struct { uintptr_t bias; uint64_t name_hash; const struct tp_cfi_table *cfi; } tp_cfi_known[TP_MAX_MODULES];
+static int tp_cfi_known_count;
 _Atomic int tp_dlopen_active;
 _Atomic uint64_t tp_dlopen_generation;
 
@@ -35,6 +45,14 @@ const struct tp_range *tp_range_lookup(uintptr_t pc) {
         else return r;
     }
     return NULL;
+}
+
+// Async-signal-safe: the range table, then the module's unwind table.
+const struct tp_cfi_row *tp_cfi_lookup(uintptr_t pc, int *in_code, int *in_libc) {
+    const struct tp_range *r = tp_range_lookup(pc);
+    *in_code = r != NULL;
+    *in_libc = r && (r->flags & TP_RANGE_LIBC);
+    return r ? tp_cfi_find(r->cfi, pc) : NULL;
 }
 
 static uint64_t tp_hash(const char *s) {
@@ -116,10 +134,54 @@ static void tp_emit_module(struct tp_scan *s, struct dl_phdr_info *info, const c
     s->emit(buf, m->h.size);
 }
 
+// The module's unwind table, built from its .eh_frame_hdr the first time the module is seen.
+// Runs under the loader's lock (dl_iterate_phdr), so the module cannot be unmapped meanwhile.
+static const struct tp_cfi_table *tp_module_cfi(struct dl_phdr_info *info, const char *path) {
+    uint64_t h = tp_hash(path);
+    for (int i = 0; i < tp_cfi_known_count; i++)
+        if (tp_cfi_known[i].bias == info->dlpi_addr && tp_cfi_known[i].name_hash == h) return tp_cfi_known[i].cfi;
+    if (tp_cfi_known_count >= TP_MAX_MODULES) return NULL;
+    const ElfW(Phdr) *hdr = NULL;
+    uintptr_t text_lo = UINTPTR_MAX, text_hi = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_GNU_EH_FRAME) hdr = ph;
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+            uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+            if (lo < text_lo) text_lo = lo;
+            if (hi > text_hi) text_hi = hi;
+        }
+    }
+    const struct tp_cfi_table *cfi = NULL;
+    for (int i = 0; hdr && text_hi > text_lo && i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        // The loaded segment that holds the header holds .eh_frame too (every linker puts the
+        // two read-only sections side by side); the parser reads nothing outside it.
+        if (ph->p_type != PT_LOAD || hdr->p_vaddr < ph->p_vaddr || hdr->p_vaddr + hdr->p_memsz > ph->p_vaddr + ph->p_filesz) continue;
+        const uint8_t *seg = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
+        struct tp_cfi_stats st;
+        cfi = tp_cfi_build_from_hdr((const uint8_t *)(info->dlpi_addr + hdr->p_vaddr), hdr->p_memsz, seg, seg + ph->p_filesz,
+                                    text_lo, text_hi, &st);
+        break;
+    }
+    if (cfi) {
+        atomic_fetch_add(&tp_cfi_rows, cfi->count);
+        atomic_fetch_add(&tp_cfi_bytes, cfi->bytes);
+    } else {
+        atomic_fetch_add(&tp_cfi_missing, 1);
+    }
+    tp_cfi_known[tp_cfi_known_count].bias = info->dlpi_addr;
+    tp_cfi_known[tp_cfi_known_count].name_hash = h;
+    tp_cfi_known[tp_cfi_known_count].cfi = cfi;
+    tp_cfi_known_count++;
+    return cfi;
+}
+
 static int tp_scan_cb(struct dl_phdr_info *info, size_t size, void *data) {
     (void)size;
     struct tp_scan *s = data;
     const char *path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : s->exe;
+    const struct tp_cfi_table *cfi = tp_module_cfi(info, path);
     uint32_t flags = 0;
     if (tp_is_system_library(path)) flags |= TP_RANGE_NO_FP;
     if (strstr(path, "/ld-linux") || strstr(path, "/ld64")) flags |= TP_RANGE_LOADER;
@@ -133,6 +195,7 @@ static int tp_scan_cb(struct dl_phdr_info *info, size_t size, void *data) {
             .end = info->dlpi_addr + ph->p_vaddr + ph->p_memsz,
             .flags = flags,
             .module = s->module,
+            .cfi = cfi,
         };
     }
     if (s->emit) tp_emit_module(s, info, path);

@@ -3,14 +3,13 @@
 // ASYNC-SIGNAL SAFETY: tp_on_signal runs at arbitrary points of the target's threads. It may only
 // call: clock_gettime (vDSO), syscall(SYS_process_vm_readv / SYS_gettid), memcpy, C11 atomics,
 // the tp_ring_* writers, swift_task_getCurrent / swift_task_getJobTaskId (thread-local reads,
-// verified safe), tp_async_splice (its own reads go through the tp_memmap table or
-// process_vm_readv), and libunwind's local unwinder when no dlopen is under way and the
-// interrupted pc is not in the dynamic loader; and, only to end the process for a SIGTRAP that is
-// not a sample and has no handler of the target's, sigaction and tgkill. No malloc, no locks, no
-// stdio, no Swift.
+// verified safe), tp_unwind (table lookups and validated reads, tp_unwind.c), tp_async_splice
+// (its own reads go through the tp_memmap table or process_vm_readv); and, only to end the
+// process for a SIGTRAP that is not a sample and has no handler of the target's, sigaction and
+// tgkill. No malloc, no locks, no stdio, no Swift, no libunwind (it takes a process-wide mutex in
+// every step: a sample inside the agent's own lock interposer deadlocked the thread).
 #include "tp_internal.h"
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
+#include "tp_unwind.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -90,70 +89,38 @@ uint64_t tp_current_task_id(void) {
     return task ? tp_swift_get_job_task_id(task) : 0;
 }
 
-static inline int tp_read_word(const struct tp_thread *t, uintptr_t addr, uintptr_t lo, uintptr_t *out) {
-    if (addr & 7) return 0;
-    if (t->stack_hi) {
-        if (addr < lo || addr + sizeof(uintptr_t) > t->stack_hi) return 0;
-        *out = *(const uintptr_t *)addr;
-        return 1;
-    }
-    // Unknown stack bounds: a syscall that reports EFAULT instead of faulting.
-    if (addr < lo) return 0;
-    return tp_read_self(addr, out, sizeof *out);
-}
-
-// Frame-pointer walk. Returns the number of frames; *clean says whether the chain ended where
-// a thread's chain ends: a zero frame pointer, or a break right after a return address into a
-// system library (glibc's thread-start glue, __libc_start_call_main and start_thread, keeps no
-// frame pointer, so its saved rbp is whatever the register held).
-static int tp_walk_fp(const struct tp_thread *t, uintptr_t pc, uintptr_t fp, uintptr_t sp,
-                      uint64_t *frames, uintptr_t *fps, int *clean) {
-    int n = 0;
-    frames[n] = pc;
-    fps[n++] = fp;
-    uintptr_t lo = sp;
-    int last_in_system = 0;
-    *clean = 0;
-    while (n < TP_MAX_FRAMES) {
-        if (fp == 0) { *clean = 1; break; }
-        uintptr_t next, ra;
-        if (!tp_read_word(t, fp, lo, &next) || !tp_read_word(t, fp + 8, lo, &ra)) { *clean = last_in_system; break; }
-        if (ra == 0) { *clean = 1; break; }
-        const struct tp_range *r = tp_range_lookup(ra);
-        if (!r) { *clean = last_in_system; break; }
-        frames[n] = ra;
-        fps[n++] = next;
-        last_in_system = (r->flags & TP_RANGE_NO_FP) != 0;
-        if (next != 0 && next <= fp) { *clean = last_in_system; break; }
-        lo = fp + 16;
-        fp = next;
+// The walk from the interrupted registers, and its counters.
+static int tp_walk(const struct tp_thread *t, struct tp_regs regs, uint64_t *frames, uintptr_t *fps, uintptr_t *r14s,
+                   uint16_t *flags) {
+    struct tp_stack_bounds bounds = { t->stack_lo, t->stack_hi };
+    struct tp_walk_stats ws;
+    int n = tp_unwind(&bounds, regs, frames, fps, r14s, TP_MAX_FRAMES, &ws);
+    *flags = (uint16_t)((ws.cfi || ws.signal ? TP_SAMPLE_FLAG_DWARF : 0) | (ws.fp ? TP_SAMPLE_FLAG_FP : 0));
+    atomic_fetch_add_explicit(&tp_counters[TP_CTR_FRAMES_CFI], ws.cfi, memory_order_relaxed);
+    if (ws.fp) atomic_fetch_add_explicit(&tp_counters[TP_CTR_FRAMES_FP], ws.fp, memory_order_relaxed);
+    if (ws.signal) atomic_fetch_add_explicit(&tp_counters[TP_CTR_FRAMES_SIGNAL], ws.signal, memory_order_relaxed);
+    if (ws.stop_reason == TP_STOP_FULL) {
+        *flags |= TP_SAMPLE_FLAG_TRUNCATED;
+    } else if (!ws.end_clean) {
+        *flags |= TP_SAMPLE_FLAG_BROKEN;
+        atomic_fetch_add_explicit(&tp_counters[TP_CTR_UNWIND_BROKEN], 1, memory_order_relaxed);
     }
     return n;
 }
 
-// libunwind from a signal frame (signal_frame = 1) or from a context of the calling thread.
-// Each frame's rbp goes to `fps`: the resumed async function keeps a frame pointer even in code
-// built without them, and its async context sits just below it.
-int tp_walk_dwarf(void *uc, int signal_frame, uint64_t *frames, uintptr_t *fps) {
-    unw_cursor_t cursor;
-    uint64_t start = tp_now_ns();
-    if (unw_init_local2(&cursor, (unw_context_t *)uc, signal_frame ? UNW_INIT_SIGNAL_FRAME : 0) != 0) return 0;
-    int n = 0;
-    do {
-        // A walk over budget gives up (the caller keeps the frame-pointer stack): libunwind's
-        // first lookups in a module can take long, and a handler that outlasts the sampling
-        // period is re-entered at once, starving the thread.
-        if (n > 0 && (n & 7) == 0 && tp_elapsed(start, tp_now_ns()) > TP_DWARF_BUDGET_NS) {
-            atomic_fetch_add_explicit(&tp_counters[TP_CTR_DWARF_OVER_BUDGET], 1, memory_order_relaxed);
-            return -n;
-        }
-        unw_word_t ip = 0, bp = 0;
-        if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0) break;
-        if (unw_get_reg(&cursor, UNW_X86_64_RBP, &bp) != 0) bp = 0;
-        frames[n] = ip;
-        fps[n++] = bp;
-    } while (n < TP_MAX_FRAMES && unw_step(&cursor) > 0);
-    return n;
+// The calling thread's own stack, from here: the blocking-call interposers' call sites. Each
+// register is read on its own so none is overwritten before it is read; the pc is this function's
+// own, whose CFI row describes the rsp and rbp read here.
+__attribute__((noinline)) int tp_walk_here(const struct tp_thread *t, uint64_t *frames, uintptr_t *fps, uintptr_t *r14s) {
+    struct tp_regs regs;
+    memset(&regs, 0, sizeof regs);
+    __asm__ volatile("movq %%r14, %0" : "=r"(regs.r14));
+    __asm__ volatile("movq %%rsp, %0" : "=r"(regs.sp));
+    __asm__ volatile("movq %%rbp, %0" : "=r"(regs.fp));
+    __asm__ volatile("leaq 0(%%rip), %0" : "=r"(regs.pc));
+    regs.fp_known = regs.r14_known = regs.exact_pc = 1;
+    uint16_t flags;
+    return tp_walk(t, regs, frames, fps, r14s, &flags);
 }
 
 // Signals that are not our samples (the target's own SIGPROF timer, the Swift crash handler's
@@ -177,18 +144,6 @@ static void tp_chain(int sig, siginfo_t *si, void *uc) {
         if (tp_real_sigaction) tp_real_sigaction(sig, &dfl, NULL);
         syscall(SYS_tgkill, (long)getpid(), (long)tp_gettid(), (long)sig);
     }
-}
-
-// Whether the handler may run libunwind now. libunwind reads the loader's list of objects, so
-// not while that list may be changing or from inside the loader itself. Nor on a thread's first
-// sample when it is inside glibc: that can be the thread's own start-up (its first malloc), where
-// a libunwind walk was seen to spin for seconds (Churn). Nor for a while after a walk ran over
-// budget: each call here counts one of those samples down.
-static int tp_dwarf_allowed(struct tp_thread *t, const struct tp_range *leaf) {
-    if (atomic_load_explicit(&tp_dlopen_active, memory_order_acquire) != 0 || !t->stack_hi) return 0;
-    if (!t->sampled && leaf && (leaf->flags & TP_RANGE_LIBC)) return 0;
-    if (t->dwarf_off > 0 && --t->dwarf_off > 0) return 0;
-    return !(leaf && (leaf->flags & TP_RANGE_LOADER));
 }
 
 // Each thread's first period was a random fraction of the real one, so threads that live less
@@ -238,47 +193,22 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
     }
     uint64_t start = tp_now_ns();
     ucontext_t *uc = ucv;
-    uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-    uintptr_t fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
-    uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
-
-    int clean = 0;
-    uint16_t flags = TP_SAMPLE_FLAG_FP;
-    int n = tp_walk_fp(t, pc, fp, sp, t->frames, t->fps, &clean);
-    const struct tp_range *leaf = tp_range_lookup(pc);
-    // A broken chain (code without frame pointers) or a leaf in a system library (whose caller
-    // the FP walk cannot see) needs DWARF CFI.
-    if (!clean || (leaf && (leaf->flags & TP_RANGE_NO_FP))) {
-        if (tp_dwarf_allowed(t, leaf)) {
-            uint64_t dw[TP_MAX_FRAMES];
-            uintptr_t dwfps[TP_MAX_FRAMES];
-            int m = tp_walk_dwarf(uc, 1, dw, dwfps);
-            if (m < 0) { t->dwarf_off = TP_DWARF_PAUSE_SAMPLES; m = 0; }
-            atomic_fetch_add_explicit(&tp_counters[TP_CTR_DWARF_UNWINDS], 1, memory_order_relaxed);
-            if (m > 1 && (m >= n || !clean)) {
-                memcpy(t->frames, dw, (size_t)m * sizeof(uint64_t));
-                memcpy(t->fps, dwfps, (size_t)m * sizeof(uintptr_t));
-                n = m;
-                flags = TP_SAMPLE_FLAG_DWARF;
-                clean = 1;
-            }
-        } else {
-            atomic_fetch_add_explicit(&tp_counters[TP_CTR_DWARF_SKIPPED], 1, memory_order_relaxed);
-        }
-    }
+    const greg_t *g = uc->uc_mcontext.gregs;
+    struct tp_regs regs = {
+        .pc = (uintptr_t)g[REG_RIP], .sp = (uintptr_t)g[REG_RSP], .fp = (uintptr_t)g[REG_RBP], .r14 = (uintptr_t)g[REG_R14],
+        .fp_known = 1, .r14_known = 1, .exact_pc = 1,
+    };
+    uint16_t flags;
+    int n = tp_walk(t, regs, t->frames, t->fps, t->r14s, &flags);
     void *task = tp_current_task();
     if (task && tp_async_enabled()) {
         uint64_t async_start = tp_cfg.measure_handler ? tp_now_ns() : 0;
-        n = tp_async_splice(t, t->frames, t->fps, n, TP_MAX_FRAMES, sp);
+        n = tp_async_splice(t, t->frames, t->fps, t->r14s, n, TP_MAX_FRAMES, regs.sp);
         if (tp_cfg.measure_handler)
             atomic_fetch_add_explicit(&tp_async_hist[tp_handler_bucket(tp_elapsed(async_start, tp_now_ns()))], 1, memory_order_relaxed);
     }
-    if (n >= TP_MAX_FRAMES) {
-        flags |= TP_SAMPLE_FLAG_TRUNCATED;
-        atomic_fetch_add_explicit(&tp_counters[TP_CTR_TRUNCATED], 1, memory_order_relaxed);
-    } else if (!clean) {
-        flags |= TP_SAMPLE_FLAG_BROKEN;
-    }
+    if (n >= TP_MAX_FRAMES && !(flags & TP_SAMPLE_FLAG_TRUNCATED)) flags |= TP_SAMPLE_FLAG_TRUNCATED;
+    if (flags & TP_SAMPLE_FLAG_TRUNCATED) atomic_fetch_add_explicit(&tp_counters[TP_CTR_TRUNCATED], 1, memory_order_relaxed);
 
     struct tp_rec_sample rec;
     rec.h.type = TP_REC_SAMPLE;
@@ -379,7 +309,6 @@ int tp_sampler_install(void) {
     tp_period_ns = 1000000000ull / tp_cfg.rate_hz;
     tp_pid = getpid();
     tp_resolve_swift();
-    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
 
     // Engine choice: perf task-clock when the kernel allows it, else per-thread CPU timers.
     if (tp_cfg.engine != TP_ENGINE_TIMER && tp_choose_perf() == 0) {

@@ -53,7 +53,7 @@ static struct tp_thread *tp_slot_claim(pid_t tid, int kind) {
         t->perf_fd = -1;
         t->timer = NULL;
         t->stack_lo = t->stack_hi = 0;
-        t->dwarf_off = 0;
+       
         t->sampled = 0;
         atomic_store(&t->jobs_run, 0);
         t->last_task_id = 0;

@@ -120,6 +120,9 @@ static void tp_emit_counters(void) {
     c.time_ns = tp_now_ns();
     for (int i = 0; i < TP_CTR_COUNT; i++) c.values[i] = atomic_load(&tp_counters[i]);
     c.values[TP_CTR_JOBS] = tp_jobs_total();
+    c.values[TP_CTR_CFI_ROWS] = atomic_load(&tp_cfi_rows);
+    c.values[TP_CTR_CFI_BYTES] = atomic_load(&tp_cfi_bytes);
+    c.values[TP_CTR_CFI_MISSING] = atomic_load(&tp_cfi_missing);
     for (int i = 0; i < TP_HANDLER_BUCKETS; i++) c.handler_ns_hist[i] = atomic_load(&tp_handler_hist[i]);
     for (int i = 0; i < TP_HANDLER_BUCKETS; i++) c.async_ns_hist[i] = atomic_load(&tp_async_hist[i]);
     for (int i = 0; i < TP_HANDLER_BUCKETS; i++) c.actor_wait_hist[i] = atomic_load(&tp_actor_wait_hist[i]);

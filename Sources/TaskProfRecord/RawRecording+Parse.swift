@@ -4,11 +4,11 @@ import TaskProfModel
 extension RawRecording {
     static let headerMagic: [UInt8] = [0x54, 0x50, 0x52, 0x41, 0x57, 0, 0, 1]   // "TPRAW\0\0\1"
     static let counterNames = [
-        "samples", "dropped.ringFull", "dropped.noThread", "unwind.dwarf", "unwind.dwarfSkipped", "stacks.truncated",
+        "samples", "dropped.ringFull", "dropped.noThread", "unwind.framesCFI", "unwind.framesFP", "stacks.truncated",
         "threads", "threads.unsampled", "events.dropped", "taskNames.dropped", "handler.nsTotal", "jobs",
-        "blockingCalls", "async.chains", "async.bad", "async.truncated", "unwind.dwarfOverBudget",
+        "blockingCalls", "async.chains", "async.bad", "async.truncated", "unwind.signalFrames",
         "dropped.blocked", "actor.jobs", "actor.waitNsTotal", "actor.waitNsMax",
-        "longPoll.captures",
+        "longPoll.captures", "unwind.broken", "async.fromR14", "unwind.cfiRows", "unwind.cfiBytes", "unwind.cfiMissing",
     ]
 
     public static func read(path: String) throws -> RawRecording {

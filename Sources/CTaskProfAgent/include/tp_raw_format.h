@@ -52,8 +52,8 @@ struct __attribute__((packed)) tp_record_header {
     uint32_t size;           // whole record, header included
 };
 
-#define TP_SAMPLE_FLAG_FP 1u          // stack from the frame-pointer walk
-#define TP_SAMPLE_FLAG_DWARF 2u       // stack from libunwind (DWARF CFI)
+#define TP_SAMPLE_FLAG_FP 1u          // some frames found by the frame-pointer rule (no CFI row for their pc)
+#define TP_SAMPLE_FLAG_DWARF 2u       // some frames found with the agent's CFI tables (tp_cfi.h)
 #define TP_SAMPLE_FLAG_TRUNCATED 4u   // hit the frame limit
 #define TP_SAMPLE_FLAG_BROKEN 8u      // walk ended before the thread's start
 #define TP_SAMPLE_FLAG_CAPTURE 16u    // not a CPU sample: the one-off stack of a long poll with none
@@ -137,8 +137,8 @@ enum tp_counter {
     TP_CTR_SAMPLES = 0,
     TP_CTR_DROPPED_RING_FULL,
     TP_CTR_DROPPED_NO_THREAD,
-    TP_CTR_DWARF_UNWINDS,
-    TP_CTR_DWARF_SKIPPED,      // FP walk looked broken but libunwind was unsafe then
+    TP_CTR_FRAMES_CFI,         // frames stepped with a CFI table row
+    TP_CTR_FRAMES_FP,          // frames stepped with the frame-pointer rule (no row for their pc)
     TP_CTR_TRUNCATED,
     TP_CTR_THREADS,
     TP_CTR_THREADS_UNSAMPLED,  // no slot or no timer for the thread
@@ -150,12 +150,17 @@ enum tp_counter {
     TP_CTR_ASYNC_CHAINS,       // samples and blocking calls given logical (async) frames
     TP_CTR_ASYNC_BAD,          // chains given up on: a pointer failed validation
     TP_CTR_ASYNC_TRUNCATED,    // chains cut at TP_MAX_ASYNC_FRAMES
-    TP_CTR_DWARF_OVER_BUDGET,  // DWARF walks given up after TP_DWARF_BUDGET_NS (thread then FP only)
+    TP_CTR_FRAMES_SIGNAL,      // signal frames stepped through (the kernel's trampoline)
     TP_CTR_DROPPED_BLOCKED,    // sigtrap samples delivered late because the thread blocked SIGTRAP
     TP_CTR_ACTOR_JOBS,         // jobs that ran inside another job (an actor's drain) with a known enqueue
     TP_CTR_ACTOR_WAIT_NS,      // their total wait from enqueue to start
     TP_CTR_ACTOR_WAIT_MAX_NS,  // and the longest
     TP_CTR_CAPTURES,           // one-off stacks taken of long polls that had no sample
+    TP_CTR_UNWIND_BROKEN,      // walks that stopped before the thread's first frame (not for a full buffer)
+    TP_CTR_ASYNC_FROM_R14,     // async chains found through r14 (the resumed function keeps no frame pointer)
+    TP_CTR_CFI_ROWS,           // rows in the unwind tables built so far
+    TP_CTR_CFI_BYTES,          // their memory
+    TP_CTR_CFI_MISSING,        // modules without usable CFI (frame-pointer rule only)
     TP_CTR_COUNT
 };
 

@@ -1,0 +1,128 @@
+// The stack walk: tp_unwind.h says what it gives.
+//
+// ASYNC-SIGNAL SAFETY: runs in the sampling handler. It calls only tp_cfi_lookup (binary searches
+// of tables that are never freed) and tp_read_self (process_vm_readv, for reads off the thread's
+// stack); no lock, no allocation. Every value read from the stack is checked before it is used:
+// the CFA must lie above the frame's sp, the next pc inside known code, and a frame pointer inside
+// the thread's stack.
+#include "tp_unwind.h"
+#include <stddef.h>
+#include <string.h>
+
+int tp_read_self(uintptr_t addr, void *out, size_t len);
+
+// The interrupted registers in a signal frame: the kernel's rt_sigframe puts a ucontext at the
+// trampoline's rsp, its mcontext's general registers 40 bytes in (uc_flags, uc_link, uc_stack),
+// in the order of glibc's REG_* indices.
+#define TP_UC_GREGS 40
+#define TP_UC_R14 6
+#define TP_UC_RBP 10
+#define TP_UC_RSP 15
+#define TP_UC_RIP 16
+
+// A word of the stack. Inside the thread's stack and at or above the frame's sp the memory is
+// mapped and read directly; anywhere else the read is a syscall that reports a bad address.
+static inline int tp_uw_read(const struct tp_stack_bounds *b, uintptr_t sp, uintptr_t addr, uintptr_t *out) {
+    if (addr & 7) return 0;
+    if (b->hi && sp >= b->lo && sp < b->hi && addr >= sp && addr <= b->hi - 8) {
+        *out = *(const uintptr_t *)addr;
+        return 1;
+    }
+    return tp_read_self(addr, out, sizeof *out) == 1;
+}
+
+// A caller's register from its save slot (CFA + off), or kept, or lost.
+static inline int tp_restore(const struct tp_stack_bounds *b, uintptr_t sp, uintptr_t cfa, int16_t off,
+                             uintptr_t *value, uint8_t *known) {
+    if (off == TP_REG_SAME) return 1;
+    if (off == TP_REG_UNKNOWN) { *known = 0; return 1; }
+    if (!tp_uw_read(b, sp, cfa + (intptr_t)off, value)) return 0;
+    *known = 1;
+    return 1;
+}
+
+int tp_unwind(const struct tp_stack_bounds *stack, struct tp_regs r, uint64_t *frames, uintptr_t *fps,
+              uintptr_t *r14s, int cap, struct tp_walk_stats *stats) {
+    memset(stats, 0, sizeof *stats);
+    int n = 0;
+    for (;;) {
+        uintptr_t look = r.exact_pc ? r.pc : r.pc - 1;
+        int in_code = 0, in_libc = 0;
+        const struct tp_cfi_row *row = tp_cfi_lookup(look, &in_code, &in_libc);
+        if (n > 0 && !in_code) { stats->stop_reason = TP_STOP_BAD_FRAME; break; }
+        if (n == cap) { stats->stop_reason = TP_STOP_FULL; break; }
+        frames[n] = r.pc;
+        fps[n] = r.fp_known ? r.fp : 0;
+        r14s[n] = r.r14_known ? r.r14 : 0;
+        n++;
+
+        struct tp_regs next = r;
+        next.exact_pc = 0;
+        uintptr_t ra;
+        if (row && row->cfa_rule == TP_CFA_END) {
+            stats->end_clean = 1;
+            stats->stop_reason = TP_STOP_END;
+            break;
+        } else if (row && row->cfa_rule == TP_CFA_SIGNAL) {
+            // The program's signal handler returned into the trampoline: go on in the code the
+            // signal interrupted, on whatever stack that was (sigaltstack or not).
+            uintptr_t g = r.sp + TP_UC_GREGS, v[4];
+            if (!tp_uw_read(stack, r.sp, g + TP_UC_RIP * 8, &v[0]) || !tp_uw_read(stack, r.sp, g + TP_UC_RSP * 8, &v[1]) ||
+                !tp_uw_read(stack, r.sp, g + TP_UC_RBP * 8, &v[2]) || !tp_uw_read(stack, r.sp, g + TP_UC_R14 * 8, &v[3])) {
+                stats->stop_reason = TP_STOP_BAD_READ;
+                break;
+            }
+            fps[n - 1] = 0;
+            next = (struct tp_regs){ v[0], v[1], v[2], v[3], 1, 1, 1 };
+            stats->signal++;
+            if (next.pc == 0) { stats->end_clean = 1; stats->stop_reason = TP_STOP_END; break; }
+            r = next;
+            continue;
+        } else if (row) {
+            uintptr_t cfa;
+            if (row->cfa_rule == TP_CFA_RSP) {
+                cfa = r.sp + (intptr_t)row->cfa_off;
+            } else if (row->cfa_rule == TP_CFA_RBP) {
+                if (!r.fp_known) { stats->stop_reason = TP_STOP_NO_RULE; break; }
+                cfa = r.fp + (intptr_t)row->cfa_off;
+            } else {   // TP_CFA_PLT: the stub has pushed once its pc passed byte plt_k of 16
+                cfa = r.sp + (intptr_t)row->cfa_off + ((r.pc & 15) >= row->plt_k ? 8 : 0);
+            }
+            if (row->cfa_rule != TP_CFA_RBP) fps[n - 1] = 0;   // rbp is no frame pointer here
+            // The CFA is above every slot of the frame: a CFA at or below sp is garbage.
+            if (cfa <= r.sp || cfa - r.sp > (1u << 24)) { stats->stop_reason = TP_STOP_BAD_FRAME; break; }
+            if (!tp_uw_read(stack, r.sp, cfa + (intptr_t)row->ra_off, &ra) ||
+                !tp_restore(stack, r.sp, cfa, row->rbp_off, &next.fp, &next.fp_known) ||
+                !tp_restore(stack, r.sp, cfa, row->r14_off, &next.r14, &next.r14_known)) {
+                stats->stop_reason = TP_STOP_BAD_READ;
+                break;
+            }
+            next.sp = cfa;
+            stats->cfi++;
+        } else {
+            // No rule for this pc (a module without CFI, generated code): the frame-pointer rule,
+            // with rbp checked against both ends of the stack; code built without frame pointers
+            // uses rbp as a general register, and this is where that would show.
+            uintptr_t fp = r.fp;
+            if (r.fp_known && fp == 0) { stats->end_clean = 1; stats->stop_reason = TP_STOP_END; break; }   // a thread's first frame
+            if (!r.fp_known || fp < r.sp || (fp & 7) || (stack->hi && (fp < stack->lo || fp > stack->hi - 16))) {
+                stats->stop_reason = TP_STOP_NO_RULE;
+                break;
+            }
+            uintptr_t saved;
+            if (!tp_uw_read(stack, r.sp, fp, &saved) || !tp_uw_read(stack, r.sp, fp + 8, &ra)) {
+                stats->stop_reason = TP_STOP_BAD_READ;
+                break;
+            }
+            next.sp = fp + 16;
+            next.fp = saved;
+            next.fp_known = 1;
+            next.r14_known = 0;
+            stats->fp++;
+        }
+        if (ra == 0) { stats->end_clean = 1; stats->stop_reason = TP_STOP_END; break; }
+        next.pc = ra;
+        r = next;
+    }
+    return n;
+}

@@ -1,0 +1,44 @@
+// The stack walk of the sampling handler and of the blocking-call interposers: one step per
+// frame with the module's CFI table (tp_cfi.h), the frame-pointer rule only where no table row
+// exists. Async-signal-safe: no lock, no allocation, every read of the stack validated.
+#ifndef TP_UNWIND_H
+#define TP_UNWIND_H
+
+#include <stdint.h>
+#include "tp_cfi.h"
+
+// The registers a step needs, in the frame being unwound.
+struct tp_regs {
+    uintptr_t pc, sp, fp, r14;
+    uint8_t fp_known, r14_known;
+    uint8_t exact_pc;    // pc is where the frame was interrupted (leaf, or after a signal frame),
+                         // not a return address: look it up as is, not at pc - 1
+};
+
+// Where a walk may read: [lo, hi) is the thread's stack (0, 0 when unknown); reads elsewhere
+// (a signal stack, a coroutine's stack) go through tp_read_self, which reports a fault instead
+// of taking it.
+struct tp_stack_bounds { uintptr_t lo, hi; };
+
+// How each frame was found, for the profile's counters.
+struct tp_walk_stats { uint16_t cfi, fp, signal; uint8_t end_clean, stop_reason; };
+
+enum tp_walk_stop {
+    TP_STOP_END = 0,       // the outermost frame: a clean end
+    TP_STOP_FULL,          // the frame buffer is full
+    TP_STOP_NO_RULE,       // no CFI row and no usable frame pointer
+    TP_STOP_BAD_READ,      // a saved value could not be read
+    TP_STOP_BAD_FRAME,     // the next frame made no sense (stack going down, pc outside code)
+};
+
+// Walks from `r` (the interrupted registers), filling frames (pcs, leaf first), fps (each frame's
+// rbp when that frame keeps a frame pointer, else 0) and r14s (each frame's r14 when known, else
+// 0). Returns the number of frames.
+int tp_unwind(const struct tp_stack_bounds *stack, struct tp_regs r, uint64_t *frames, uintptr_t *fps,
+              uintptr_t *r14s, int cap, struct tp_walk_stats *stats);
+
+// The table row for pc: the module's table through the executable-range table. Defined in
+// tp_modules.c (and by the test harness).
+const struct tp_cfi_row *tp_cfi_lookup(uintptr_t pc, int *in_code, int *in_libc);
+
+#endif
