@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages taskprof needs, only those missing. Usage:
-#   Scripts/install-deps.sh build     # libunwind-dev libdw-dev libelf-dev (to build the agent and symbolizer)
-#   Scripts/install-deps.sh test      # the above plus chromium (HTML report checks)
+#   Scripts/install-deps.sh build     # libdw-dev libelf-dev (the symbolizer), libunwind-dev (the unwinder tests' reference)
+#   Scripts/install-deps.sh test      # the above plus chromium (HTML report checks) and linux-perf (stacks compared with perf)
 set -euo pipefail
-want=(libunwind-dev libdw-dev libelf-dev)
-if [ "${1:-build}" = "test" ]; then want+=(chromium); fi
+want=(libdw-dev libelf-dev libunwind-dev)
+if [ "${1:-build}" = "test" ]; then want+=(chromium linux-perf); fi
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

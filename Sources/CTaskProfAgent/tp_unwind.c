@@ -51,7 +51,10 @@ int tp_unwind(const struct tp_stack_bounds *stack, struct tp_regs r, uint64_t *f
         const struct tp_cfi_row *row = tp_cfi_lookup(look, &in_code, &in_libc);
         if (n > 0 && !in_code) { stats->stop_reason = TP_STOP_BAD_FRAME; break; }
         if (n == cap) { stats->stop_reason = TP_STOP_FULL; break; }
-        frames[n] = r.pc;
+        // Readers look every frame after the leaf up at address - 1 (a return address is past its
+        // call). Two frames are no return addresses: the signal trampoline (the handler "returns"
+        // to its first byte) and the pc a signal interrupted; they are recorded one byte in.
+        frames[n] = n > 0 && (r.exact_pc || (row && row->cfa_rule == TP_CFA_SIGNAL)) ? r.pc + 1 : r.pc;
         fps[n] = r.fp_known ? r.fp : 0;
         r14s[n] = r.r14_known ? r.r14 : 0;
         n++;

@@ -34,6 +34,35 @@ final class LogicalStackTests: XCTestCase {
         XCTAssertGreaterThan(r.summary.profile.logicalStackShare, 0.9)
     }
 
+    /// Built with plain `swiftc -O -g`, the async functions keep no frame pointer: the resumed
+    /// function's context is found in r14 (recovered through the callees' CFI), not at fp - 8.
+    func testAwaitChainWithoutFramePointers() throws {
+        let dir = try TestSupport.tempDir()
+        let exe = dir + "/chain_nofp"
+        let c = try TestSupport.run(["/usr/bin/env", "swiftc", "-O", "-g", TestSupport.packageRoot + "/Examples/AsyncChain/main.swift", "-o", exe])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        // The build really has no frame pointers in the chain (otherwise this test proves nothing).
+        let dis = try TestSupport.run(["/usr/bin/objdump", "-d", "--no-show-raw-insn", exe])
+        for symbol in ["$s4main4workys6UInt64VSiF", "$s4main6level3ys6UInt64VSiYaF"] {
+            let body = dis.stdout.components(separatedBy: "<\(symbol)>:\n").dropFirst().first ?? ""
+            XCTAssertFalse(body.isEmpty, "\(symbol) not found")
+            XCTAssertFalse(body.prefix(300).contains("push   %rbp"), "expected no frame pointer in \(symbol)")
+        }
+        let out = dir + "/nofp.taskprof"
+        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", out, "--", exe])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let res = try TestSupport.run([try TestSupport.binary("taskprof"), "report", out, "--folded", "-", "--task", "chain"])
+        XCTAssertEqual(res.status, 0, res.stderr)
+        let work = try TestSupport.parseFolded(res.stdout).filter { $0.frames.contains("work(_:)") }
+        let total = work.reduce(0) { $0 + $1.count }
+        XCTAssertGreaterThan(total, 100, "too few samples in work(_:) to judge")
+        let withChain = work.filter { Self.containsInOrder($0.frames, Self.chain) }.reduce(0) { $0 + $1.count }
+        XCTAssertGreaterThan(Double(withChain), 0.9 * Double(total),
+                             "\(withChain) of \(total) samples in work(_:) show the chain; e.g. \(work.first?.frames ?? [])")
+        let p = try ProfileFile.read(path: out)
+        XCTAssertGreaterThan(p.counters["async.fromR14"] ?? 0, 0, "contexts found through r14: \(p.counters)")
+    }
+
     func testLongPollsAndBlockingCallsCarryLogicalStacks() throws {
         let r = try recordAsyncChain()
         // Each round's work runs ~12 ms without suspending: long polls of task chain.

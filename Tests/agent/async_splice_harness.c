@@ -60,7 +60,7 @@ static uintptr_t ctx_at(int i, uintptr_t parent, uintptr_t resume) {
 
 // Physical stack, leaf first: leaf, the resumed function (whose frame holds the context at
 // fp - 8), the return into runJob, then two outer frames.
-struct sample { uint64_t frames[TP_MAX_FRAMES]; uintptr_t fps[TP_MAX_FRAMES]; int n; };
+struct sample { uint64_t frames[TP_MAX_FRAMES]; uintptr_t fps[TP_MAX_FRAMES]; uintptr_t r14s[TP_MAX_FRAMES]; int n; };
 static struct sample make_sample(uintptr_t resumed_pc, uintptr_t ctx) {
     struct sample s;
     memset(&s, 0, sizeof s);
@@ -88,7 +88,7 @@ int main(void) {
     uintptr_t mid = ctx_at(2, root, APP_LO + 0x200);
     uintptr_t top = ctx_at(4, mid, APP_LO + 0x300);
     struct sample s = make_sample(APP_LO + 0x100, top);
-    int n = tp_async_splice(&thread, s.frames, s.fps, s.n, TP_MAX_FRAMES, sp());
+    int n = tp_async_splice(&thread, s.frames, s.fps, s.r14s, s.n, TP_MAX_FRAMES, sp());
     CHECK(n == 7, "good chain: %d frames, want 7", n);
     CHECK(s.frames[2] == ((APP_LO + 0x300) | TP_ASYNC_FRAME_BIT) && s.frames[3] == ((APP_LO + 0x200) | TP_ASYNC_FRAME_BIT),
           "good chain: logical frames %llx %llx", (unsigned long long)s.frames[2], (unsigned long long)s.frames[3]);
@@ -107,7 +107,7 @@ int main(void) {
         s = make_sample(bad[i].resumed_pc, bad[i].ctx);
         if (!bad[i].in_stack) s.fps[1] = 0x7000;
         struct sample before = s;
-        n = tp_async_splice(&thread, s.frames, s.fps, s.n, TP_MAX_FRAMES, sp());
+        n = tp_async_splice(&thread, s.frames, s.fps, s.r14s, s.n, TP_MAX_FRAMES, sp());
         CHECK(n == before.n && memcmp(s.frames, before.frames, sizeof s.frames) == 0, "%s: stack changed (%d frames)", bad[i].what, n);
         CHECK(counter(TP_CTR_ASYNC_BAD) == 1 && counter(TP_CTR_ASYNC_CHAINS) == 0, "%s: counted bad %llu", bad[i].what,
               (unsigned long long)counter(TP_CTR_ASYNC_BAD));
@@ -119,12 +119,12 @@ int main(void) {
     mid = ctx_at(2, root, 0x12345678);                          // not in any executable range
     top = ctx_at(4, mid, APP_LO + 0x300);
     s = make_sample(APP_LO + 0x100, top);
-    n = tp_async_splice(&thread, s.frames, s.fps, s.n, TP_MAX_FRAMES, sp());
+    n = tp_async_splice(&thread, s.frames, s.fps, s.r14s, s.n, TP_MAX_FRAMES, sp());
     CHECK(n == 5 && counter(TP_CTR_ASYNC_BAD) == 1, "resume outside code: %d frames, bad %llu", n, (unsigned long long)counter(TP_CTR_ASYNC_BAD));
     reset();
     top = ctx_at(4, 0xbad000, APP_LO + 0x300);
     s = make_sample(APP_LO + 0x100, top);
-    n = tp_async_splice(&thread, s.frames, s.fps, s.n, TP_MAX_FRAMES, sp());
+    n = tp_async_splice(&thread, s.frames, s.fps, s.r14s, s.n, TP_MAX_FRAMES, sp());
     CHECK(n == 5 && counter(TP_CTR_ASYNC_BAD) == 1, "parent outside memory: %d frames", n);
 
     // 4. A cycle (a context that is its own ancestor) stops at the cap and is counted truncated.
@@ -133,7 +133,7 @@ int main(void) {
     ctx_at(10, b, APP_LO + 0x400);
     ctx_at(12, a, APP_LO + 0x410);
     s = make_sample(APP_LO + 0x100, a);
-    n = tp_async_splice(&thread, s.frames, s.fps, s.n, TP_MAX_FRAMES, sp());
+    n = tp_async_splice(&thread, s.frames, s.fps, s.r14s, s.n, TP_MAX_FRAMES, sp());
     CHECK(n == 5 + TP_MAX_ASYNC_FRAMES, "cycle: %d frames, want %d", n, 5 + TP_MAX_ASYNC_FRAMES);
     CHECK(counter(TP_CTR_ASYNC_TRUNCATED) == 1, "cycle: truncated %llu", (unsigned long long)counter(TP_CTR_ASYNC_TRUNCATED));
 
@@ -143,22 +143,53 @@ int main(void) {
     mid = ctx_at(2, root, APP_LO + 0x200);
     top = ctx_at(4, mid, APP_LO + 0x300);
     s = make_sample(APP_LO + 0x100, top);
-    n = tp_async_splice(&thread, s.frames, s.fps, s.n, 4, sp());
+    n = tp_async_splice(&thread, s.frames, s.fps, s.r14s, s.n, 4, sp());
     CHECK(n == 4 && s.frames[2] == ((APP_LO + 0x300) | TP_ASYNC_FRAME_BIT) && s.frames[3] == ((APP_LO + 0x200) | TP_ASYNC_FRAME_BIT),
           "cap 4: %d frames", n);
     s = make_sample(APP_LO + 0x100, top);
-    n = tp_async_splice(&thread, s.frames, s.fps, s.n, 3, sp());
+    n = tp_async_splice(&thread, s.frames, s.fps, s.r14s, s.n, 3, sp());
     CHECK(n == 3 && s.frames[2] == ((APP_LO + 0x300) | TP_ASYNC_FRAME_BIT), "cap 3: %d frames", n);
 
     // 6. Not an async resume: a runtime function called from runJob, or no runJob frame at all.
     reset();
     s = make_sample(RUNTIME_LO + 0x10, top);
-    n = tp_async_splice(&thread, s.frames, s.fps, s.n, TP_MAX_FRAMES, sp());
+    n = tp_async_splice(&thread, s.frames, s.fps, s.r14s, s.n, TP_MAX_FRAMES, sp());
     CHECK(n == 5 && counter(TP_CTR_ASYNC_BAD) == 0 && counter(TP_CTR_ASYNC_CHAINS) == 0, "runtime helper: %d frames", n);
     s = make_sample(APP_LO + 0x100, top);
     s.frames[2] = 0x60050;
-    n = tp_async_splice(&thread, s.frames, s.fps, s.n, TP_MAX_FRAMES, sp());
+    n = tp_async_splice(&thread, s.frames, s.fps, s.r14s, s.n, TP_MAX_FRAMES, sp());
     CHECK(n == 5 && counter(TP_CTR_ASYNC_CHAINS) == 0, "no runJob frame: %d frames", n);
+
+    // 7. Built without frame pointers: the resumed function keeps no frame pointer (fps 0) and
+    //    its context is in r14, recovered by the walk; the chain is found there and counted.
+    reset();
+    root = ctx_at(0, 0, APP_LO + 0x900);
+    mid = ctx_at(2, root, APP_LO + 0x200);
+    top = ctx_at(4, mid, APP_LO + 0x300);
+    s = make_sample(APP_LO + 0x100, 0);
+    s.fps[1] = 0;
+    s.r14s[1] = top;
+    n = tp_async_splice(&thread, s.frames, s.fps, s.r14s, s.n, TP_MAX_FRAMES, sp());
+    CHECK(n == 7 && s.frames[2] == ((APP_LO + 0x300) | TP_ASYNC_FRAME_BIT), "r14 context: %d frames, want 7", n);
+    CHECK(counter(TP_CTR_ASYNC_FROM_R14) == 1 && counter(TP_CTR_ASYNC_CHAINS) == 1, "r14 context: counters");
+
+    // 8. A frame pointer whose fp - 8 is garbage, with a good r14: r14 is the second candidate.
+    reset();
+    root = ctx_at(0, 0, APP_LO + 0x900);
+    top = ctx_at(4, root, APP_LO + 0x300);
+    s = make_sample(APP_LO + 0x100, 0xdead0000);
+    s.r14s[1] = top;
+    n = tp_async_splice(&thread, s.frames, s.fps, s.r14s, s.n, TP_MAX_FRAMES, sp());
+    CHECK(n == 6 && counter(TP_CTR_ASYNC_FROM_R14) == 1 && counter(TP_CTR_ASYNC_BAD) == 0, "fp garbage, r14 good: %d frames", n);
+
+    // 9. Both candidates bad (r14 misaligned, no frame pointer): the physical stack, one bad chain.
+    reset();
+    s = make_sample(APP_LO + 0x100, 0);
+    s.fps[1] = 0;
+    s.r14s[1] = (uintptr_t)&tp_heap[4] + 4;
+    struct sample before = s;
+    n = tp_async_splice(&thread, s.frames, s.fps, s.r14s, s.n, TP_MAX_FRAMES, sp());
+    CHECK(n == 5 && memcmp(s.frames, before.frames, sizeof s.frames) == 0 && counter(TP_CTR_ASYNC_BAD) == 1, "both bad: %d frames", n);
 
     printf("%s: %d failed checks\n", failures ? "FAILED" : "ok", failures);
     return failures ? 1 : 0;
