@@ -43,18 +43,38 @@ static uint64_t tp_uleb(struct tp_cursor *c) {
     return 0;
 }
 
+// Accumulated unsigned: shifting a signed value into bit 63 is undefined.
 static int64_t tp_sleb(struct tp_cursor *c) {
-    int64_t v = 0;
+    uint64_t v = 0;
     int shift = 0;
     uint8_t b;
     do {
         if (shift >= 64) { c->ok = 0; return 0; }
         b = tp_u8(c);
-        v |= (int64_t)(b & 0x7f) << shift;
+        v |= (uint64_t)(b & 0x7f) << shift;
         shift += 7;
     } while (b & 0x80);
-    if (shift < 64 && (b & 0x40)) v |= -((int64_t)1 << shift);
-    return v;
+    if (shift < 64 && (b & 0x40)) v |= ~(uint64_t)0 << shift;
+    return (int64_t)v;
+}
+
+// A factored operand times the CIE's alignment factor. Real frames are far below 2^24 bytes;
+// anything larger (or an overflow) is corrupt CFI and ends the FDE.
+#define TP_CFI_MAX_OFFSET (1ll << 24)
+static int64_t tp_scaled(struct tp_cursor *c, int64_t v, int64_t factor) {
+    int64_t r;
+    if (__builtin_mul_overflow(v, factor, &r) || r > TP_CFI_MAX_OFFSET || r < -TP_CFI_MAX_OFFSET) { c->ok = 0; return 0; }
+    return r;
+}
+static int64_t tp_uleb_scaled(struct tp_cursor *c, int64_t factor) {
+    uint64_t v = tp_uleb(c);
+    if (v > (uint64_t)TP_CFI_MAX_OFFSET) { c->ok = 0; return 0; }
+    return tp_scaled(c, (int64_t)v, factor);
+}
+static int32_t tp_uleb_offset(struct tp_cursor *c) {
+    uint64_t v = tp_uleb(c);
+    if (v > (uint64_t)TP_CFI_MAX_OFFSET) { c->ok = 0; return 0; }
+    return (int32_t)v;
 }
 
 // A DW_EH_PE-encoded pointer. `datarel` is the base of DW_EH_PE_datarel (the header's start).
@@ -148,7 +168,8 @@ static int tp_parse_cie(const uint8_t *p, const uint8_t *limit, struct tp_cie *c
     } else if (aug[0] != 0) {
         return 0;   // an augmentation we cannot skip
     }
-    if (!c.ok || cie->code_align == 0) return 0;
+    // x86-64 uses 1 and -8; factors this far off are corrupt and would overflow the programs' math.
+    if (!c.ok || cie->code_align == 0 || cie->code_align > 256 || cie->data_align > 256 || cie->data_align < -256) return 0;
     cie->insns = c.p;
     cie->insns_end = next;
     return 1;
@@ -236,7 +257,7 @@ static int tp_run(struct tp_program *pr, const uint8_t *p, const uint8_t *end, s
         int advance = 0;
         switch (op & 0xc0) {
         case 0x40: delta = op & 0x3f; advance = 1; break;                                      // advance_loc
-        case 0x80: tp_set_reg(s, op & 0x3f, tp_saved_at((int64_t)tp_uleb(&c) * cie->data_align)); continue;  // offset
+        case 0x80: tp_set_reg(s, op & 0x3f, tp_saved_at(tp_uleb_scaled(&c, cie->data_align))); continue;  // offset
         case 0xc0: reg = op & 0x3f;                                                            // restore
             tp_set_reg(s, reg, reg == TP_DW_RBP ? pr->initial.rbp : reg == TP_DW_R14 ? pr->initial.r14 : pr->initial.ra);
             continue;
@@ -252,7 +273,7 @@ static int tp_run(struct tp_program *pr, const uint8_t *p, const uint8_t *end, s
             case 0x02: delta = tp_fixed(&c, 1); advance = 1; break;
             case 0x03: delta = tp_fixed(&c, 2); advance = 1; break;
             case 0x04: delta = tp_fixed(&c, 4); advance = 1; break;
-            case 0x05: reg = tp_uleb(&c); tp_set_reg(s, reg, tp_saved_at((int64_t)tp_uleb(&c) * cie->data_align)); break;
+            case 0x05: reg = tp_uleb(&c); tp_set_reg(s, reg, tp_saved_at(tp_uleb_scaled(&c, cie->data_align))); break;
             case 0x06: reg = tp_uleb(&c);
                 tp_set_reg(s, reg, reg == TP_DW_RBP ? pr->initial.rbp : reg == TP_DW_R14 ? pr->initial.r14 : pr->initial.ra);
                 break;
@@ -269,13 +290,13 @@ static int tp_run(struct tp_program *pr, const uint8_t *p, const uint8_t *end, s
                 if (pr->depth == 0) return 0;
                 *s = pr->stack[--pr->depth]; break;
             case 0x0c: reg = tp_uleb(&c);                                               // def_cfa
-                s->cfa_off = (int32_t)tp_uleb(&c);
+                s->cfa_off = tp_uleb_offset(&c);
                 s->rule = reg == TP_DW_RSP ? TP_CFA_RSP : reg == TP_DW_RBP ? TP_CFA_RBP : TP_CFA_NONE;
                 break;
             case 0x0d: reg = tp_uleb(&c);                                               // def_cfa_register
                 s->rule = reg == TP_DW_RSP ? TP_CFA_RSP : reg == TP_DW_RBP ? TP_CFA_RBP : TP_CFA_NONE;
                 break;
-            case 0x0e: s->cfa_off = (int32_t)tp_uleb(&c); break;                       // def_cfa_offset
+            case 0x0e: s->cfa_off = tp_uleb_offset(&c); break;                         // def_cfa_offset
             case 0x0f: {                                                                // def_cfa_expression
                 uint64_t len = tp_uleb(&c);
                 if (!c.ok || len > (uint64_t)(c.end - c.p)) return 0;
@@ -289,22 +310,24 @@ static int tp_run(struct tp_program *pr, const uint8_t *p, const uint8_t *end, s
                 c.p += len;
                 tp_set_reg(s, reg, TP_REG_UNKNOWN); break;
             }
-            case 0x11: reg = tp_uleb(&c); tp_set_reg(s, reg, tp_saved_at(tp_sleb(&c) * cie->data_align)); break;  // offset_extended_sf
+            case 0x11: reg = tp_uleb(&c); tp_set_reg(s, reg, tp_saved_at(tp_scaled(&c, tp_sleb(&c), cie->data_align))); break;  // offset_extended_sf
             case 0x12: reg = tp_uleb(&c);                                               // def_cfa_sf
-                s->cfa_off = (int32_t)(tp_sleb(&c) * cie->data_align);
+                s->cfa_off = (int32_t)tp_scaled(&c, tp_sleb(&c), cie->data_align);
                 s->rule = reg == TP_DW_RSP ? TP_CFA_RSP : reg == TP_DW_RBP ? TP_CFA_RBP : TP_CFA_NONE;
                 break;
-            case 0x13: s->cfa_off = (int32_t)(tp_sleb(&c) * cie->data_align); break;   // def_cfa_offset_sf
+            case 0x13: s->cfa_off = (int32_t)tp_scaled(&c, tp_sleb(&c), cie->data_align); break;   // def_cfa_offset_sf
             case 0x14: reg = tp_uleb(&c); tp_uleb(&c); tp_set_reg(s, reg, TP_REG_UNKNOWN); break;  // val_offset
             case 0x15: reg = tp_uleb(&c); tp_sleb(&c); tp_set_reg(s, reg, TP_REG_UNKNOWN); break;  // val_offset_sf
             case 0x2e: tp_uleb(&c); break;                                              // GNU_args_size
-            case 0x2f: reg = tp_uleb(&c); tp_set_reg(s, reg, tp_saved_at(-(int64_t)tp_uleb(&c) * cie->data_align)); break;
+            case 0x2f: reg = tp_uleb(&c); tp_set_reg(s, reg, tp_saved_at(-tp_uleb_scaled(&c, cie->data_align))); break;
             default: return 0;                                                          // unknown opcode
             }
         }
         if (advance && c.ok) {
-            uintptr_t to = pr->loc + (uintptr_t)(delta * cie->code_align);
-            if (to > pr->end) to = pr->end;
+            uint64_t bytes;
+            uintptr_t to;
+            if (__builtin_mul_overflow(delta, cie->code_align, &bytes) || __builtin_add_overflow(pr->loc, bytes, &to) || to > pr->end)
+                to = pr->end;
             if (b && to > pr->loc) tp_emit(b, base, text_lo, text_hi, pr->loc, s, cie->signal, st);
             pr->loc = to;
         }
@@ -349,7 +372,8 @@ static void tp_fde(const uint8_t *p, const uint8_t *section_lo, const uint8_t *l
     if (tp_entry(p, limit, &body, &next) != 1) { st->bad_fdes++; return; }
     struct tp_cursor c = { body, next, 1 };
     uint32_t cie_off = (uint32_t)tp_fixed(&c, 4);
-    if (!c.ok || cie_off == 0) return;   // a CIE, not an FDE
+    if (!c.ok) { st->bad_fdes++; return; }
+    if (cie_off == 0) return;   // a CIE, not an FDE
     if ((uintptr_t)cie_off > (uintptr_t)(body - section_lo)) { st->bad_fdes++; return; }
     const uint8_t *cie_p = body - cie_off;
     if (cie_p != *cie_at) {

@@ -27,7 +27,7 @@ enum tp_cfa_rule {
 #define TP_REG_SAME 0
 #define TP_REG_UNKNOWN INT16_MIN
 
-struct tp_cfi_row {
+struct __attribute__((aligned(16))) tp_cfi_row {
     uint32_t pc;         // first address of the row, as an offset from the table's base
     int32_t cfa_off;
     uint8_t cfa_rule;    // enum tp_cfa_rule

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <pthread.h>
 #include "tp_raw_format.h"
+#include "tp_unwind.h"
 
 // Built with -fvisibility=hidden; only the interposed libc/dispatch entry points are exported.
 #define TP_EXPORT __attribute__((visibility("default")))
@@ -93,6 +94,7 @@ struct tp_thread {
     uint64_t frames[TP_MAX_FRAMES];    // scratch for the handler, never shared
     uintptr_t fps[TP_MAX_FRAMES];      // frame pointer of each frame of `frames`, 0 when it keeps none
     uintptr_t r14s[TP_MAX_FRAMES];     // r14 (Swift's async context register) in each frame, 0 when unknown
+    struct tp_unwind_cache unwind_cache;   // the handler's memo of CFI rows (tp_unwind.h)
 };
 
 struct tp_config {
@@ -141,7 +143,7 @@ int tp_sampler_start_thread(struct tp_thread *t);
 void tp_sampler_stop_thread(struct tp_thread *t);
 void tp_sampler_shutdown(void);
 void tp_sampler_request_capture(struct tp_thread *t, uint64_t now);
-int tp_walk_here(const struct tp_thread *t, uint64_t *frames, uintptr_t *fps, uintptr_t *r14s);
+int tp_walk_here(struct tp_thread *t, uint64_t *frames, uintptr_t *fps, uintptr_t *r14s);
 struct sigaction;
 void tp_sampler_get_chained(struct sigaction *out);
 void tp_sampler_set_chained(const struct sigaction *act);

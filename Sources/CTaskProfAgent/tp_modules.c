@@ -55,6 +55,8 @@ const struct tp_cfi_row *tp_cfi_lookup(uintptr_t pc, int *in_code, int *in_libc)
     return r ? tp_cfi_find(r->cfi, pc) : NULL;
 }
 
+const void *tp_cfi_epoch(void) { return atomic_load_explicit(&tp_table, memory_order_acquire); }
+
 static uint64_t tp_hash(const char *s) {
     uint64_t h = 1469598103934665603ull;
     while (*s) { h ^= (uint8_t)*s++; h *= 1099511628211ull; }

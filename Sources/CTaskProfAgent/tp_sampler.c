@@ -90,11 +90,11 @@ uint64_t tp_current_task_id(void) {
 }
 
 // The walk from the interrupted registers, and its counters.
-static int tp_walk(const struct tp_thread *t, struct tp_regs regs, uint64_t *frames, uintptr_t *fps, uintptr_t *r14s,
-                   uint16_t *flags) {
+static int tp_walk(struct tp_thread *t, struct tp_regs regs, uint64_t *frames, uintptr_t *fps, uintptr_t *r14s,
+                   uint16_t *flags, struct tp_unwind_cache *cache) {
     struct tp_stack_bounds bounds = { t->stack_lo, t->stack_hi };
     struct tp_walk_stats ws;
-    int n = tp_unwind(&bounds, regs, frames, fps, r14s, TP_MAX_FRAMES, &ws);
+    int n = tp_unwind(&bounds, regs, frames, fps, r14s, TP_MAX_FRAMES, &ws, cache);
     *flags = (uint16_t)((ws.cfi || ws.signal ? TP_SAMPLE_FLAG_DWARF : 0) | (ws.fp ? TP_SAMPLE_FLAG_FP : 0));
     atomic_fetch_add_explicit(&tp_counters[TP_CTR_FRAMES_CFI], ws.cfi, memory_order_relaxed);
     if (ws.fp) atomic_fetch_add_explicit(&tp_counters[TP_CTR_FRAMES_FP], ws.fp, memory_order_relaxed);
@@ -111,7 +111,7 @@ static int tp_walk(const struct tp_thread *t, struct tp_regs regs, uint64_t *fra
 // The calling thread's own stack, from here: the blocking-call interposers' call sites. Each
 // register is read on its own so none is overwritten before it is read; the pc is this function's
 // own, whose CFI row describes the rsp and rbp read here.
-__attribute__((noinline)) int tp_walk_here(const struct tp_thread *t, uint64_t *frames, uintptr_t *fps, uintptr_t *r14s) {
+__attribute__((noinline)) int tp_walk_here(struct tp_thread *t, uint64_t *frames, uintptr_t *fps, uintptr_t *r14s) {
     struct tp_regs regs;
     memset(&regs, 0, sizeof regs);
     __asm__ volatile("movq %%r14, %0" : "=r"(regs.r14));
@@ -120,7 +120,7 @@ __attribute__((noinline)) int tp_walk_here(const struct tp_thread *t, uint64_t *
     __asm__ volatile("leaq 0(%%rip), %0" : "=r"(regs.pc));
     regs.fp_known = regs.r14_known = regs.exact_pc = 1;
     uint16_t flags;
-    return tp_walk(t, regs, frames, fps, r14s, &flags);
+    return tp_walk(t, regs, frames, fps, r14s, &flags, NULL);   // the row memo is the handler's alone
 }
 
 // Signals that are not our samples (the target's own SIGPROF timer, the Swift crash handler's
@@ -199,7 +199,7 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
         .fp_known = 1, .r14_known = 1, .exact_pc = 1,
     };
     uint16_t flags;
-    int n = tp_walk(t, regs, t->frames, t->fps, t->r14s, &flags);
+    int n = tp_walk(t, regs, t->frames, t->fps, t->r14s, &flags, &t->unwind_cache);
     void *task = tp_current_task();
     if (task && tp_async_enabled()) {
         uint64_t async_start = tp_cfg.measure_handler ? tp_now_ns() : 0;

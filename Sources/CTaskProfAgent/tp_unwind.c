@@ -41,14 +41,39 @@ static inline int tp_restore(const struct tp_stack_bounds *b, uintptr_t sp, uint
     return 1;
 }
 
+// The row for pc (NULL for none), through the thread's memo when there is one. A memo hit
+// is one probe and a copy that is already in cache: no binary search, no table access.
+static inline const struct tp_cfi_row *tp_lookup(struct tp_unwind_cache *cache, uintptr_t pc, int *in_code) {
+    int in_libc;
+    if (!cache) return tp_cfi_lookup(pc, in_code, &in_libc);
+    unsigned i = (unsigned)((pc ^ (pc >> 8) ^ (pc >> 16)) & (TP_UNWIND_CACHE_SLOTS - 1));
+    if (cache->slot[i].pc != pc) {
+        const struct tp_cfi_row *row = tp_cfi_lookup(pc, in_code, &in_libc);
+        cache->slot[i].pc = 0;   // never a half-written entry under a matching pc
+        if (row) cache->slot[i].row = *row;
+        cache->slot[i].row.pc = (*in_code ? TP_MEMO_IN_CODE : 0u) | (row ? TP_MEMO_HAS_ROW : 0u);
+        cache->slot[i].pc = pc;
+    }
+    uint32_t flags = cache->slot[i].row.pc;
+    *in_code = (flags & TP_MEMO_IN_CODE) != 0;
+    return (flags & TP_MEMO_HAS_ROW) ? &cache->slot[i].row : NULL;
+}
+
 int tp_unwind(const struct tp_stack_bounds *stack, struct tp_regs r, uint64_t *frames, uintptr_t *fps,
-              uintptr_t *r14s, int cap, struct tp_walk_stats *stats) {
+              uintptr_t *r14s, int cap, struct tp_walk_stats *stats, struct tp_unwind_cache *cache) {
     memset(stats, 0, sizeof *stats);
+    if (cache) {
+        const void *epoch = tp_cfi_epoch();
+        if (cache->epoch != epoch) {
+            for (int i = 0; i < TP_UNWIND_CACHE_SLOTS; i++) cache->slot[i].pc = 0;
+            cache->epoch = epoch;
+        }
+    }
     int n = 0;
     for (;;) {
         uintptr_t look = r.exact_pc ? r.pc : r.pc - 1;
-        int in_code = 0, in_libc = 0;
-        const struct tp_cfi_row *row = tp_cfi_lookup(look, &in_code, &in_libc);
+        int in_code = 0;
+        const struct tp_cfi_row *row = tp_lookup(cache, look, &in_code);
         if (n > 0 && !in_code) { stats->stop_reason = TP_STOP_BAD_FRAME; break; }
         if (n == cap) { stats->stop_reason = TP_STOP_FULL; break; }
         // Readers look every frame after the leaf up at address - 1 (a return address is past its
@@ -70,12 +95,12 @@ int tp_unwind(const struct tp_stack_bounds *stack, struct tp_regs r, uint64_t *f
             // The program's signal handler returned into the trampoline: go on in the code the
             // signal interrupted, on whatever stack that was (sigaltstack or not).
             uintptr_t g = r.sp + TP_UC_GREGS, v[4];
+            fps[n - 1] = 0;
             if (!tp_uw_read(stack, r.sp, g + TP_UC_RIP * 8, &v[0]) || !tp_uw_read(stack, r.sp, g + TP_UC_RSP * 8, &v[1]) ||
                 !tp_uw_read(stack, r.sp, g + TP_UC_RBP * 8, &v[2]) || !tp_uw_read(stack, r.sp, g + TP_UC_R14 * 8, &v[3])) {
                 stats->stop_reason = TP_STOP_BAD_READ;
                 break;
             }
-            fps[n - 1] = 0;
             next = (struct tp_regs){ v[0], v[1], v[2], v[3], 1, 1, 1 };
             stats->signal++;
             if (next.pc == 0) { stats->end_clean = 1; stats->stop_reason = TP_STOP_END; break; }

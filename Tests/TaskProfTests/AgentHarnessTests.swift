@@ -19,4 +19,41 @@ final class AgentHarnessTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         XCTAssertTrue(r.stdout.hasPrefix("ok: 0 failed checks"), r.stdout + r.stderr)
     }
+
+    /// The unwind-table builder and the stack walk on hand-assembled .eh_frame and fake stacks:
+    /// prologues, epilogues, frameless leaves, rbp as a general register, r14 recovery, signal
+    /// frames, PLT stubs, the frame-pointer fallback, hostile stacks and corrupt CFI.
+    func testUnwinderOnSyntheticCFI() throws {
+        let dir = try TestSupport.tempDir()
+        let exe = dir + "/unwind_harness"
+        let root = TestSupport.packageRoot
+        let build = try TestSupport.run(["/usr/bin/env", "clang", "-std=gnu11", "-O1", "-g", "-Wall", "-Werror",
+                                         "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                                         "-I", root + "/Sources/CTaskProfAgent/include",
+                                         root + "/Tests/agent/unwind_harness.c", "-o", exe])
+        XCTAssertEqual(build.status, 0, build.stderr)
+        let r = try TestSupport.run([exe])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.hasSuffix("ok: 0 failed checks\n"), r.stdout + r.stderr)
+    }
+
+    /// The agent's walk and libunwind agree on real code (libm, libc, frameless leaves, mixed
+    /// frame-pointer and frameless recursion, a program signal handler), sampled by SIGPROF.
+    /// Without sanitizers: libunwind reads other frames' stack memory.
+    func testUnwinderAgreesWithLibunwind() throws {
+        let dir = try TestSupport.tempDir()
+        let exe = dir + "/unwind_reference"
+        let root = TestSupport.packageRoot
+        let src = root + "/Tests/agent/unwind_reference.c"
+        let fp = try TestSupport.run(["/usr/bin/env", "clang", "-std=gnu11", "-O2", "-g", "-Wall", "-Werror",
+                                      "-fno-omit-frame-pointer", "-DREF_FP_PART", "-c", src, "-o", dir + "/fp.o"])
+        XCTAssertEqual(fp.status, 0, fp.stderr)
+        let build = try TestSupport.run(["/usr/bin/env", "clang", "-std=gnu11", "-O2", "-g", "-Wall", "-Werror",
+                                         "-fomit-frame-pointer", "-rdynamic", src, dir + "/fp.o", "-o", exe,
+                                         "-lunwind", "-lm", "-ldl", "-lpthread", "-lrt", "-Wl,-z,now"])
+        XCTAssertEqual(build.status, 0, build.stderr)
+        let r = try TestSupport.run([exe, "3"])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("\nok: "), r.stdout + r.stderr)
+    }
 }
