@@ -2,6 +2,8 @@
 """`make bench`: taskprof's overhead and costs, each profiled figure measured side by side with an
 unprofiled run in the same invocation. Prints the figures and writes Reports/benchmarks.md."""
 import os, resource, statistics, struct, subprocess, sys, tempfile, time, json
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import stackbench  # noqa: E402  (stack fidelity against perf, the no-hang stress runs)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, ".build", "release")
@@ -59,6 +61,31 @@ def percentile_from_hist(counters, q, prefix="handler.hist."):
             lo = (1 << b) + s * (1 << (b - 2))
             return lo + (1 << (b - 2)) / 2  # bucket midpoint
     return 0.0
+
+
+def nofp_build(example):
+    """The example built with plain `swiftc -O -g`: no frame pointers in its own code."""
+    out = os.path.join(tempfile.gettempdir(), f"taskprof-bench-{example}-nofp")
+    src = os.path.join(ROOT, "Examples", example, "main.swift")
+    if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(src):
+        subprocess.run(["swiftc", "-O", "-g", src, "-o", out], check=True)
+    return out
+
+
+def startup_cost():
+    """Median wall ms of an empty C program, unprofiled and with the agent preloaded."""
+    with tempfile.TemporaryDirectory() as d:
+        src, exe = os.path.join(d, "empty.c"), os.path.join(d, "empty")
+        with open(src, "w") as f:
+            f.write("int main(void) { return 0; }\n")
+        subprocess.run(["cc", src, "-o", exe], check=True)
+        raw = os.path.join(d, "raw")
+        os.mkdir(raw)
+        plain, agent = [], []
+        for _ in range(9):
+            plain.append(timed([exe])[0] * 1000)
+            agent.append(timed([exe], agent_env(raw))[0] * 1000)
+        return statistics.median(plain), statistics.median(agent)
 
 
 def profile_json(path):
@@ -137,23 +164,42 @@ def main():
     say("  virtual machine includes exits to the hypervisor, so it scales with --rate")
     say()
 
-    # 2. Handler cost at 64 frames, measured inside the agent: the frame-pointer path (integer
-    #    leaf) and the DWARF path (leaf in libm, which has no frame pointers).
-    for mode, title in (("int", "frame-pointer walk (integer leaf)"), ("libm", "DWARF unwinding (leaf in libm)")):
+    # 2. Handler cost at 64+ frames, measured inside the agent, for every kind of frame the
+    #    table-driven unwinder steps: a release build (frame pointers), the same program built
+    #    with plain swiftc -O -g (no frame pointers), and a leaf in libm (no frame pointers).
+    nofp = nofp_build("DeepStacks")
+    for binary, mode, title in ((os.path.join(BIN, "DeepStacks"), "int", "release build, frame pointers (integer leaf)"),
+                                (nofp, "int", "plain swiftc -O -g, no frame pointers (integer leaf)"),
+                                (os.path.join(BIN, "DeepStacks"), "libm", "leaf in libm (sin/cos, no frame pointers)")):
         with tempfile.TemporaryDirectory() as d:
             p = os.path.join(d, "deep.taskprof")
             subprocess.run([TASKPROF, "record", "-q", "--measure-handler", "-o", p, "--folded", os.path.join(d, "f"), "--",
-                            os.path.join(BIN, "DeepStacks"), "64", "6", mode], check=True, stdout=subprocess.DEVNULL)
+                            binary, "64", "40", mode], check=True, stdout=subprocess.DEVNULL)
             j = profile_json(p)
             c = j["profile"]["counters"]
-            folded = open(os.path.join(d, "f")).read().splitlines()
-            depth_w = sum((l.count(";")) * int(l.rsplit(" ", 1)[1]) for l in folded)
-            n = sum(int(l.rsplit(" ", 1)[1]) for l in folded)
+            n = max(c.get("samples", 1), 1)
             say(f"## Signal handler cost at 64+ frames (DeepStacks 64): {title}")
-            say(f"- samples {n}, mean stack depth {depth_w / max(n, 1):.0f} frames, DWARF unwinds {c.get('unwind.dwarf', 0)}")
-            say(f"- **p50 {percentile_from_hist(c, 0.5):.0f} ns, p99 {percentile_from_hist(c, 0.99):.0f} ns**, mean {c.get('handler.nsTotal', 0) / max(c.get('samples', 1), 1):.0f} ns"
-                + (" (target p50 <= 1000 ns)" if mode == "int" else ""))
+            say(f"- samples {c.get('samples', 0)}, frames per sample {(c.get('unwind.framesCFI', 0) + c.get('unwind.framesFP', 0)) / n:.0f} "
+                f"(by CFI row {c.get('unwind.framesCFI', 0)}, by frame pointer {c.get('unwind.framesFP', 0)}), walks that broke {c.get('unwind.broken', 0)}")
+            say(f"- **p50 {percentile_from_hist(c, 0.5):.0f} ns, p99 {percentile_from_hist(c, 0.99):.0f} ns** (target p50 <= 1000 ns, p99 <= 5000 ns), "
+                f"mean {c.get('handler.nsTotal', 0) / n:.0f} ns")
             say()
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "t.taskprof")
+        subprocess.run([TASKPROF, "record", "-q", "-o", p, "--", os.path.join(BIN, "TwoTasks")], check=True, stdout=subprocess.DEVNULL)
+        c = profile_json(p)["profile"]["counters"]
+    start = startup_cost()
+    say("## Unwind tables (built at start-up, before any thread is sampled)")
+    say(f"- TwoTasks (Swift runtime, Foundation): {c.get('unwind.cfiRows', 0)} rows, {c.get('unwind.cfiBytes', 0) / 1048576:.1f} MiB, "
+        f"modules without CFI {c.get('unwind.cfiMissing', 0)}")
+    say(f"- start-up of an empty C program: {start[0]:.1f} ms unprofiled, {start[1]:.1f} ms with the agent (medians of 9; the agent brings in "
+        f"the Swift runtime, whose tables it builds)")
+    say()
+
+    stackbench.stack_fidelity(say)
+    say()
+    stackbench.stress_no_hang(say, runs=int(os.environ.get("BENCH_STRESS_RUNS", "50")), timeout=20.0)
+    say()
 
     # 3. Logical async stacks: what following the async context chain adds to the handler, on a
     #    three-deep await chain. Measured inside the agent (the splice alone), and as the

@@ -53,7 +53,12 @@ static struct tp_thread *tp_slot_claim(pid_t tid, int kind) {
         t->perf_fd = -1;
         t->timer = NULL;
         t->stack_lo = t->stack_hi = 0;
-       
+        // The handler's scratch and row memo, touched now, so a thread's first sample does not
+        // pay page faults on them; an empty memo is also what a new thread needs.
+        memset(&t->unwind_cache, 0, sizeof t->unwind_cache);
+        memset(t->frames, 0, sizeof t->frames);
+        memset(t->fps, 0, sizeof t->fps);
+        memset(t->r14s, 0, sizeof t->r14s);
         t->sampled = 0;
         atomic_store(&t->jobs_run, 0);
         t->last_task_id = 0;

@@ -39,11 +39,12 @@ final class LogicalStackTests: XCTestCase {
     func testAwaitChainWithoutFramePointers() throws {
         let dir = try TestSupport.tempDir()
         let exe = dir + "/chain_nofp"
-        let c = try TestSupport.run(["/usr/bin/env", "swiftc", "-O", "-g", TestSupport.packageRoot + "/Examples/AsyncChain/main.swift", "-o", exe])
+        let c = try TestSupport.run(["/usr/bin/env", "swiftc", "-O", "-g", "-module-name", "AsyncChain",
+                                     TestSupport.packageRoot + "/Examples/AsyncChain/main.swift", "-o", exe])
         XCTAssertEqual(c.status, 0, c.stderr)
         // The build really has no frame pointers in the chain (otherwise this test proves nothing).
         let dis = try TestSupport.run(["/usr/bin/objdump", "-d", "--no-show-raw-insn", exe])
-        for symbol in ["$s4main4workys6UInt64VSiF", "$s4main6level3ys6UInt64VSiYaF"] {
+        for symbol in ["$s10AsyncChain4workys6UInt64VSiF", "$s10AsyncChain6level3ys6UInt64VSiYaF"] {
             let body = dis.stdout.components(separatedBy: "<\(symbol)>:\n").dropFirst().first ?? ""
             XCTAssertFalse(body.isEmpty, "\(symbol) not found")
             XCTAssertFalse(body.prefix(300).contains("push   %rbp"), "expected no frame pointer in \(symbol)")
