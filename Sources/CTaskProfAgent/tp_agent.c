@@ -123,9 +123,9 @@ __attribute__((constructor)) static void tp_agent_init(void) {
     if (!tp_cfg.follow_children) tp_clean_environment();
 
     if (!(async_stacks && async_stacks[0] == '0')) tp_async_init();
-    // The unwind tables of the modules loaded now, before any thread is sampled: a sample of the
-    // program's first milliseconds is then walked as well as any other, and the building itself
-    // (tens of milliseconds for a Swift program) is never sampled as the program's time.
+    // The unwind tables of the modules loaded now (the large ones follow in the writer thread,
+    // tp_modules.c), before any thread is sampled: the building itself is never sampled as the
+    // program's time, and a sample of its first milliseconds is walked like any other.
     tp_modules_refresh(NULL);
     if (tp_sampler_install() != 0) return;
     tp_cfg.enabled = 1;

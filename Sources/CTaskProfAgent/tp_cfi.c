@@ -473,6 +473,16 @@ struct tp_cfi_table *tp_cfi_build_from_eh_frame(const uint8_t *eh_frame, size_t 
     return tp_finish(&b, text_lo, text_hi, st);
 }
 
+uint64_t tp_cfi_hdr_fde_count(const uint8_t *hdr, size_t hdr_len) {
+    struct tp_cursor c = { hdr, hdr + hdr_len, 1 };
+    uint8_t version = tp_u8(&c), ptr_enc = tp_u8(&c), count_enc = tp_u8(&c);
+    tp_u8(&c);
+    if (!c.ok || version != 1 || count_enc == 0xff) return 0;
+    tp_encoded(&c, ptr_enc, (uintptr_t)hdr);
+    uint64_t count = tp_encoded(&c, count_enc, (uintptr_t)hdr);
+    return c.ok ? count : 0;
+}
+
 struct tp_cfi_table *tp_cfi_build_from_hdr(const uint8_t *hdr, size_t hdr_len, const uint8_t *seg_lo, const uint8_t *limit,
                                            uintptr_t text_lo, uintptr_t text_hi, struct tp_cfi_stats *stats) {
     struct tp_cfi_stats local;

@@ -78,6 +78,9 @@ struct tp_cfi_stats {
 struct tp_cfi_table *tp_cfi_build_from_hdr(const uint8_t *hdr, size_t hdr_len, const uint8_t *seg_lo, const uint8_t *limit,
                                            uintptr_t text_lo, uintptr_t text_hi, struct tp_cfi_stats *stats);
 
+// The number of FDEs an .eh_frame_hdr lists (0 when it cannot tell): the cost of building the table.
+uint64_t tp_cfi_hdr_fde_count(const uint8_t *hdr, size_t hdr_len);
+
 // The same from a bare .eh_frame section (no header): walked entry by entry up to its zero
 // terminator or `len`, in place (pc-relative pointers are relative to where the bytes are). Used
 // for modules without a header, and by the tests with hand-made CFI.

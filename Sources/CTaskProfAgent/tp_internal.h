@@ -118,7 +118,6 @@ extern _Atomic uint64_t tp_counters[TP_CTR_COUNT];
 extern _Atomic uint64_t tp_handler_hist[TP_HANDLER_BUCKETS];
 extern _Atomic uint64_t tp_async_hist[TP_HANDLER_BUCKETS];        // cost of the logical-frame splice
 extern _Atomic uint64_t tp_actor_wait_hist[TP_HANDLER_BUCKETS];   // waits in actors' queues (tp_jobs.c)
-extern _Atomic int tp_dlopen_active;   // >0 while a dlopen/dlclose is under way anywhere
 extern _Atomic uint64_t tp_dlopen_generation;
 
 // tp_ring.c
@@ -164,9 +163,6 @@ void tp_jobs_flush_thread(struct tp_thread *t);                       // owner, 
 void tp_jobs_snapshot_thread(struct tp_thread *t, tp_emit_fn emit);    // writer thread
 
 // tp_modules.c: executable ranges the handler may trust, published lock-free
-#define TP_RANGE_NO_FP 1u      // system library built without frame pointers
-#define TP_RANGE_LOADER 2u     // the dynamic loader: never start libunwind from here
-#define TP_RANGE_LIBC 4u       // glibc itself (malloc, thread start-up)
 #define TP_RANGE_CONCURRENCY 8u // the Swift concurrency runtime (logical stacks start outside it)
 struct tp_cfi_table;
 struct tp_range { uintptr_t start, end; uint32_t flags; uint32_t module; const struct tp_cfi_table *cfi; };
@@ -175,6 +171,7 @@ const struct tp_range *tp_range_lookup(uintptr_t pc);
 extern _Atomic uint64_t tp_cfi_rows, tp_cfi_bytes, tp_cfi_missing;   // the unwind tables built so far
 void tp_modules_refresh(tp_emit_fn emit);
 void tp_reset_reported_modules(void);
+void tp_modules_build_deferred(tp_emit_fn emit);
 
 // tp_memmap.c: which addresses the handler may read (private writable mappings), from
 // /proc/self/maps, refreshed by the writer thread

@@ -23,10 +23,18 @@
 static _Atomic(struct tp_range_table *) tp_table;
 _Atomic uint64_t tp_cfi_rows, tp_cfi_bytes, tp_cfi_missing;
 
+// Modules with more FDEs than this (libswiftCore, Foundation, ICU: 10-16k each) are built by the
+// writer thread once it runs, so start-up stays short; until then their frames are stepped by the
+// frame-pointer rule (the Swift runtime and Foundation keep frame pointers). The program itself
+// and the small libraries every stack passes through (libc, libm, the concurrency runtime,
+// Dispatch) are built before the first sample.
+#define TP_CFI_EAGER_FDES 4000
+static int tp_cfi_deferring = 1;
+static int tp_cfi_deferred;   // modules skipped while deferring
+
 // Unwind tables built so far, by module (load address and path).
 static struct { uintptr_t bias; uint64_t name_hash; const struct tp_cfi_table *cfi; } tp_cfi_known[TP_MAX_MODULES];
 static int tp_cfi_known_count;
-_Atomic int tp_dlopen_active;
 _Atomic uint64_t tp_dlopen_generation;
 
 // What has been reported already, so each module is written once per recording.
@@ -48,10 +56,9 @@ const struct tp_range *tp_range_lookup(uintptr_t pc) {
 }
 
 // Async-signal-safe: the range table, then the module's unwind table.
-const struct tp_cfi_row *tp_cfi_lookup(uintptr_t pc, int *in_code, int *in_libc) {
+const struct tp_cfi_row *tp_cfi_lookup(uintptr_t pc, int *in_code) {
     const struct tp_range *r = tp_range_lookup(pc);
     *in_code = r != NULL;
-    *in_libc = r && (r->flags & TP_RANGE_LIBC);
     return r ? tp_cfi_find(r->cfi, pc) : NULL;
 }
 
@@ -61,11 +68,6 @@ static uint64_t tp_hash(const char *s) {
     uint64_t h = 1469598103934665603ull;
     while (*s) { h ^= (uint8_t)*s++; h *= 1099511628211ull; }
     return h;
-}
-
-static int tp_is_system_library(const char *path) {
-    return strncmp(path, "/lib/", 5) == 0 || strncmp(path, "/usr/lib/", 9) == 0 ||
-           strncmp(path, "/lib64/", 7) == 0 || strstr(path, "linux-vdso") != NULL;
 }
 
 struct tp_scan {
@@ -138,7 +140,7 @@ static void tp_emit_module(struct tp_scan *s, struct dl_phdr_info *info, const c
 
 // The module's unwind table, built from its .eh_frame_hdr the first time the module is seen.
 // Runs under the loader's lock (dl_iterate_phdr), so the module cannot be unmapped meanwhile.
-static const struct tp_cfi_table *tp_module_cfi(struct dl_phdr_info *info, const char *path) {
+static const struct tp_cfi_table *tp_module_cfi(struct dl_phdr_info *info, const char *path, int is_exe) {
     uint64_t h = tp_hash(path);
     for (int i = 0; i < tp_cfi_known_count; i++)
         if (tp_cfi_known[i].bias == info->dlpi_addr && tp_cfi_known[i].name_hash == h) return tp_cfi_known[i].cfi;
@@ -153,6 +155,11 @@ static const struct tp_cfi_table *tp_module_cfi(struct dl_phdr_info *info, const
             if (lo < text_lo) text_lo = lo;
             if (hi > text_hi) text_hi = hi;
         }
+    }
+    if (hdr && tp_cfi_deferring && !is_exe &&
+        tp_cfi_hdr_fde_count((const uint8_t *)(info->dlpi_addr + hdr->p_vaddr), hdr->p_memsz) > TP_CFI_EAGER_FDES) {
+        tp_cfi_deferred = 1;
+        return NULL;
     }
     const struct tp_cfi_table *cfi = NULL;
     for (int i = 0; hdr && text_hi > text_lo && i < info->dlpi_phnum; i++) {
@@ -183,11 +190,8 @@ static int tp_scan_cb(struct dl_phdr_info *info, size_t size, void *data) {
     (void)size;
     struct tp_scan *s = data;
     const char *path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : s->exe;
-    const struct tp_cfi_table *cfi = tp_module_cfi(info, path);
+    const struct tp_cfi_table *cfi = tp_module_cfi(info, path, !(info->dlpi_name && info->dlpi_name[0]));
     uint32_t flags = 0;
-    if (tp_is_system_library(path)) flags |= TP_RANGE_NO_FP;
-    if (strstr(path, "/ld-linux") || strstr(path, "/ld64")) flags |= TP_RANGE_LOADER;
-    if (strstr(path, "/libc.so")) flags |= TP_RANGE_LIBC;
     if (strstr(path, "/libswift_Concurrency.so")) flags |= TP_RANGE_CONCURRENCY;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -225,7 +229,7 @@ void tp_modules_refresh(tp_emit_fn emit) {
     atomic_store_explicit(&tp_table, tab, memory_order_release);
 }
 
-// ---- dlopen/dlclose interposers: mark the window in which libunwind must not run -------------
+// ---- dlopen/dlclose interposers: tell the writer thread the module list changed ---------------
 
 typedef void *(*tp_dlopen_fn)(const char *, int);
 typedef int (*tp_dlclose_fn)(void *);
@@ -233,9 +237,7 @@ typedef int (*tp_dlclose_fn)(void *);
 TP_EXPORT void *dlopen(const char *file, int mode) {
     static tp_dlopen_fn real;
     if (!real) real = (tp_dlopen_fn)dlsym(RTLD_NEXT, "dlopen");
-    atomic_fetch_add(&tp_dlopen_active, 1);
     void *h = real(file, mode);
-    atomic_fetch_sub(&tp_dlopen_active, 1);
     atomic_fetch_add(&tp_dlopen_generation, 1);
     return h;
 }
@@ -243,11 +245,18 @@ TP_EXPORT void *dlopen(const char *file, int mode) {
 TP_EXPORT int dlclose(void *handle) {
     static tp_dlclose_fn real;
     if (!real) real = (tp_dlclose_fn)dlsym(RTLD_NEXT, "dlclose");
-    atomic_fetch_add(&tp_dlopen_active, 1);
     int rc = real(handle);
-    atomic_fetch_sub(&tp_dlopen_active, 1);
     atomic_fetch_add(&tp_dlopen_generation, 1);
     return rc;
 }
 
 void tp_reset_reported_modules(void) { tp_reported_count = 0; }
+
+// Writer thread, once: the tables start-up left for later, then a range table that points at them.
+void tp_modules_build_deferred(tp_emit_fn emit) {
+    tp_cfi_deferring = 0;
+    if (tp_cfi_deferred) {
+        tp_cfi_deferred = 0;
+        tp_modules_refresh(emit);
+    }
+}

@@ -44,11 +44,10 @@ static inline int tp_restore(const struct tp_stack_bounds *b, uintptr_t sp, uint
 // The row for pc (NULL for none), through the thread's memo when there is one. A memo hit
 // is one probe and a copy that is already in cache: no binary search, no table access.
 static inline const struct tp_cfi_row *tp_lookup(struct tp_unwind_cache *cache, uintptr_t pc, int *in_code) {
-    int in_libc;
-    if (!cache) return tp_cfi_lookup(pc, in_code, &in_libc);
+    if (!cache) return tp_cfi_lookup(pc, in_code);
     unsigned i = (unsigned)((pc ^ (pc >> 8) ^ (pc >> 16)) & (TP_UNWIND_CACHE_SLOTS - 1));
     if (cache->slot[i].pc != pc) {
-        const struct tp_cfi_row *row = tp_cfi_lookup(pc, in_code, &in_libc);
+        const struct tp_cfi_row *row = tp_cfi_lookup(pc, in_code);
         cache->slot[i].pc = 0;   // never a half-written entry under a matching pc
         if (row) cache->slot[i].row = *row;
         cache->slot[i].row.pc = (*in_code ? TP_MEMO_IN_CODE : 0u) | (row ? TP_MEMO_HAS_ROW : 0u);

@@ -54,7 +54,7 @@ int tp_unwind(const struct tp_stack_bounds *stack, struct tp_regs r, uint64_t *f
 
 // The table row for pc: the module's table through the executable-range table. Defined in
 // tp_modules.c (and by the test harness), with the current range table's identity.
-const struct tp_cfi_row *tp_cfi_lookup(uintptr_t pc, int *in_code, int *in_libc);
+const struct tp_cfi_row *tp_cfi_lookup(uintptr_t pc, int *in_code);
 const void *tp_cfi_epoch(void);
 
 #endif

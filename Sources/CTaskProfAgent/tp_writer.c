@@ -207,6 +207,9 @@ static void *tp_writer_main(void *arg) {
     sigdelset(&mask, SIGUSR1);
     sigdelset(&mask, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &mask, NULL);
+    pthread_mutex_lock(&tp_writer_lock);
+    tp_modules_build_deferred(tp_emit);
+    pthread_mutex_unlock(&tp_writer_lock);
     while (!atomic_load(&tp_writer_stop)) {
         struct timespec ts = { 0, TP_WRITER_PERIOD_NS };
         // Straight to the kernel: the agent's own sleeps must not pass through its interposers.

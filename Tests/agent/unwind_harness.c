@@ -118,9 +118,8 @@ static const struct tp_cfi_table *cur_tab;
 static uintptr_t stk[512] __attribute__((aligned(16)));
 static int self_reads;
 
-const struct tp_cfi_row *tp_cfi_lookup(uintptr_t pc, int *in_code, int *in_libc) {
+const struct tp_cfi_row *tp_cfi_lookup(uintptr_t pc, int *in_code) {
     *in_code = pc >= T && pc < T + TEXT_SIZE;
-    *in_libc = 0;
     return *in_code ? tp_cfi_find(cur_tab, pc) : NULL;
 }
 

@@ -100,8 +100,7 @@ static int nranges;
 // One range table for the whole run: the row memo never needs emptying.
 const void *tp_cfi_epoch(void) { return ranges; }
 
-const struct tp_cfi_row *tp_cfi_lookup(uintptr_t pc, int *in_code, int *in_libc) {
-    *in_libc = 0;
+const struct tp_cfi_row *tp_cfi_lookup(uintptr_t pc, int *in_code) {
     for (int i = 0; i < nranges; i++) {
         if (pc >= ranges[i].lo && pc < ranges[i].hi) {
             *in_code = 1;
@@ -220,8 +219,8 @@ static void on_usr1(int sig) {
 // The agent records the signal trampoline and the pc a signal interrupted one byte in (so that
 // readers can look every frame after the leaf up at pc - 1); libunwind reports both as they are.
 static int is_signal_pc(uint64_t pc) {
-    int in_code, in_libc;
-    const struct tp_cfi_row *r = tp_cfi_lookup((uintptr_t)pc, &in_code, &in_libc);
+    int in_code;
+    const struct tp_cfi_row *r = tp_cfi_lookup((uintptr_t)pc, &in_code);
     return r && r->cfa_rule == TP_CFA_SIGNAL;
 }
 static int same_frames(const struct sample *s, int *signal_frames) {
