@@ -10,6 +10,31 @@ final class RobustnessTests: XCTestCase {
                             + ["--", try TestSupport.binary("Churn")] + args)
     }
 
+    /// A coroutine stack (makecontext) and a signal handler on a sigaltstack: the walk follows the
+    /// program onto both (reads outside the thread's stack go through process_vm_readv) and the
+    /// handler's samples reach the interrupted coroutine through the signal trampoline.
+    func testSwitchedStacksAreWalkedThrough() throws {
+        let dir = try TestSupport.tempDir()
+        let exe = dir + "/switched_stacks"
+        let c = try TestSupport.run(["/usr/bin/env", "cc", "-O2", "-g", TestSupport.packageRoot + "/Tests/agent/switched_stacks.c", "-o", exe])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/s.taskprof",
+                                     "--folded", dir + "/s.folded", "--", exe])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("ok "), r.stdout)
+        let lines = try TestSupport.parseFolded(String(contentsOfFile: dir + "/s.folded", encoding: .utf8))
+        func count(_ l: [(frames: [String], count: Int)]) -> Int { l.reduce(0) { $0 + $1.count } }
+        let coro = lines.filter { $0.frames.last == "coro_work" }
+        XCTAssertGreaterThan(count(coro), 100)
+        XCTAssertEqual(count(coro.filter { $0.frames.suffix(2) == ["coro_entry", "coro_work"] }), count(coro), "\(coro.map(\.frames))")
+        let handler = lines.filter { $0.frames.last == "alt_work" }
+        XCTAssertGreaterThan(count(handler), 5)
+        XCTAssertEqual(count(handler.filter { $0.frames.suffix(4) == ["coro_work", "__restore_rt", "on_alarm", "alt_work"] }), count(handler),
+                       "\(handler.map(\.frames))")
+        let p = try ProfileFile.read(path: dir + "/s.taskprof")
+        XCTAssertGreaterThan(p.counters["unwind.signalFrames"] ?? 0, 0, "\(p.counters)")
+    }
+
     func testThreadChurnIsSampledInProportion() throws {
         let dir = try TestSupport.tempDir()
         let r = try record(dir, ["threads", "400"])
