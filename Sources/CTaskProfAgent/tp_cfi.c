@@ -7,6 +7,7 @@
 // Not for the signal handler: allocates (mmap) and sorts.
 #define _GNU_SOURCE
 #include "tp_cfi.h"
+#include <link.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -471,6 +472,35 @@ struct tp_cfi_table *tp_cfi_build_from_eh_frame(const uint8_t *eh_frame, size_t 
         p = next;
     }
     return tp_finish(&b, text_lo, text_hi, st);
+}
+
+int tp_cfi_locate(const struct dl_phdr_info *info, struct tp_cfi_source *src) {
+    const ElfW(Phdr) *hdr = NULL;
+    src->text_lo = UINTPTR_MAX;
+    src->text_hi = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_GNU_EH_FRAME) hdr = ph;
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+            uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+            if (lo < src->text_lo) src->text_lo = lo;
+            if (hi > src->text_hi) src->text_hi = hi;
+        }
+    }
+    for (int i = 0; hdr && src->text_hi > src->text_lo && i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || hdr->p_vaddr < ph->p_vaddr || hdr->p_vaddr + hdr->p_memsz > ph->p_vaddr + ph->p_filesz) continue;
+        src->hdr = (const uint8_t *)(info->dlpi_addr + hdr->p_vaddr);
+        src->hdr_len = hdr->p_memsz;
+        src->seg_lo = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
+        src->seg_hi = src->seg_lo + ph->p_filesz;
+        return 1;
+    }
+    return 0;
+}
+
+struct tp_cfi_table *tp_cfi_build(const struct tp_cfi_source *src, struct tp_cfi_stats *stats) {
+    return tp_cfi_build_from_hdr(src->hdr, src->hdr_len, src->seg_lo, src->seg_hi, src->text_lo, src->text_hi, stats);
 }
 
 uint64_t tp_cfi_hdr_fde_count(const uint8_t *hdr, size_t hdr_len) {

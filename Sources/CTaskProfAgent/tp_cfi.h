@@ -78,6 +78,21 @@ struct tp_cfi_stats {
 struct tp_cfi_table *tp_cfi_build_from_hdr(const uint8_t *hdr, size_t hdr_len, const uint8_t *seg_lo, const uint8_t *limit,
                                            uintptr_t text_lo, uintptr_t text_hi, struct tp_cfi_stats *stats);
 
+// Where a loaded module's CFI is: its .eh_frame_hdr (PT_GNU_EH_FRAME), the loaded segment that
+// holds the header and .eh_frame (every linker puts the two read-only sections side by side; no
+// read leaves it), and the module's executable range (its lowest to highest executable PT_LOAD).
+struct tp_cfi_source {
+    const uint8_t *hdr;
+    size_t hdr_len;
+    const uint8_t *seg_lo, *seg_hi;
+    uintptr_t text_lo, text_hi;
+};
+struct dl_phdr_info;
+int tp_cfi_locate(const struct dl_phdr_info *info, struct tp_cfi_source *src);   // 0: no usable header
+
+// tp_cfi_build_from_hdr on a located module.
+struct tp_cfi_table *tp_cfi_build(const struct tp_cfi_source *src, struct tp_cfi_stats *stats);
+
 // The number of FDEs an .eh_frame_hdr lists (0 when it cannot tell): the cost of building the table.
 uint64_t tp_cfi_hdr_fde_count(const uint8_t *hdr, size_t hdr_len);
 

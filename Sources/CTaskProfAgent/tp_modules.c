@@ -145,34 +145,14 @@ static const struct tp_cfi_table *tp_module_cfi(struct dl_phdr_info *info, const
     for (int i = 0; i < tp_cfi_known_count; i++)
         if (tp_cfi_known[i].bias == info->dlpi_addr && tp_cfi_known[i].name_hash == h) return tp_cfi_known[i].cfi;
     if (tp_cfi_known_count >= TP_MAX_MODULES) return NULL;
-    const ElfW(Phdr) *hdr = NULL;
-    uintptr_t text_lo = UINTPTR_MAX, text_hi = 0;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type == PT_GNU_EH_FRAME) hdr = ph;
-        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
-            uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
-            if (lo < text_lo) text_lo = lo;
-            if (hi > text_hi) text_hi = hi;
-        }
-    }
-    if (hdr && tp_cfi_deferring && !is_exe &&
-        tp_cfi_hdr_fde_count((const uint8_t *)(info->dlpi_addr + hdr->p_vaddr), hdr->p_memsz) > TP_CFI_EAGER_FDES) {
+    struct tp_cfi_source src;
+    int located = tp_cfi_locate(info, &src);
+    if (located && tp_cfi_deferring && !is_exe && tp_cfi_hdr_fde_count(src.hdr, src.hdr_len) > TP_CFI_EAGER_FDES) {
         tp_cfi_deferred = 1;
         return NULL;
     }
-    const struct tp_cfi_table *cfi = NULL;
-    for (int i = 0; hdr && text_hi > text_lo && i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        // The loaded segment that holds the header holds .eh_frame too (every linker puts the
-        // two read-only sections side by side); the parser reads nothing outside it.
-        if (ph->p_type != PT_LOAD || hdr->p_vaddr < ph->p_vaddr || hdr->p_vaddr + hdr->p_memsz > ph->p_vaddr + ph->p_filesz) continue;
-        const uint8_t *seg = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
-        struct tp_cfi_stats st;
-        cfi = tp_cfi_build_from_hdr((const uint8_t *)(info->dlpi_addr + hdr->p_vaddr), hdr->p_memsz, seg, seg + ph->p_filesz,
-                                    text_lo, text_hi, &st);
-        break;
-    }
+    struct tp_cfi_stats st;
+    const struct tp_cfi_table *cfi = located ? tp_cfi_build(&src, &st) : NULL;
     if (cfi) {
         atomic_fetch_add(&tp_cfi_rows, cfi->count);
         atomic_fetch_add(&tp_cfi_bytes, cfi->bytes);

@@ -7,34 +7,31 @@ final class AgentHarnessTests: XCTestCase {
     /// Corrupt async context chains (bad pointers, misaligned contexts, resume functions outside
     /// code, cycles, a full frame buffer) leave the physical stack alone and are counted.
     func testAsyncSpliceRejectsCorruptChains() throws {
-        let dir = try TestSupport.tempDir()
-        let exe = dir + "/async_splice_harness"
-        let root = TestSupport.packageRoot
-        let build = try TestSupport.run(["/usr/bin/env", "clang", "-std=gnu11", "-O1", "-g", "-Wall", "-Werror",
-                                         "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-                                         "-I", root + "/Sources/CTaskProfAgent/include",
-                                         root + "/Tests/agent/async_splice_harness.c", "-o", exe])
-        XCTAssertEqual(build.status, 0, build.stderr)
-        let r = try TestSupport.run([exe])
-        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-        XCTAssertTrue(r.stdout.hasPrefix("ok: 0 failed checks"), r.stdout + r.stderr)
+        let out = try runSanitizedHarness("async_splice_harness")
+        XCTAssertTrue(out.hasPrefix("ok: 0 failed checks"), out)
     }
 
     /// The unwind-table builder and the stack walk on hand-assembled .eh_frame and fake stacks:
     /// prologues, epilogues, frameless leaves, rbp as a general register, r14 recovery, signal
     /// frames, PLT stubs, the frame-pointer fallback, hostile stacks and corrupt CFI.
     func testUnwinderOnSyntheticCFI() throws {
-        let dir = try TestSupport.tempDir()
-        let exe = dir + "/unwind_harness"
+        let out = try runSanitizedHarness("unwind_harness")
+        XCTAssertTrue(out.hasSuffix("ok: 0 failed checks\n"), out)
+    }
+
+    /// Builds Tests/agent/NAME.c under ASan and UBSan (any report fails the run), runs it and
+    /// returns what it printed; the harness must exit 0.
+    private func runSanitizedHarness(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let exe = try TestSupport.tempDir() + "/" + name
         let root = TestSupport.packageRoot
         let build = try TestSupport.run(["/usr/bin/env", "clang", "-std=gnu11", "-O1", "-g", "-Wall", "-Werror",
                                          "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
                                          "-I", root + "/Sources/CTaskProfAgent/include",
-                                         root + "/Tests/agent/unwind_harness.c", "-o", exe])
-        XCTAssertEqual(build.status, 0, build.stderr)
+                                         root + "/Tests/agent/\(name).c", "-o", exe])
+        XCTAssertEqual(build.status, 0, build.stderr, file: file, line: line)
         let r = try TestSupport.run([exe])
-        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-        XCTAssertTrue(r.stdout.hasSuffix("ok: 0 failed checks\n"), r.stdout + r.stderr)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr, file: file, line: line)
+        return r.stdout
     }
 
     /// The agent's walk and libunwind agree on real code (libm, libc, frameless leaves, mixed

@@ -118,31 +118,11 @@ int tp_read_self(uintptr_t addr, void *out, size_t len) {
     return rc == (long)len;
 }
 
-// The module's table, as Sources/CTaskProfAgent/tp_modules.c's tp_module_cfi builds it (copied:
-// that function also keeps the agent's counters and module cache): .eh_frame_hdr through
-// PT_GNU_EH_FRAME, the executable PT_LOAD range as the text, the loaded segment that holds the
-// header as the bounds of every read.
+// The module's table, located and built as the agent does (tp_cfi_locate, tp_cfi_build).
 static const struct tp_cfi_table *module_cfi(struct dl_phdr_info *info) {
-    const ElfW(Phdr) *hdr = NULL;
-    uintptr_t text_lo = UINTPTR_MAX, text_hi = 0;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type == PT_GNU_EH_FRAME) hdr = ph;
-        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
-            uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
-            if (lo < text_lo) text_lo = lo;
-            if (hi > text_hi) text_hi = hi;
-        }
-    }
-    for (int i = 0; hdr && text_hi > text_lo && i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD || hdr->p_vaddr < ph->p_vaddr || hdr->p_vaddr + hdr->p_memsz > ph->p_vaddr + ph->p_filesz) continue;
-        const uint8_t *seg = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
-        struct tp_cfi_stats st;
-        return tp_cfi_build_from_hdr((const uint8_t *)(info->dlpi_addr + hdr->p_vaddr), hdr->p_memsz, seg, seg + ph->p_filesz,
-                                     text_lo, text_hi, &st);
-    }
-    return NULL;
+    struct tp_cfi_source src;
+    struct tp_cfi_stats st;
+    return tp_cfi_locate(info, &src) ? tp_cfi_build(&src, &st) : NULL;
 }
 
 static int scan_cb(struct dl_phdr_info *info, size_t size, void *data) {
