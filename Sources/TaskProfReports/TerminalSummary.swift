@@ -17,6 +17,18 @@ public struct TerminalSummary {
     private func bold(_ s: String) -> String { color ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
     private func warn(_ s: String) -> String { color ? "\u{1B}[33m\(s)\u{1B}[0m" : s }
 
+    /// Said only when the stacks deserve less trust than usual: more than 2 % of the walks
+    /// stopped before the thread's first frame, or more than 5 % of the frames were found by the
+    /// frame-pointer rule (code without unwind information, where a frame can be skipped).
+    public static func unwindNote(_ p: Profile) -> String? {
+        let samples = p.counters["samples"] ?? 0, broken = p.counters["unwind.broken"] ?? 0
+        let cfi = p.counters["unwind.framesCFI"] ?? 0, fp = p.counters["unwind.framesFP"] ?? 0
+        var parts: [String] = []
+        if samples > 0 && broken * 50 > samples { parts.append("\(broken) of \(samples) stacks end before the thread's start") }
+        if fp * 20 > cfi + fp { parts.append("\(Format.percent(Double(fp) / Double(cfi + fp)).trimmingCharacters(in: .whitespaces)) of frames found by frame pointers") }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ") + " (code without unwind information)"
+    }
+
     public func render(_ p: Profile) -> String {
         var out: [String] = []
         let m = p.meta
@@ -31,6 +43,7 @@ public struct TerminalSummary {
                    + (m.targetCPUTimeNs > 0 ? ", target CPU time \(Format.seconds(m.targetCPUTimeNs))" : ""))
         if !m.complete { out.append(warn("  note: the recording ended without a clean exit; it holds what was written before")) }
         for n in m.notes where !n.hasPrefix("the target ended without") { out.append(warn("  note: \(n)")) }
+        if let note = Self.unwindNote(p) { out.append(warn("  note: \(note)")) }
 
         let tasks = p.taskStats().filter { $0.samples > 0 }
         let kinds = TaskKinds(p).labels

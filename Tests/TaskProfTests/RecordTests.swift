@@ -1,6 +1,7 @@
 import Foundation
 import TaskProfModel
 import TaskProfRecord
+import TaskProfReports
 import XCTest
 
 /// End-to-end: record real programs with the agent and check what taskprof reports.
@@ -107,6 +108,20 @@ final class RecordTests: XCTestCase {
         XCTAssertFalse(pool.isEmpty)
         XCTAssertTrue(pool.allSatisfy { $0.name == "default-qos" || $0.name == "…-qos.overcommit" }, "\(pool.map(\.name))")
         XCTAssertTrue(pool.contains { $0.name == "default-qos" }, "\(pool.map(\.name))")
+    }
+
+    /// The summary warns when stacks deserve less trust: many broken walks, or many frames found
+    /// by frame pointers; a profile with neither says nothing about unwinding.
+    func testSummaryWarnsAboutUntrustedStacks() {
+        func note(_ counters: [String: UInt64]) -> String? {
+            TerminalSummary.unwindNote(Profile(meta: ProfileMeta(command: ["x"]), counters: counters))
+        }
+        XCTAssertNil(note(["samples": 1000, "unwind.broken": 20, "unwind.framesCFI": 9500, "unwind.framesFP": 500]))
+        XCTAssertEqual(note(["samples": 1000, "unwind.broken": 21, "unwind.framesCFI": 9500, "unwind.framesFP": 500]),
+                       "21 of 1000 stacks end before the thread's start (code without unwind information)")
+        XCTAssertEqual(note(["samples": 1000, "unwind.framesCFI": 9000, "unwind.framesFP": 1000]),
+                       "10.0% of frames found by frame pointers (code without unwind information)")
+        XCTAssertNil(note([:]))
     }
 
     /// Stacks reach from the user function to the thread's start, with or without frame pointers.
