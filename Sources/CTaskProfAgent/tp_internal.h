@@ -142,7 +142,7 @@ int tp_sampler_start_thread(struct tp_thread *t);
 void tp_sampler_stop_thread(struct tp_thread *t);
 void tp_sampler_shutdown(void);
 void tp_sampler_request_capture(struct tp_thread *t, uint64_t now);
-int tp_walk_here(struct tp_thread *t, uint64_t *frames, uintptr_t *fps, uintptr_t *r14s);
+int tp_walk_here(const struct tp_thread *t, uint64_t *frames, uintptr_t *fps, uintptr_t *r14s);
 struct sigaction;
 void tp_sampler_get_chained(struct sigaction *out);
 void tp_sampler_set_chained(const struct sigaction *act);

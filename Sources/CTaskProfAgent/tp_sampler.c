@@ -90,7 +90,7 @@ uint64_t tp_current_task_id(void) {
 }
 
 // The walk from the interrupted registers, and its counters.
-static int tp_walk(struct tp_thread *t, struct tp_regs regs, uint64_t *frames, uintptr_t *fps, uintptr_t *r14s,
+static int tp_walk(const struct tp_thread *t, struct tp_regs regs, uint64_t *frames, uintptr_t *fps, uintptr_t *r14s,
                    uint16_t *flags, struct tp_unwind_cache *cache) {
     struct tp_stack_bounds bounds = { t->stack_lo, t->stack_hi };
     struct tp_walk_stats ws;
@@ -111,7 +111,7 @@ static int tp_walk(struct tp_thread *t, struct tp_regs regs, uint64_t *frames, u
 // The calling thread's own stack, from here: the blocking-call interposers' call sites. Each
 // register is read on its own so none is overwritten before it is read; the pc is this function's
 // own, whose CFI row describes the rsp and rbp read here.
-__attribute__((noinline)) int tp_walk_here(struct tp_thread *t, uint64_t *frames, uintptr_t *fps, uintptr_t *r14s) {
+__attribute__((noinline)) int tp_walk_here(const struct tp_thread *t, uint64_t *frames, uintptr_t *fps, uintptr_t *r14s) {
     struct tp_regs regs;
     memset(&regs, 0, sizeof regs);
     __asm__ volatile("movq %%r14, %0" : "=r"(regs.r14));
