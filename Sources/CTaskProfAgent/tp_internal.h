@@ -153,6 +153,7 @@ void tp_writer_final_flush(void);
 void tp_writer_after_fork_child(void);
 void tp_writer_prepare_fork(void);
 void tp_writer_parent_after_fork(void);
+void tp_writer_crash_pause(int pausing);
 
 uint64_t tp_current_task_id(void);
 

@@ -13,10 +13,32 @@ typedef void (*tp_handler_fn)(int);
 
 static int tp_owns(int sig) { return tp_cfg.enabled && sig == tp_cfg.signal; }
 
+// The Swift runtime's crash handler pauses every thread before printing a backtrace: it installs
+// one handler for SIGPROF, SIGUSR1 and SIGUSR2, in that order, then signals each thread. When
+// that handler arrives for SIGUSR2 too, the agent's writer (which blocks every signal) opens
+// SIGUSR2 for the pause, and closes it when SIGUSR2 gets another handler back.
+static void *tp_suspend_handler[2];   // last handlers set for SIGPROF and SIGUSR1
+static int tp_crash_pausing;
+
+static void tp_watch_crash_pause(int sig, const struct sigaction *act) {
+    if (!act || (sig != SIGPROF && sig != SIGUSR1 && sig != SIGUSR2)) return;
+    void *h = (act->sa_flags & SA_SIGINFO) ? (void *)act->sa_sigaction : (void *)act->sa_handler;
+    if (sig == SIGPROF) tp_suspend_handler[0] = h;
+    else if (sig == SIGUSR1) tp_suspend_handler[1] = h;
+    else if (h != SIG_DFL && h != SIG_IGN && h == tp_suspend_handler[0] && h == tp_suspend_handler[1]) {
+        tp_crash_pausing = 1;
+        tp_writer_crash_pause(1);
+    } else if (tp_crash_pausing) {
+        tp_crash_pausing = 0;
+        tp_writer_crash_pause(0);
+    }
+}
+
 TP_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
     static tp_sigaction_fn real;
     if (!real) real = (tp_sigaction_fn)tp_real_symbol("sigaction");
     if (!real) { errno = ENOSYS; return -1; }
+    if (tp_cfg.enabled) tp_watch_crash_pause(sig, act);
     if (!tp_owns(sig)) return real(sig, act, old);
     struct sigaction prev;
     tp_sampler_get_chained(&prev);

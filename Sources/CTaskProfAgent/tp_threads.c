@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -183,10 +184,17 @@ TP_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void
 }
 
 // The agent's own threads are created with the real pthread_create and never registered.
+// The agent's threads start with every signal blocked (a new thread inherits its creator's mask,
+// so there is no moment when a process-directed signal could land on one).
 int tp_create_agent_thread(pthread_t *thread, void *(*fn)(void *), void *arg) {
     tp_pthread_create_fn real = (tp_pthread_create_fn)tp_real_symbol("pthread_create");
     if (!real) return -1;
-    return real(thread, NULL, fn, arg);
+    sigset_t all, saved;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &saved);
+    int rc = real(thread, NULL, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    return rc;
 }
 
 void tp_thread_forget_self(void) { tp_self = NULL; }

@@ -4,10 +4,12 @@
 #include "tp_internal.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +23,9 @@ static int tp_fd = -1;
 static pthread_mutex_t tp_writer_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t tp_writer_thread;
 static _Atomic int tp_writer_stop;
+static _Atomic uint32_t tp_writer_wake;     // futex word: bumped to wake the writer before its period ends
+static _Atomic int tp_crash_pause_wanted;   // 1 while the Swift crash handler pauses threads
+static _Atomic int tp_crash_pause_open;     // the writer's answer: SIGUSR2 is open on it
 static uint8_t tp_buffer[TP_WRITE_BUFFER_BYTES];
 static uint32_t tp_used;
 static uint64_t tp_cycle;
@@ -195,25 +200,47 @@ static void tp_cycle_locked(int final) {
     tp_flush();
 }
 
+// The Swift runtime's crash handler pauses every thread before it prints a backtrace, with the
+// first of SIGUSR1, SIGUSR2 and SIGPROF that the thread's mask lets through; a thread that blocks
+// all three is reported ("failed to suspend thread"). While it pauses, the writer opens SIGUSR2
+// (tp_writer_crash_pause, from the sigaction interposer, which recognizes the pause).
+static void tp_follow_crash_pause(void) {
+    static int open;
+    int want = atomic_load(&tp_crash_pause_wanted);
+    if (want == open) return;
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR2);
+    pthread_sigmask(want ? SIG_UNBLOCK : SIG_BLOCK, &s, NULL);
+    open = want;
+    atomic_store(&tp_crash_pause_open, want);
+}
+
+// Async-signal-safe (the crash handler runs in a signal handler): wakes the writer and, when
+// opening, waits up to 100 ms for it to have SIGUSR2 open before the crash handler reads masks.
+void tp_writer_crash_pause(int pausing) {
+    atomic_store(&tp_crash_pause_wanted, pausing);
+    atomic_fetch_add(&tp_writer_wake, 1);
+    syscall(SYS_futex, &tp_writer_wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    if (!pausing || tp_fd < 0) return;
+    uint64_t start = tp_clock_kernel_ns();
+    while (atomic_load(&tp_crash_pause_open) != 1 && tp_elapsed(start, tp_clock_kernel_ns()) < 100000000ull) sched_yield();
+}
+
 static void *tp_writer_main(void *arg) {
     (void)arg;
     tp_thread_mark_agent();
-    // Block what a process-directed signal could deliver here (a target's SIGTERM handler must
-    // not run on the agent's thread), but leave SIGPROF/SIGUSR1/SIGUSR2 open: the Swift runtime's
-    // crash handler pauses every thread with them before printing its backtrace.
-    sigset_t mask;
-    sigfillset(&mask);
-    sigdelset(&mask, SIGPROF);
-    sigdelset(&mask, SIGUSR1);
-    sigdelset(&mask, SIGUSR2);
-    pthread_sigmask(SIG_BLOCK, &mask, NULL);
+    // Every signal stays blocked here (the thread was created with all blocked): a
+    // process-directed signal must reach the program's threads, or stay pending for its sigwait.
     pthread_mutex_lock(&tp_writer_lock);
     tp_modules_build_deferred(tp_emit);
     pthread_mutex_unlock(&tp_writer_lock);
     while (!atomic_load(&tp_writer_stop)) {
         struct timespec ts = { 0, TP_WRITER_PERIOD_NS };
         // Straight to the kernel: the agent's own sleeps must not pass through its interposers.
-        syscall(SYS_nanosleep, &ts, NULL);
+        uint32_t seen = atomic_load(&tp_writer_wake);
+        syscall(SYS_futex, &tp_writer_wake, FUTEX_WAIT_PRIVATE, seen, &ts, NULL, 0);
+        tp_follow_crash_pause();
         pthread_mutex_lock(&tp_writer_lock);
         if (tp_fd >= 0) tp_cycle_locked(0);
         pthread_mutex_unlock(&tp_writer_lock);
