@@ -77,7 +77,7 @@ static void tp_fork_child(void) {
     for (int i = 0; i < TP_MAX_THREADS; i++) {
         struct tp_thread *t = &tp_threads[i];
         atomic_store(&t->sampling, 0);
-        if (t->perf_fd >= 0 && atomic_load(&t->state) != TP_SLOT_FREE) close(t->perf_fd);
+        if (atomic_load(&t->state) != TP_SLOT_FREE) tp_sampler_release_perf(t);
         t->perf_fd = -1;
         t->timer = NULL;
         atomic_store(&t->state, TP_SLOT_FREE);

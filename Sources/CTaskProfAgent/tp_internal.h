@@ -70,6 +70,7 @@ struct tp_thread {
     pid_t tid;
     uintptr_t stack_lo, stack_hi;      // 0,0 when unknown: reads go through process_vm_readv
     int perf_fd;                       // -1 when none
+    uint64_t perf_id;                  // the event's id (PERF_EVENT_IOC_ID): perf_fd is still it
     int period_set;                    // the handler has replaced the random first period
     int sampled;                       // the handler has recorded a sample of this thread
     void *timer;                       // timer_t when the timer engine runs, else NULL
@@ -142,6 +143,8 @@ int tp_sampler_start_thread(struct tp_thread *t);
 void tp_sampler_stop_thread(struct tp_thread *t);
 void tp_sampler_shutdown(void);
 void tp_sampler_request_capture(struct tp_thread *t, uint64_t now);
+void tp_sampler_release_perf(struct tp_thread *t);
+int tp_sampler_revalidate(struct tp_thread *t);
 int tp_walk_here(const struct tp_thread *t, uint64_t *frames, uintptr_t *fps, uintptr_t *r14s);
 struct sigaction;
 void tp_sampler_get_chained(struct sigaction *out);
@@ -244,5 +247,6 @@ int tp_read_self(uintptr_t addr, void *out, size_t len);
 uintptr_t tp_find_local_symbol(const char *library_substring, const char *symbol);
 uintptr_t tp_find_local_symbol_sized(const char *library_substring, const char *symbol, uint64_t *size);
 void tp_agent_note(const char *text);
+int tp_fd_high(int fd);
 
 #endif

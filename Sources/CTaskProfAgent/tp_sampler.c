@@ -342,8 +342,9 @@ int tp_sampler_install(void) {
 
 int tp_sampler_start_thread(struct tp_thread *t) {
     if (tp_cfg.engine == TP_ENGINE_PERF) {
-        int fd = tp_perf_open(t->tid, tp_cfg.perf_sigtrap, (uint64_t)(uintptr_t)t);
+        int fd = tp_fd_high(tp_perf_open(t->tid, tp_cfg.perf_sigtrap, (uint64_t)(uintptr_t)t));
         if (fd < 0) return -1;
+        if (ioctl(fd, PERF_EVENT_IOC_ID, &t->perf_id) != 0) t->perf_id = 0;
         t->perf_fd = fd;
         t->period_set = 0;
         atomic_store_explicit(&t->sampling, 1, memory_order_release);
@@ -381,13 +382,33 @@ int tp_sampler_start_thread(struct tp_thread *t) {
     return 0;
 }
 
-void tp_sampler_stop_thread(struct tp_thread *t) {
-    atomic_store_explicit(&t->sampling, 0, memory_order_release);
-    if (t->perf_fd >= 0) {
+// Whether t->perf_fd is still the thread's event: a program that closes every descriptor (a
+// daemon) takes it away, and may get the number back for a file of its own.
+static int tp_perf_fd_is_ours(const struct tp_thread *t) {
+    uint64_t id;
+    return t->perf_fd >= 0 && ioctl(t->perf_fd, PERF_EVENT_IOC_ID, &id) == 0 && id == t->perf_id;
+}
+
+// Closes the thread's event if the descriptor is still it; never a descriptor of the program's.
+void tp_sampler_release_perf(struct tp_thread *t) {
+    if (tp_perf_fd_is_ours(t)) {
         ioctl(t->perf_fd, PERF_EVENT_IOC_DISABLE, 0);
         close(t->perf_fd);
-        t->perf_fd = -1;
     }
+    t->perf_fd = -1;
+}
+
+// Writer thread: a live thread whose event the program closed gets a new one. Returns 1 then.
+int tp_sampler_revalidate(struct tp_thread *t) {
+    if (t->perf_fd < 0 || tp_perf_fd_is_ours(t)) return 0;
+    atomic_store_explicit(&t->sampling, 0, memory_order_release);
+    t->perf_fd = -1;
+    return tp_sampler_start_thread(t) == 0;
+}
+
+void tp_sampler_stop_thread(struct tp_thread *t) {
+    atomic_store_explicit(&t->sampling, 0, memory_order_release);
+    if (t->perf_fd >= 0) tp_sampler_release_perf(t);
     if (t->timer) {
         timer_delete((timer_t)t->timer);
         t->timer = NULL;

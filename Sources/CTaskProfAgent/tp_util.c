@@ -1,5 +1,7 @@
 // Small helpers: symbol lookup at set-up time, safe reads of the process's own memory.
 #include "tp_internal.h"
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <dlfcn.h>
 #include <elf.h>
 #include <fcntl.h>
@@ -89,4 +91,21 @@ uintptr_t tp_find_local_symbol_sized(const char *library_substring, const char *
 
 uintptr_t tp_find_local_symbol(const char *library_substring, const char *symbol) {
     return tp_find_local_symbol_sized(library_substring, symbol, NULL);
+}
+
+// The agent's descriptors sit at or above this, clear of the low numbers programs expect to get
+// (a program that dup2s onto 3, say) and never inherited across exec.
+#define TP_FD_FLOOR 1000
+
+// A descriptor of the agent's own, moved high. Returns it, or -1 (and closes fd) when that failed.
+int tp_fd_high(int fd) {
+    if (fd < 0) return -1;
+    struct rlimit rl;
+    int floor = TP_FD_FLOOR;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (rlim_t)floor >= rl.rlim_cur)
+        floor = rl.rlim_cur > 64 ? (int)rl.rlim_cur - 32 : 3;
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, floor);
+    if (high < 0) return fd;   // no room up there: keep the low one
+    close(fd);
+    return high;
 }

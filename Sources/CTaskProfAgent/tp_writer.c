@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sched.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +22,11 @@
 #define TP_MEMMAP_SOONEST 2        // ... or this many when the handler met an unknown address
 
 static int tp_fd = -1;
+static dev_t tp_fd_dev;            // what tp_fd must still be: a program that closes every
+static ino_t tp_fd_ino;            // descriptor (daemons do) may get the number back for its own file
+static _Atomic uint64_t tp_lost_bytes, tp_reopens, tp_rearmed;
+static int tp_rearm_due;           // the stream's descriptor was taken: the perf events' may have been too
+#define TP_REVALIDATE_EVERY 100    // writer periods between checks of the threads' perf descriptors
 static pthread_mutex_t tp_writer_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t tp_writer_thread;
 static _Atomic int tp_writer_stop;
@@ -34,14 +41,48 @@ static uint64_t tp_seen_generation;
 static char tp_notes[8][256];
 static _Atomic int tp_note_count;
 
+// Opens the stream; `append` after the program took the descriptor away (nothing is truncated).
+static int tp_open_stream(int append) {
+    int fd = tp_fd_high(open(tp_cfg.raw_path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0644));
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    tp_fd = fd;
+    tp_fd_dev = st.st_dev;
+    tp_fd_ino = st.st_ino;
+    return 0;
+}
+
+// Whether tp_fd is still the stream: same device and inode. When the program closed it (and
+// maybe reopened the number for a file of its own), the agent neither writes to it nor closes
+// it: it opens the stream again, appending, and counts that.
+static int tp_fd_is_stream(void) {
+    struct stat st;
+    return tp_fd >= 0 && fstat(tp_fd, &st) == 0 && st.st_dev == tp_fd_dev && st.st_ino == tp_fd_ino;
+}
+
+static int tp_stream_is_ours(void) {
+    if (tp_fd_is_stream()) return 1;
+    tp_fd = -1;
+    if (tp_open_stream(1) != 0) return 0;
+    atomic_fetch_add(&tp_reopens, 1);
+    tp_rearm_due = 1;
+    return 1;
+}
+
 static void tp_flush(void) {
     uint32_t off = 0;
-    while (off < tp_used && tp_fd >= 0) {
-        ssize_t n = write(tp_fd, tp_buffer + off, tp_used - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;   // disk full or closed: samples are lost, the target is not disturbed
-        off += (uint32_t)n;
+    if (tp_used && tp_stream_is_ours()) {
+        while (off < tp_used) {
+            ssize_t n = write(tp_fd, tp_buffer + off, tp_used - off);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;   // disk full: the rest is lost and counted, the target is not disturbed
+            off += (uint32_t)n;
+        }
     }
+    if (off < tp_used) atomic_fetch_add(&tp_lost_bytes, tp_used - off);
     tp_used = 0;
 }
 
@@ -128,6 +169,9 @@ static void tp_emit_counters(void) {
     c.values[TP_CTR_CFI_ROWS] = atomic_load(&tp_cfi_rows);
     c.values[TP_CTR_CFI_BYTES] = atomic_load(&tp_cfi_bytes);
     c.values[TP_CTR_CFI_MISSING] = atomic_load(&tp_cfi_missing);
+    c.values[TP_CTR_STREAM_REOPENED] = atomic_load(&tp_reopens);
+    c.values[TP_CTR_STREAM_LOST_BYTES] = atomic_load(&tp_lost_bytes);
+    c.values[TP_CTR_SAMPLING_REARMED] = atomic_load(&tp_rearmed);
     for (int i = 0; i < TP_HANDLER_BUCKETS; i++) c.handler_ns_hist[i] = atomic_load(&tp_handler_hist[i]);
     for (int i = 0; i < TP_HANDLER_BUCKETS; i++) c.async_ns_hist[i] = atomic_load(&tp_async_hist[i]);
     for (int i = 0; i < TP_HANDLER_BUCKETS; i++) c.actor_wait_hist[i] = atomic_load(&tp_actor_wait_hist[i]);
@@ -154,6 +198,16 @@ static void tp_cycle_locked(int final) {
         tp_modules_refresh(tp_emit);
     }
     tp_emit_notes();
+    // Threads whose perf descriptor the program closed (a daemon closing every descriptor) get a
+    // new event: checked when the stream's own descriptor was found taken, and once a second.
+    if (!final && (tp_rearm_due || tp_cycle % TP_REVALIDATE_EVERY == 0)) {
+        tp_rearm_due = 0;
+        for (int i = 0; i < TP_MAX_THREADS; i++) {
+            struct tp_thread *t = &tp_threads[i];
+            if (atomic_load_explicit(&t->state, memory_order_acquire) == TP_SLOT_LIVE && tp_sampler_revalidate(t))
+                atomic_fetch_add(&tp_rearmed, 1);
+        }
+    }
     // The readable-memory table behind logical async stacks: re-read now and then so freed
     // mappings leave it, sooner when the handler asked about an address it did not know.
     if (tp_async_enabled() && !final) {
@@ -249,8 +303,7 @@ static void *tp_writer_main(void *arg) {
 }
 
 int tp_writer_start(void) {
-    tp_fd = open(tp_cfg.raw_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (tp_fd < 0) return -1;
+    if (tp_open_stream(0) != 0) return -1;
     struct tp_raw_header hd;
     memset(&hd, 0, sizeof hd);
     memcpy(hd.magic, TP_RAW_MAGIC, 8);
@@ -289,7 +342,7 @@ void tp_writer_final_flush(void) {
         struct tp_rec_end e = { .h = { TP_REC_END, 0, sizeof e }, .time_ns = tp_now_ns() };
         tp_emit(&e, sizeof e);
         tp_flush();
-        close(tp_fd);
+        if (tp_stream_is_ours()) close(tp_fd);
         tp_fd = -1;
     }
     pthread_mutex_unlock(&tp_writer_lock);
@@ -298,7 +351,7 @@ void tp_writer_final_flush(void) {
 // The child of a fork has no writer thread and must not write into the parent's file.
 void tp_writer_after_fork_child(void) {
     pthread_mutex_init(&tp_writer_lock, NULL);
-    if (tp_fd >= 0) close(tp_fd);
+    if (tp_fd_is_stream()) close(tp_fd);
     tp_fd = -1;
     tp_used = 0;
     atomic_store(&tp_writer_stop, 0);

@@ -9,6 +9,7 @@ extension RawRecording {
         "blockingCalls", "async.chains", "async.bad", "async.truncated", "unwind.signalFrames",
         "dropped.blocked", "actor.jobs", "actor.waitNsTotal", "actor.waitNsMax",
         "longPoll.captures", "unwind.broken", "async.fromR14", "unwind.cfiRows", "unwind.cfiBytes", "unwind.cfiMissing",
+        "stream.reopened", "stream.lostBytes", "sampling.rearmed",
     ]
 
     public static func read(path: String) throws -> RawRecording {

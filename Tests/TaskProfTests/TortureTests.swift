@@ -36,4 +36,18 @@ final class TortureTests: XCTestCase {
         let p = try recordAlike([exe])
         XCTAssertGreaterThan(p.sampleCount, 50)
     }
+
+    /// A daemon that closes every descriptor above 2 mid-run, then opens and writes files of its
+    /// own: its files stay intact (the agent never writes to or closes a descriptor that is no
+    /// longer its own), and the profile goes on to the end (the stream is reopened for appending
+    /// and the thread's perf event re-armed, both counted).
+    func testCloseAllDescriptorsDaemonKeepsItsFilesAndTheProfile() throws {
+        let exe = try build("close_all_fds")
+        let p = try recordAlike([exe])
+        XCTAssertGreaterThanOrEqual(p.counters["stream.reopened"] ?? 0, 1, "\(p.counters)")
+        XCTAssertGreaterThanOrEqual(p.counters["sampling.rearmed"] ?? 0, 1, "\(p.counters)")
+        // Samples after the close: about the CPU time × rate (a gap of one or two writer periods).
+        let expected = Double(p.meta.targetCPUTimeNs) / 1e9 * Double(p.meta.rateHz)
+        XCTAssertGreaterThan(Double(p.sampleCount), 0.7 * expected, "samples \(p.sampleCount), expected about \(expected)")
+    }
 }

@@ -161,6 +161,9 @@ enum tp_counter {
     TP_CTR_CFI_ROWS,           // rows in the unwind tables built so far
     TP_CTR_CFI_BYTES,          // their memory
     TP_CTR_CFI_MISSING,        // modules without usable CFI (frame-pointer rule only)
+    TP_CTR_STREAM_REOPENED,    // times the program closed the raw stream's descriptor and the agent reopened it
+    TP_CTR_STREAM_LOST_BYTES,  // bytes of the stream that could not be written (disk full, no descriptor)
+    TP_CTR_SAMPLING_REARMED,   // threads whose perf event the program closed, given a new one
     TP_CTR_COUNT
 };
 
