@@ -57,13 +57,18 @@ static void tp_clean_environment(void) {
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) unsetenv(names[i]);
 }
 
+// <pid>.raw, or for a later image of the same process (after exec) <pid>.1.raw, <pid>.2.raw, …:
+// the first name not taken (tp_writer_start creates the file exclusively).
 static int tp_start_recording(void) {
-    snprintf(tp_cfg.raw_path, sizeof tp_cfg.raw_path, "%s/%d.raw", tp_raw_dir, (int)getpid());
-    if (tp_writer_start() != 0) {
-        tp_cfg.enabled = 0;
-        return -1;
+    for (int image = 0; image < 64; image++) {
+        if (image == 0) snprintf(tp_cfg.raw_path, sizeof tp_cfg.raw_path, "%s/%d.raw", tp_raw_dir, (int)getpid());
+        else snprintf(tp_cfg.raw_path, sizeof tp_cfg.raw_path, "%s/%d.%d.raw", tp_raw_dir, (int)getpid(), image);
+        int rc = tp_writer_start();
+        if (rc == 0) return 0;
+        if (rc != -2) break;   // -2: that name is taken
     }
-    return 0;
+    tp_cfg.enabled = 0;
+    return -1;
 }
 
 static void tp_fork_prepare(void) { if (tp_cfg.enabled) tp_writer_prepare_fork(); }
@@ -120,6 +125,7 @@ __attribute__((constructor)) static void tp_agent_init(void) {
     tp_cfg.follow_children = follow && follow[0] == '1';
     tp_clock_init();   // reads TASKPROF_CLOCK
     tp_jobs_init();    // reads TASKPROF_ACTOR_WAITS
+    tp_exec_remember_settings(tp_agent_path);
     if (!tp_cfg.follow_children) tp_clean_environment();
 
     if (!(async_stacks && async_stacks[0] == '0')) tp_async_init();

@@ -157,6 +157,11 @@ void tp_writer_after_fork_child(void);
 void tp_writer_prepare_fork(void);
 void tp_writer_parent_after_fork(void);
 void tp_writer_crash_pause(int pausing);
+void tp_writer_before_exec(const char *path);
+void tp_writer_exec_failed(void);
+
+// tp_exec.c
+void tp_exec_remember_settings(const char *agent_path);
 
 uint64_t tp_current_task_id(void);
 

@@ -33,6 +33,7 @@ static _Atomic int tp_writer_stop;
 static _Atomic uint32_t tp_writer_wake;     // futex word: bumped to wake the writer before its period ends
 static _Atomic int tp_crash_pause_wanted;   // 1 while the Swift crash handler pauses threads
 static _Atomic int tp_crash_pause_open;     // the writer's answer: SIGUSR2 is open on it
+static _Atomic int tp_exec_pending;         // an exec is under way: the EXEC record stays the stream's last
 static uint8_t tp_buffer[TP_WRITE_BUFFER_BYTES];
 static uint32_t tp_used;
 static uint64_t tp_cycle;
@@ -43,7 +44,7 @@ static _Atomic int tp_note_count;
 
 // Opens the stream; `append` after the program took the descriptor away (nothing is truncated).
 static int tp_open_stream(int append) {
-    int fd = tp_fd_high(open(tp_cfg.raw_path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0644));
+    int fd = tp_fd_high(open(tp_cfg.raw_path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_EXCL), 0644));
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
         if (fd >= 0) close(fd);
@@ -296,14 +297,14 @@ static void *tp_writer_main(void *arg) {
         syscall(SYS_futex, &tp_writer_wake, FUTEX_WAIT_PRIVATE, seen, &ts, NULL, 0);
         tp_follow_crash_pause();
         pthread_mutex_lock(&tp_writer_lock);
-        if (tp_fd >= 0) tp_cycle_locked(0);
+        if (tp_fd >= 0 && !atomic_load(&tp_exec_pending)) tp_cycle_locked(0);
         pthread_mutex_unlock(&tp_writer_lock);
     }
     return NULL;
 }
 
 int tp_writer_start(void) {
-    if (tp_open_stream(0) != 0) return -1;
+    if (tp_open_stream(0) != 0) return errno == EEXIST ? -2 : -1;
     struct tp_raw_header hd;
     memset(&hd, 0, sizeof hd);
     memcpy(hd.magic, TP_RAW_MAGIC, 8);
@@ -329,6 +330,28 @@ int tp_writer_start(void) {
         return -1;
     }
     return 0;
+}
+
+// Before the process execs (tp_exec.c): everything recorded so far goes to the stream, then an
+// EXEC record, and the writer holds off until tp_writer_exec_failed (the exec returned), so a
+// successful exec leaves the EXEC record last. Sampling goes on meanwhile.
+void tp_writer_exec_failed(void) { atomic_store(&tp_exec_pending, 0); }
+
+void tp_writer_before_exec(const char *path) {
+    pthread_mutex_lock(&tp_writer_lock);
+    atomic_store(&tp_exec_pending, 1);
+    if (tp_fd >= 0) {
+        tp_cycle_locked(0);
+        tp_emit_counters();
+        uint8_t buf[sizeof(struct tp_record_header) + 1024];
+        struct tp_record_header *h = (struct tp_record_header *)buf;
+        size_t len = path ? strnlen(path, 1024) : 0;
+        h->type = TP_REC_EXEC; h->flags = 0; h->size = (uint32_t)(sizeof *h + len);
+        if (len) memcpy(buf + sizeof *h, path, len);
+        tp_emit(buf, h->size);
+        tp_flush();
+    }
+    pthread_mutex_unlock(&tp_writer_lock);
 }
 
 // At exit: stop sampling, drain what is left, mark the stream complete.

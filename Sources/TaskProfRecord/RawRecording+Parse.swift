@@ -12,6 +12,18 @@ extension RawRecording {
         "stream.reopened", "stream.lostBytes", "sampling.rearmed",
     ]
 
+    /// The process and start time of a stream, from its header alone.
+    public static func readHeader(path: String) throws -> (pid: Int32, startMonotonicNs: UInt64) {
+        guard let h = FileHandle(forReadingAtPath: path) else { throw RawStreamError.cannotRead(path) }
+        defer { try? h.close() }
+        let b = [UInt8](h.readData(ofLength: 64))
+        guard b.count == 64, Array(b[0..<8]) == headerMagic else { throw RawStreamError.notARawStream(path) }
+        return b.withUnsafeBytes { raw in
+            (Int32(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+             raw.loadUnaligned(fromByteOffset: 32, as: UInt64.self))
+        }
+    }
+
     public static func read(path: String) throws -> RawRecording {
         guard let data = FileManager.default.contents(atPath: path) else { throw RawStreamError.cannotRead(path) }
         return try parse([UInt8](data), name: path)
@@ -46,9 +58,11 @@ extension RawRecording {
             rec.engineNote = text(64, 128)
 
             var o = headerSize
+            var lastType: UInt16 = 0
             while o + 8 <= raw.count {
                 let type = u16(o), flags = u16(o + 2), size = Int(u32(o + 4))
                 guard size >= 8, o + size <= raw.count else { break }
+                lastType = type
                 switch type {
                 case 1 where size >= 32:   // SAMPLE
                     let n = Int(u16(o + 28))
@@ -134,12 +148,17 @@ extension RawRecording {
                     for i in 0..<n { rec.frames.append(u64(o + 40 + i * 8)) }
                 case 9:   // NOTE
                     rec.notes.append(String(decoding: raw[(o + 8)..<(o + size)], as: UTF8.self))
+                case 12:   // EXEC: what follows (if the exec failed) is still this image
+                    rec.execPath = String(decoding: raw[(o + 8)..<(o + size)], as: UTF8.self)
                 default:
                     break   // unknown or short record: skip it whole
                 }
                 o += size
             }
             rec.trailingBytes = raw.count - o
+            // An image that ends by exec'ing another program ended cleanly; the exec failed when
+            // more records follow, and then the EXEC record says nothing about the end.
+            if lastType == 12 { rec.complete = true } else { rec.execPath = nil }
         }
         return rec
     }

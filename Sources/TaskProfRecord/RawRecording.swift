@@ -88,8 +88,11 @@ public struct RawRecording {
     /// Waits in an actor's queue (jobs run inside an actor's drain), agent buckets.
     public var actorWaitHistogram: [UInt64] = []
     public var notes: [String] = []
-    /// The stream ended with the agent's END record (clean exit).
+    /// The stream ended with the agent's END record (clean exit), or with its EXEC record.
     public var complete = false
+    /// The program this image exec'd into, when its stream ends with the agent's EXEC record
+    /// (the new image's stream is another file of the same pid).
+    public var execPath: String?
     /// Bytes at the end that did not form a whole record (a crash mid-write).
     public var trailingBytes = 0
 }

@@ -140,34 +140,64 @@ public struct Recorder {
     public func convert(rawDir: String, targetPid: Int32, exit: TargetExit) throws -> [(path: String, profile: Profile)] {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: rawDir)) ?? []).filter { $0.hasSuffix(".raw") }.sorted()
         guard !files.isEmpty else { throw RecordError.noStream(rawDir) }
+        // A process that exec'd has one stream per image (<pid>.raw, <pid>.1.raw, …): its last
+        // image is the process's profile, the earlier ones are written beside it.
+        // Only the headers are read to order them; each stream is then parsed on its own.
+        let streams = try files.map { file -> (path: String, pid: Int32, start: UInt64) in
+            let h = try RawRecording.readHeader(path: rawDir + "/" + file)
+            return (rawDir + "/" + file, h.pid, h.startMonotonicNs)
+        }
+        let byPid = Dictionary(grouping: streams, by: \.pid).mapValues { $0.sorted { $0.start < $1.start } }
         var written: [(String, Profile)] = []
-        for file in files {
-            let raw = try RawRecording.read(path: rawDir + "/" + file)
-            let isTarget = raw.pid == targetPid
-            var meta = ProfileMeta(command: options.command)
-            meta.host = ProcessInfo.processInfo.hostName
-            if isTarget {
-                meta.exitDescription = exit.description
-                meta.targetCPUTimeNs = exit.cpuTimeNs
-            } else {
-                meta.exitDescription = "child process \(raw.pid)"
+        for (pid, images) in byPid.sorted(by: { $0.key < $1.key }) {
+            let isTarget = pid == targetPid
+            let mainPath = isTarget ? options.output : Self.childPath(options.output, pid: pid)
+            for (index, stream) in images.enumerated() {
+                let raw = try RawRecording.read(path: stream.path)
+                let isLast = index == images.count - 1
+                let path = isLast ? mainPath : Self.imagePath(options.output, pid: pid, image: index)
+                let profile = build(raw, isTarget: isTarget, isLast: isLast, exit: exit,
+                                    earlier: isLast ? (0..<index).map { Self.imagePath(options.output, pid: pid, image: $0) } : [])
+                try ProfileFile.write(profile, to: path)
+                written.append((path, profile))
             }
-            if !raw.complete {
-                meta.notes.append("the target ended without the agent's final flush (crash, signal or _exit): the last few milliseconds of samples may be missing")
-            }
-            let symbolizer = DwarfSymbolizerFactory.make(raw.modules)
-            var builder = ProfileBuilder(longPollThresholdNs: UInt64(options.longPollMs * 1_000_000), progress: { done, total in
-                if total > 20_000 && done % 20_000 == 0 { log("symbolizing: \(done)/\(total) stacks") }
-            })
-            builder.blockingThresholdNs = UInt64(options.blockingMs * 1_000_000)
-            let profile = builder.build(raw: raw, symbolizer: symbolizer, meta: meta)
-            let path = isTarget ? options.output : Self.childPath(options.output, pid: raw.pid)
-            try ProfileFile.write(profile, to: path)
-            written.append((path, profile))
         }
         written.sort { a, _ in a.0 == options.output }
         try? FileManager.default.removeItem(atPath: rawDir)
         return written
+    }
+
+    /// One image's profile. Only the target's last image gets the exit status and CPU time.
+    private func build(_ raw: RawRecording, isTarget: Bool, isLast: Bool, exit: TargetExit, earlier: [String]) -> Profile {
+        var meta = ProfileMeta(command: options.command)
+        meta.host = ProcessInfo.processInfo.hostName
+        if let exec = raw.execPath, !isLast {
+            meta.exitDescription = "process \(raw.pid) exec'd \(exec)"
+        } else if isTarget {
+            meta.exitDescription = exit.description
+            meta.targetCPUTimeNs = exit.cpuTimeNs
+        } else {
+            meta.exitDescription = "child process \(raw.pid)"
+        }
+        if !earlier.isEmpty {
+            meta.notes.append("this process exec'd into the program profiled here; what ran before is in " + earlier.joined(separator: ", "))
+        }
+        if !raw.complete {
+            meta.notes.append("the target ended without the agent's final flush (crash, signal or _exit): the last few milliseconds of samples may be missing")
+        }
+        let symbolizer = DwarfSymbolizerFactory.make(raw.modules)
+        var builder = ProfileBuilder(longPollThresholdNs: UInt64(options.longPollMs * 1_000_000), progress: { done, total in
+            if total > 20_000 && done % 20_000 == 0 { log("symbolizing: \(done)/\(total) stacks") }
+        })
+        builder.blockingThresholdNs = UInt64(options.blockingMs * 1_000_000)
+        return builder.build(raw: raw, symbolizer: symbolizer, meta: meta)
+    }
+
+    /// An earlier image of a process that exec'd: `<base>.<pid>-<image>.<ext>`.
+    static func imagePath(_ output: String, pid: Int32, image: Int) -> String {
+        let ext = (output as NSString).pathExtension
+        let base = ext.isEmpty ? output : String(output.dropLast(ext.count + 1))
+        return "\(base).\(pid)-\(image)" + (ext.isEmpty ? "" : ".\(ext)")
     }
 
     static func childPath(_ output: String, pid: Int32) -> String {

@@ -50,4 +50,46 @@ final class TortureTests: XCTestCase {
         let expected = Double(p.meta.targetCPUTimeNs) / 1e9 * Double(p.meta.rateHz)
         XCTAssertGreaterThan(Double(p.sampleCount), 0.7 * expected, "samples \(p.sampleCount), expected about \(expected)")
     }
+
+    /// A process that execs another program (`sh -c 'exec …'`, `env nice …`): the profile is the
+    /// program it became, and each earlier image is written beside it, ended by its exec.
+    func testExecChainsProfileTheFinalProgram() throws {
+        let two = try TestSupport.binary("TwoTasks")
+        for argv in [["/bin/sh", "-c", "exec \(two)"], ["/usr/bin/env", "nice", two]] {
+            let dir = try TestSupport.tempDir()
+            let out = dir + "/e.taskprof"
+            let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", out, "--"] + argv)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.hasPrefix("done "), "\(argv): \(r.stdout)")
+            let p = try ProfileFile.read(path: out)
+            XCTAssertTrue(p.meta.complete, "\(argv): \(p.meta.notes)")
+            XCTAssertEqual(Set(p.tasks.compactMap(\.name)), ["heavy", "light"], "\(argv): the profile is TwoTasks'")
+            XCTAssertGreaterThan(p.sampleCount, 300, "\(argv)")
+            let earlier = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("e.") && $0 != "e.taskprof" }
+            XCTAssertEqual(earlier.count, argv[0] == "/bin/sh" ? 1 : 2, "\(argv): one profile per earlier image: \(earlier)")
+            for file in earlier {
+                let image = try ProfileFile.read(path: dir + "/" + file)
+                XCTAssertTrue(image.meta.exitDescription.contains("exec'd"), "\(file): \(image.meta.exitDescription)")
+                XCTAssertTrue(image.meta.complete, "\(file) ends with its exec")
+            }
+            XCTAssertTrue(p.meta.notes.contains { $0.contains("exec'd into the program profiled here") }, "\(p.meta.notes)")
+        }
+    }
+
+    /// `taskprof record -- swift build` profiles SwiftPM: the `swift` driver execs `swift-build`.
+    func testSwiftBuildIsProfiledThroughTheDriversExec() throws {
+        let pkg = try TestSupport.tempDir()
+        try FileManager.default.createDirectory(atPath: pkg + "/Sources/Tiny", withIntermediateDirectories: true)
+        try "// swift-tools-version:5.9\nimport PackageDescription\nlet package = Package(name: \"Tiny\", targets: [.executableTarget(name: \"Tiny\")])\n"
+            .write(toFile: pkg + "/Package.swift", atomically: true, encoding: .utf8)
+        try "print(\"tiny\")\n".write(toFile: pkg + "/Sources/Tiny/main.swift", atomically: true, encoding: .utf8)
+        let out = pkg + "/sb.taskprof"
+        let r = try TestSupport.run(["/bin/sh", "-c", "cd '\(pkg)' && exec '\(try TestSupport.binary("taskprof"))' record -q -o '\(out)' -- swift build"])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let p = try ProfileFile.read(path: out)
+        XCTAssertTrue(p.meta.complete, "\(p.meta.notes)")
+        XCTAssertGreaterThan(p.sampleCount, 20, "samples of SwiftPM")
+        XCTAssertTrue(p.modules.contains { $0.path.hasSuffix("/swift-package") || $0.path.hasSuffix("/swift-build") },
+                      "the profile is SwiftPM's: \(p.modules.map(\.path).prefix(5))")
+    }
 }

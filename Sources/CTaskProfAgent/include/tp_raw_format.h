@@ -43,6 +43,7 @@ enum tp_record_type {
     TP_REC_NOTE = 9,         // free text the agent wants the user to see
     TP_REC_JOB_AGG = 10,     // cumulative job statistics of one task on one thread
     TP_REC_BLOCKING = 11,    // a blocking call on a runtime thread that took too long
+    TP_REC_EXEC = 12,        // the process is about to exec: the path (not NUL-terminated); its new image writes a stream of its own
 };
 
 

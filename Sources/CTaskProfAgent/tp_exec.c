@@ -1,0 +1,104 @@
+// exec: the profile goes on in the program's new image (`swift` execs `swift-build`; so do `env`,
+// `nice`, `sh -c 'exec …'`). Before the profiled process replaces its image, the exec
+// interposers drain every ring into the stream and mark it with an EXEC record, then hand the
+// new image the agent and its settings (LD_PRELOAD and the TASKPROF_ variables, which the agent
+// removed from the program's own environment at start). The new image writes a stream of its
+// own: <pid>.1.raw, <pid>.2.raw, … (tp_agent.c); docs/FORMAT.md says how `record` names the
+// profiles.
+//
+// Only the process being profiled does this: in a forked or vfork'ed child (another pid) the
+// calls pass straight through, with nothing allocated.
+#include "tp_internal.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TP_EXEC_MAX_ENV 8192      // a larger environment is passed through as is (no profile after exec)
+#define TP_EXEC_SETTINGS 16
+
+static char tp_settings[TP_EXEC_SETTINGS][512];   // "TASKPROF_X=value", as the agent was started with
+static int tp_settings_count;
+static char tp_preload[4200];                     // "LD_PRELOAD=<agent>"
+static pid_t tp_exec_pid;                         // the process whose exec continues the profile
+
+// tp_agent.c, before it cleans the environment: what a new image needs to load the agent again.
+void tp_exec_remember_settings(const char *agent_path) {
+    extern char **environ;
+    tp_settings_count = 0;
+    for (char **e = environ; e && *e && tp_settings_count < TP_EXEC_SETTINGS; e++) {
+        if (strncmp(*e, "TASKPROF_", 9) != 0 || strlen(*e) >= sizeof tp_settings[0]) continue;
+        strcpy(tp_settings[tp_settings_count++], *e);
+    }
+    if (agent_path && agent_path[0]) snprintf(tp_preload, sizeof tp_preload, "LD_PRELOAD=%s", agent_path);
+    tp_exec_pid = getpid();
+}
+
+// Calls `real` with envp extended by the agent's settings, the stream drained and marked first.
+static int tp_exec_with_agent(const char *path, char *const envp[], int (*real)(const char *, char *const[], char *const[]),
+                              char *const argv[]) {
+    if (!tp_cfg.enabled || !tp_preload[0] || getpid() != tp_exec_pid) return real(path, argv, envp);
+    size_t n = 0;
+    while (envp && envp[n]) n++;
+    if (n > TP_EXEC_MAX_ENV) return real(path, argv, envp);
+    char *env[n + TP_EXEC_SETTINGS + 2];
+    char preload[sizeof tp_preload + 4096];
+    size_t m = 0;
+    const char *user_preload = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(envp[i], "TASKPROF_", 9) == 0) continue;
+        if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0) { user_preload = envp[i] + 11; continue; }
+        env[m++] = envp[i];
+    }
+    // The agent first, then whatever the program preloads itself (if it still fits).
+    snprintf(preload, sizeof preload, "%s%s%s", tp_preload, user_preload && *user_preload ? ":" : "",
+             user_preload && strlen(user_preload) < 4000 ? user_preload : "");
+    env[m++] = preload;
+    for (int i = 0; i < tp_settings_count; i++) env[m++] = tp_settings[i];
+    env[m] = NULL;
+    tp_writer_before_exec(path);
+    int rc = real(path, argv, env);   // returns only when the exec failed: the recording goes on
+    int saved = errno;
+    tp_writer_exec_failed();
+    errno = saved;
+    return rc;
+}
+
+typedef int (*tp_execve_fn)(const char *, char *const[], char *const[]);
+
+static int tp_real_execve(const char *path, char *const argv[], char *const envp[]) {
+    static tp_execve_fn real;
+    if (!real) real = (tp_execve_fn)tp_real_symbol("execve");
+    if (!real) { errno = ENOSYS; return -1; }
+    return real(path, argv, envp);
+}
+
+static int tp_real_execvpe(const char *file, char *const argv[], char *const envp[]) {
+    static tp_execve_fn real;
+    if (!real) real = (tp_execve_fn)tp_real_symbol("execvpe");
+    if (!real) { errno = ENOSYS; return -1; }
+    return real(file, argv, envp);
+}
+
+// The adapters put argv/envp in the order tp_exec_with_agent passes them to `real`.
+static int tp_call_execve(const char *p, char *const a[], char *const e[]) { return tp_real_execve(p, a, e); }
+static int tp_call_execvpe(const char *p, char *const a[], char *const e[]) { return tp_real_execvpe(p, a, e); }
+
+TP_EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {
+    return tp_exec_with_agent(path, envp, tp_call_execve, argv);
+}
+
+TP_EXPORT int execv(const char *path, char *const argv[]) {
+    extern char **environ;
+    return tp_exec_with_agent(path, environ, tp_call_execve, argv);
+}
+
+TP_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]) {
+    return tp_exec_with_agent(file, envp, tp_call_execvpe, argv);
+}
+
+TP_EXPORT int execvp(const char *file, char *const argv[]) {
+    extern char **environ;
+    return tp_exec_with_agent(file, environ, tp_call_execvpe, argv);
+}
