@@ -71,11 +71,21 @@ static int tp_start_recording(void) {
     return -1;
 }
 
-static void tp_fork_prepare(void) { if (tp_cfg.enabled) tp_writer_prepare_fork(); }
-static void tp_fork_parent(void) { if (tp_cfg.enabled) tp_writer_parent_after_fork(); }
+// The writer's lock, then the module tables' (the order the writer takes them in).
+static void tp_fork_prepare(void) {
+    if (!tp_cfg.enabled) return;
+    tp_writer_prepare_fork();
+    tp_modules_prepare_fork();
+}
+static void tp_fork_parent(void) {
+    if (!tp_cfg.enabled) return;
+    tp_modules_parent_after_fork();
+    tp_writer_parent_after_fork();
+}
 
 static void tp_fork_child(void) {
     if (!tp_cfg.enabled) return;
+    tp_modules_child_after_fork();
     tp_writer_after_fork_child();
     // Slots of the parent's threads describe threads that do not exist here; perf fds are
     // copies that would keep the parent's events alive.

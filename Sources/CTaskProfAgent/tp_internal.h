@@ -181,6 +181,9 @@ extern _Atomic uint64_t tp_cfi_rows, tp_cfi_bytes, tp_cfi_missing;   // the unwi
 void tp_modules_refresh(tp_emit_fn emit);
 void tp_reset_reported_modules(void);
 void tp_modules_build_deferred(tp_emit_fn emit);
+void tp_modules_prepare_fork(void);
+void tp_modules_parent_after_fork(void);
+void tp_modules_child_after_fork(void);
 
 // tp_memmap.c: which addresses the handler may read (private writable mappings), from
 // /proc/self/maps, refreshed by the writer thread

@@ -11,6 +11,7 @@
 #include "tp_cfi.h"
 #include "tp_unwind.h"
 #include <dlfcn.h>
+#include <errno.h>
 #include <elf.h>
 #include <link.h>
 #include <stdlib.h>
@@ -189,9 +190,15 @@ static int tp_scan_cb(struct dl_phdr_info *info, size_t size, void *data) {
     return 0;
 }
 
-// Set-up and writer-thread context only (allocates, calls dl_iterate_phdr).
+// Start-up, the writer thread and the dlopen interposer (allocates, calls dl_iterate_phdr), one
+// at a time. A new table is published only when the ranges changed: a dlopen of a library already
+// loaded costs no memory.
+static pthread_mutex_t tp_modules_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct tp_range tp_scratch[TP_MAX_RANGES];
+
 void tp_modules_refresh(tp_emit_fn emit) {
     static struct tp_scan s;
+    pthread_mutex_lock(&tp_modules_lock);
     s.count = 0;
     s.module = 0;
     s.emit = emit;
@@ -199,17 +206,32 @@ void tp_modules_refresh(tp_emit_fn emit) {
         ssize_t n = readlink("/proc/self/exe", s.exe, sizeof s.exe - 1);
         if (n > 0) s.exe[n] = 0; else strcpy(s.exe, "[main]");
     }
-    size_t bytes = sizeof(struct tp_range_table) + TP_MAX_RANGES * sizeof(struct tp_range);
-    struct tp_range_table *tab = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (tab == MAP_FAILED) return;
-    s.ranges = tab->ranges;
+    s.ranges = tp_scratch;
     dl_iterate_phdr(tp_scan_cb, &s);
-    qsort(tab->ranges, s.count, sizeof(struct tp_range), tp_range_cmp);
-    tab->count = s.count;
-    atomic_store_explicit(&tp_table, tab, memory_order_release);
+    qsort(tp_scratch, s.count, sizeof(struct tp_range), tp_range_cmp);
+    struct tp_range_table *cur = atomic_load_explicit(&tp_table, memory_order_acquire);
+    if (!cur || cur->count != s.count || memcmp(cur->ranges, tp_scratch, s.count * sizeof(struct tp_range)) != 0) {
+        size_t bytes = sizeof(struct tp_range_table) + s.count * sizeof(struct tp_range);
+        struct tp_range_table *tab = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (tab != MAP_FAILED) {
+            memcpy(tab->ranges, tp_scratch, s.count * sizeof(struct tp_range));
+            tab->count = s.count;
+            atomic_store_explicit(&tp_table, tab, memory_order_release);
+        }
+    }
+    pthread_mutex_unlock(&tp_modules_lock);
 }
 
-// ---- dlopen/dlclose interposers: tell the writer thread the module list changed ---------------
+// fork: the child must not inherit the lock held by a thread that does not exist there.
+void tp_modules_prepare_fork(void) { pthread_mutex_lock(&tp_modules_lock); }
+void tp_modules_parent_after_fork(void) { pthread_mutex_unlock(&tp_modules_lock); }
+void tp_modules_child_after_fork(void) { pthread_mutex_init(&tp_modules_lock, NULL); }
+
+// ---- dlopen/dlclose interposers ---------------------------------------------------------------
+// A library loaded now gets its range and unwind table before dlopen returns, so its first
+// samples are walked like any other; the writer thread reports it (the generation changed). A
+// library unloaded keeps its table until the writer's next refresh: tables are never freed, and
+// the walk reads only the stack.
 
 typedef void *(*tp_dlopen_fn)(const char *, int);
 typedef int (*tp_dlclose_fn)(void *);
@@ -218,6 +240,12 @@ TP_EXPORT void *dlopen(const char *file, int mode) {
     static tp_dlopen_fn real;
     if (!real) real = (tp_dlopen_fn)dlsym(RTLD_NEXT, "dlopen");
     void *h = real(file, mode);
+    if (mode & RTLD_NOLOAD) return h;   // nothing new (tp_real_symbol asks this way)
+    if (h && tp_cfg.enabled) {
+        int saved = errno;
+        tp_modules_refresh(NULL);
+        errno = saved;
+    }
     atomic_fetch_add(&tp_dlopen_generation, 1);
     return h;
 }

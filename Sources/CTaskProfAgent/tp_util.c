@@ -1,13 +1,13 @@
 // Small helpers: symbol lookup at set-up time, safe reads of the process's own memory.
 #include "tp_internal.h"
-#include <fcntl.h>
-#include <sys/resource.h>
 #include <dlfcn.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <link.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -20,7 +20,45 @@ uint64_t tp_realtime_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-void *tp_real_symbol(const char *name) { return dlsym(RTLD_NEXT, name); }
+// The definition the agent's interposer of `name` stands in front of. RTLD_NEXT searches the
+// global scope after the agent; a library a host loaded with dlopen (a C or Python program loading
+// a Swift library, which brings libswift_Concurrency and libdispatch with it) is not there, so
+// the loaded objects are then asked one by one, the agent itself skipped. Not for the signal
+// handler (dlopen with RTLD_NOLOAD takes the loader's lock, which is recursive).
+#define TP_SEARCH_OBJECTS 512
+struct tp_objects { char paths[TP_SEARCH_OBJECTS][256]; int count; uintptr_t self; };
+
+static int tp_objects_cb(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    struct tp_objects *o = data;
+    if (o->count < TP_SEARCH_OBJECTS && info->dlpi_name && info->dlpi_name[0] && info->dlpi_addr != o->self &&
+        strlen(info->dlpi_name) < sizeof o->paths[0])
+        strcpy(o->paths[o->count++], info->dlpi_name);
+    return 0;
+}
+
+void *tp_real_symbol(const char *name) {
+    void *p = dlsym(RTLD_NEXT, name);
+    if (p) return p;
+    Dl_info self;
+    if (!dladdr((void *)tp_real_symbol, &self)) return NULL;
+    static struct tp_objects objects;   // one search at a time (rare: the first call of an interposer)
+    static atomic_flag busy = ATOMIC_FLAG_INIT;
+    while (atomic_flag_test_and_set_explicit(&busy, memory_order_acquire)) sched_yield();
+    objects.count = 0;
+    objects.self = (uintptr_t)self.dli_fbase;
+    dl_iterate_phdr(tp_objects_cb, &objects);   // names first: no dlopen while it holds its lock
+    for (int i = 0; i < objects.count && !p; i++) {
+        void *h = dlopen(objects.paths[i], RTLD_LAZY | RTLD_NOLOAD);
+        if (!h) continue;
+        void *q = dlsym(h, name);
+        Dl_info where;
+        if (q && dladdr(q, &where) && where.dli_fbase != self.dli_fbase) p = q;
+        dlclose(h);
+    }
+    atomic_flag_clear_explicit(&busy, memory_order_release);
+    return p;
+}
 
 // Reads `len` bytes of this process's memory at `addr` without risking a fault: the kernel
 // reports EFAULT instead. Async-signal-safe (one syscall). Every argument is passed as a full

@@ -92,4 +92,20 @@ final class TortureTests: XCTestCase {
         XCTAssertTrue(p.modules.contains { $0.path.hasSuffix("/swift-package") || $0.path.hasSuffix("/swift-build") },
                       "the profile is SwiftPM's: \(p.modules.map(\.path).prefix(5))")
     }
+
+    /// A C host that loads a Swift library with dlopen, whose Swift runtime libraries then sit
+    /// outside the global symbol scope: the agent's interposers still find the functions they wrap
+    /// (the process died calling NULL), and the library's frames are unwound from its first sample.
+    func testSwiftLibraryLoadedByDlopenFromACHost() throws {
+        let dir = try TestSupport.tempDir()
+        let lib = dir + "/libtorture.so"
+        let c = try TestSupport.run(["/usr/bin/env", "swiftc", "-emit-library", "-parse-as-library", "-swift-version", "5", "-O",
+                                     TestSupport.packageRoot + "/Tests/torture/dlopen_swift_lib.swift", "-o", lib])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        let host = try build("dlopen_host", flags: ["-ldl"])
+        let p = try recordAlike([host, lib])
+        XCTAssertGreaterThan(p.sampleCount, 10)
+        XCTAssertEqual(p.counters["unwind.broken"] ?? 0, 0, "the library's tables are built when dlopen returns: \(p.counters)")
+        XCTAssertTrue(p.frames.contains { $0.shortName == "crunch(_:)" }, "samples in the library are named")
+    }
 }
