@@ -100,14 +100,18 @@ static void tp_blocking_done(struct tp_thread *t, int primitive, uint64_t start)
     } while (0)
 
 // Locks: an uncontended lock is taken by the try and never timed.
-#define TP_LOCK(prim, name, tryname, ...)                                  \
+// `busy` says whether the try's result r_ means "held by another": only then is the blocking
+// call made and timed. Any other result is the call's own answer: a robust mutex whose owner
+// died is acquired by the try with EOWNERDEAD, and locking it again would fail with EDEADLK.
+#define TP_LOCK(prim, name, tryname, busy, ...)                            \
     do {                                                                   \
         TP_ENSURE(name); TP_ENSURE(tryname);                               \
         struct tp_thread *t_ = tp_candidate();                             \
         if (!t_) return real_##name(__VA_ARGS__);                          \
-        if (real_##tryname(__VA_ARGS__) == 0) return 0;                    \
+        int r_ = real_##tryname(__VA_ARGS__);                              \
+        if (!(busy)) return r_;                                            \
         uint64_t s_ = tp_now_ns();                                         \
-        int r_ = real_##name(__VA_ARGS__);                                 \
+        r_ = real_##name(__VA_ARGS__);                                     \
         tp_blocking_done(t_, prim, s_);                                    \
         return r_;                                                         \
     } while (0)
@@ -191,10 +195,14 @@ TP_EXPORT int epoll_pwait(int ep, struct epoll_event *ev, int max, int timeout, 
     TP_EPOLL(epoll_pwait, ep, ev, max, timeout, m);
 }
 
-TP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m) { TP_LOCK(TP_PRIM_MUTEX_LOCK, pthread_mutex_lock, pthread_mutex_trylock, m); }
-TP_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l) { TP_LOCK(TP_PRIM_RWLOCK_RDLOCK, pthread_rwlock_rdlock, pthread_rwlock_tryrdlock, l); }
-TP_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l) { TP_LOCK(TP_PRIM_RWLOCK_WRLOCK, pthread_rwlock_wrlock, pthread_rwlock_trywrlock, l); }
-TP_EXPORT int sem_wait(sem_t *s) { TP_LOCK(TP_PRIM_SEM_WAIT, sem_wait, sem_trywait, s); }
+TP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m) { TP_LOCK(TP_PRIM_MUTEX_LOCK, pthread_mutex_lock, pthread_mutex_trylock, r_ == EBUSY, m); }
+TP_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l) {
+    TP_LOCK(TP_PRIM_RWLOCK_RDLOCK, pthread_rwlock_rdlock, pthread_rwlock_tryrdlock, r_ == EBUSY, l);
+}
+TP_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l) {
+    TP_LOCK(TP_PRIM_RWLOCK_WRLOCK, pthread_rwlock_wrlock, pthread_rwlock_trywrlock, r_ == EBUSY, l);
+}
+TP_EXPORT int sem_wait(sem_t *s) { TP_LOCK(TP_PRIM_SEM_WAIT, sem_wait, sem_trywait, r_ == -1 && errno == EAGAIN, s); }
 TP_EXPORT int sem_timedwait(sem_t *s, const struct timespec *ts) { TP_TIMED(TP_PRIM_SEM_TIMEDWAIT, sem_timedwait, s, ts); }
 TP_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) { TP_TIMED(TP_PRIM_COND_WAIT, pthread_cond_wait, c, m); }
 TP_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *ts) {

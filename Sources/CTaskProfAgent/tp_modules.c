@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #define TP_MAX_RANGES 4096
+#define TP_MAX_BUILD_ID 64
 
 static _Atomic(struct tp_range_table *) tp_table;
 _Atomic uint64_t tp_cfi_rows, tp_cfi_bytes, tp_cfi_missing;
@@ -112,8 +113,10 @@ static void tp_emit_module(struct tp_scan *s, struct dl_phdr_info *info, const c
                 const uint8_t *desc = name + ((nh->n_namesz + 3) & ~3u);
                 if (desc + nh->n_descsz > end) break;
                 if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && memcmp(name, "GNU", 4) == 0) {
+                    // Build ids are 20 bytes (SHA-1) or 16 (MD5); a longer note is not trusted
+                    // past what the record's buffer holds.
                     build_id = desc;
-                    build_id_len = (uint16_t)nh->n_descsz;
+                    build_id_len = (uint16_t)(nh->n_descsz > TP_MAX_BUILD_ID ? TP_MAX_BUILD_ID : nh->n_descsz);
                     break;
                 }
                 p = desc + ((nh->n_descsz + 3) & ~3u);

@@ -132,10 +132,16 @@ __attribute__((noinline)) int tp_walk_here(const struct tp_thread *t, uint64_t *
 // raised again, to be delivered as soon as this handler returns.
 static void tp_chain(int sig, siginfo_t *si, void *uc) {
     const struct sigaction *prev = &tp_chain_slots[atomic_load_explicit(&tp_chain_index, memory_order_acquire)];
-    if (prev->sa_flags & SA_SIGINFO) {
-        if (prev->sa_sigaction) prev->sa_sigaction(sig, si, uc);
-    } else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN && prev->sa_handler) {
-        prev->sa_handler(sig);
+    int handler = (prev->sa_flags & SA_SIGINFO) ? prev->sa_sigaction != NULL
+                : prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN && prev->sa_handler;
+    if (handler) {
+        // The program's handler runs with the mask it asked for (sa_mask), as the kernel would
+        // have set it; the signal itself is blocked already (the agent's handler has no SA_NODEFER).
+        sigset_t old;
+        pthread_sigmask(SIG_BLOCK, &prev->sa_mask, &old);
+        if (prev->sa_flags & SA_SIGINFO) prev->sa_sigaction(sig, si, uc);
+        else prev->sa_handler(sig);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
     } else if (prev->sa_handler == SIG_DFL && sig == SIGTRAP) {
         struct sigaction dfl;
         memset(&dfl, 0, sizeof dfl);
@@ -156,6 +162,11 @@ static inline void tp_set_real_period(struct tp_thread *t) {
     }
 }
 
+// Whether a signal's payload points at one of the agent's thread slots.
+static inline int tp_names_slot(uint64_t p) {
+    return p >= (uint64_t)(uintptr_t)&tp_threads[0] && p < (uint64_t)(uintptr_t)&tp_threads[TP_MAX_THREADS];
+}
+
 static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
     int saved_errno = errno;
     struct tp_thread *t = tp_thread_self();
@@ -168,9 +179,16 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
     int capture = !ours && si->si_code == SI_QUEUE && t && si->si_pid == tp_pid && si->si_value.sival_ptr == (void *)t;
     if (capture) ours = 1;
     if (!ours) {
-        // Perf signals for a thread we no longer know are ours too: drop them quietly.
-        if (!perf_code) tp_chain(sig, si, ucv);
-        else atomic_fetch_add_explicit(&tp_counters[TP_CTR_DROPPED_NO_THREAD], 1, memory_order_relaxed);
+        // Still the agent's when it names one of its thread slots (a sigtrap's data, a timer's or
+        // a capture request's value) but reached a thread that has since unregistered, or a
+        // fasync perf signal: dropped and counted. Anything else is the program's own (its perf
+        // events, its timers, its sigqueue) and goes to its handler.
+        uint64_t named = tp_cfg.perf_sigtrap && si->si_code == TRAP_PERF ? tp_si_perf_data(si)
+                       : si->si_code == SI_TIMER || si->si_code == SI_QUEUE ? (uint64_t)(uintptr_t)si->si_value.sival_ptr : 0;
+        int stale = (perf_code && !tp_cfg.perf_sigtrap) || tp_names_slot(named);
+        if (stale && si->si_code == SI_QUEUE) stale = si->si_pid == tp_pid;
+        if (stale) atomic_fetch_add_explicit(&tp_counters[TP_CTR_DROPPED_NO_THREAD], 1, memory_order_relaxed);
+        else tp_chain(sig, si, ucv);
         errno = saved_errno;
         return;
     }

@@ -108,4 +108,25 @@ final class TortureTests: XCTestCase {
         XCTAssertEqual(p.counters["unwind.broken"] ?? 0, 0, "the library's tables are built when dlopen returns: \(p.counters)")
         XCTAssertTrue(p.frames.contains { $0.shortName == "crunch(_:)" }, "samples in the library are named")
     }
+
+    /// A program's own perf events raising SIGTRAP (as the agent's do) reach its handler, and its
+    /// handlers run with the sa_mask they asked for (traps were dropped as the agent's, and the
+    /// mask was lost).
+    func testProgramsOwnPerfTrapsAndHandlerMask() throws {
+        let exe = try build("own_perf_sigtrap")
+        let plain = try TestSupport.run([exe])
+        try XCTSkipIf(plain.stdout.hasPrefix("no perf events"), "perf_event_open is not permitted here: \(plain.stdout)")
+        XCTAssertEqual(plain.stdout, "traps yes, mask ok\n")
+        try recordAlike([exe])
+    }
+
+    /// A robust mutex whose owner died, locked in a task: EOWNERDEAD, as without the agent (its
+    /// lock interposer's try took the lock, then locked it again and hung).
+    func testRobustMutexOwnerDeadInATask() throws {
+        let exe = try TestSupport.tempDir() + "/robust_mutex"
+        let c = try TestSupport.run(["/usr/bin/env", "swiftc", "-O", TestSupport.packageRoot + "/Tests/torture/robust_mutex.swift", "-o", exe])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        let p = try recordAlike([exe])
+        XCTAssertGreaterThan(p.tasks.count, 0)
+    }
 }
