@@ -13,6 +13,7 @@
 //   TASKPROF_ASYNC_STACKS  "0": physical stacks only (no async context chain; benchmarks)
 //   TASKPROF_ACTOR_WAITS   "0": leave the Swift runtime's TSan hooks alone (no actor-queue waits)
 //   TASKPROF_CLOCK         "kernel": clock_gettime for every timestamp instead of the TSC (tp_clock.c)
+//   TASKPROF_KERNEL_RELEASE  tests only: the kernel release the engine choice believes (tp_sampler.c)
 #include "tp_internal.h"
 #include <signal.h>
 #include <stdio.h>
@@ -52,7 +53,7 @@ static void tp_clean_environment(void) {
     static const char *const names[] = {
         "TASKPROF_RAW_DIR", "TASKPROF_RATE", "TASKPROF_SIGNAL", "TASKPROF_ENGINE", "TASKPROF_MEASURE",
         "TASKPROF_AGENT", "TASKPROF_FOLLOW", "TASKPROF_LONG_POLL_NS", "TASKPROF_BLOCKING_NS",
-        "TASKPROF_ASYNC_STACKS", "TASKPROF_ACTOR_WAITS", "TASKPROF_CLOCK",
+        "TASKPROF_ASYNC_STACKS", "TASKPROF_ACTOR_WAITS", "TASKPROF_CLOCK", "TASKPROF_KERNEL_RELEASE",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) unsetenv(names[i]);
 }
@@ -94,6 +95,8 @@ static void tp_fork_child(void) {
         atomic_store(&t->sampling, 0);
         if (atomic_load(&t->state) != TP_SLOT_FREE) tp_sampler_release_perf(t);
         t->perf_fd = -1;
+        tp_ring_free(&t->samples);   // the parent's rings: this process never drains them
+        tp_ring_free(&t->events);
         t->timer = NULL;
         atomic_store(&t->state, TP_SLOT_FREE);
     }
@@ -124,6 +127,7 @@ __attribute__((constructor)) static void tp_agent_init(void) {
     tp_cfg.blocking_ns = blocking ? strtoull(blocking, NULL, 10) : 1000000ull;
     tp_cfg.rate_hz = rate ? (uint32_t)strtoul(rate, NULL, 10) : 999;
     if (tp_cfg.rate_hz < 1 || tp_cfg.rate_hz > 100000) tp_cfg.rate_hz = 999;
+    tp_rings_size(tp_cfg.rate_hz);
     // No signal given: the sampler picks one (SIGTRAP from perf sigtrap, else SIGPROF).
     tp_cfg.signal = sig ? atoi(sig) : 0;
     if (tp_cfg.signal < 0 || tp_cfg.signal >= NSIG) tp_cfg.signal = SIGPROF;
@@ -133,6 +137,8 @@ __attribute__((constructor)) static void tp_agent_init(void) {
     // `make bench` measures what the kernel alone charges for the sampling signals with this.
     tp_cfg.empty_handler = measure && strcmp(measure, "empty") == 0;
     tp_cfg.follow_children = follow && follow[0] == '1';
+    const char *kernel = getenv("TASKPROF_KERNEL_RELEASE");
+    if (kernel) snprintf(tp_cfg.kernel_release, sizeof tp_cfg.kernel_release, "%s", kernel);
     tp_clock_init();   // reads TASKPROF_CLOCK
     tp_jobs_init();    // reads TASKPROF_ACTOR_WAITS
     tp_exec_remember_settings(tp_agent_path);

@@ -17,8 +17,14 @@
 // Named limits. Memory is bounded by TP_MAX_THREADS live threads times the two rings.
 #define TP_MAX_THREADS 1024
 #define TP_MAX_FRAMES 128
-#define TP_SAMPLE_RING_BYTES (256u * 1024u)
-#define TP_EVENT_RING_BYTES (128u * 1024u)
+// A thread's sample ring holds four writer periods of its largest samples at the sampling rate
+// (64 KB at 999 Hz; tp_rings_size), its event ring 64 KB; a record that does not fit is dropped
+// and counted.
+#define TP_SAMPLE_RING_MIN (32u * 1024u)
+#define TP_SAMPLE_RING_MAX (4u * 1024u * 1024u)
+#define TP_EVENT_RING_BYTES (64u * 1024u)
+extern uint32_t tp_sample_ring_bytes;
+void tp_rings_size(uint32_t rate_hz);
 #define TP_MAX_MODULES 1024
 #define TP_TASK_SEEN_SLOTS (1u << 16)
 #define TP_WRITER_PERIOD_NS (10u * 1000u * 1000u)
@@ -84,6 +90,7 @@ struct tp_thread {
     uint64_t captured_start_ns;        // writer: the job whose one-off stack was requested
     int in_interposer;                 // re-entry guard for the blocking-call interposers
     int event_loop;                    // 0 unknown, 1 a SwiftNIO event loop, -1 not one
+    int from_proc;                     // found in /proc/self/task at start: no exit hook, the writer notices its end
     uint64_t tick_start_ns;            // event loop: when the last epoll_wait returned
     struct tp_job_agg job_agg[TP_JOB_AGG_SLOTS];
     char reported_name[16];            // writer only: the name last emitted
@@ -109,6 +116,7 @@ struct tp_config {
     int follow_children;
     char raw_path[4096];
     char engine_note[128];
+    char kernel_release[64];           // TASKPROF_KERNEL_RELEASE (tests), else empty: uname's
     uint64_t long_poll_ns;             // jobs at least this long are written one by one
     uint64_t blocking_ns;              // blocking calls at least this long are recorded
 };

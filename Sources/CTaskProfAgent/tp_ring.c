@@ -4,6 +4,16 @@
 #include <string.h>
 #include <sys/mman.h>
 
+uint32_t tp_sample_ring_bytes = TP_SAMPLE_RING_MIN;
+
+void tp_rings_size(uint32_t rate_hz) {
+    uint64_t largest = sizeof(struct tp_rec_sample) + TP_MAX_FRAMES * sizeof(uint64_t);
+    uint64_t want = (uint64_t)rate_hz * largest * 4 * TP_WRITER_PERIOD_NS / 1000000000ull;
+    uint32_t bytes = TP_SAMPLE_RING_MIN;
+    while (bytes < want && bytes < TP_SAMPLE_RING_MAX) bytes <<= 1;
+    tp_sample_ring_bytes = bytes;
+}
+
 int tp_ring_init(struct tp_ring *r, uint32_t capacity) {
     // mmap, not malloc: rings are created on thread start, which may be inside malloc's own locks
     // in a forking program, and MAP_NORESERVE keeps untouched pages free.

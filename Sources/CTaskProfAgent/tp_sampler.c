@@ -17,10 +17,12 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -296,9 +298,35 @@ static int tp_perf_arm(int fd, pid_t tid, int sigtrap) {
     return 0;
 }
 
-// The perf engine's delivery: sigtrap unless the user chose a signal, then fasync with it.
+// Whether perf's sigtrap is safe on this kernel: before Linux 5.19 a sigtrap raised while the
+// thread blocks SIGTRAP kills the process (glibc blocks every signal around clone in
+// pthread_create and posix_spawn); 5.19 delivers it asynchronously instead. TASKPROF_KERNEL_RELEASE
+// stands in for uname's release (the tests use it).
+static int tp_kernel_has_async_sigtrap(char *release, size_t len) {
+    struct utsname u;
+    if (tp_cfg.kernel_release[0]) snprintf(release, len, "%s", tp_cfg.kernel_release);
+    else if (uname(&u) == 0) snprintf(release, len, "%s", u.release);
+    else return 0;
+    int major = 0, minor = 0;
+    if (sscanf(release, "%d.%d", &major, &minor) != 2) return 0;
+    return major > 5 || (major == 5 && minor >= 19);
+}
+
+// The perf engine's delivery: sigtrap unless the user chose a signal or the kernel is too old for
+// it, then fasync with it.
 static int tp_choose_perf(void) {
     int fd = -1, sigtrap_err = 0;
+    char release[64] = "";
+    if (tp_cfg.signal == 0 && !tp_kernel_has_async_sigtrap(release, sizeof release)) {
+        tp_cfg.signal = SIGPROF;
+        fd = tp_perf_open(tp_gettid(), 0, 0);
+        if (fd < 0) return -1;
+        close(fd);
+        snprintf(tp_cfg.engine_note, sizeof tp_cfg.engine_note,
+                 "perf_event_open task-clock, signal %d per overflow (fasync; kernel %.24s predates 5.19's safe sigtrap)",
+                 tp_cfg.signal, release);
+        return 0;
+    }
     if (tp_cfg.signal == 0) {
         fd = tp_perf_open(tp_gettid(), 1, 0);
         if (fd >= 0) {

@@ -54,6 +54,7 @@ static struct tp_thread *tp_slot_claim(pid_t tid, int kind) {
         t->perf_fd = -1;
         t->timer = NULL;
         t->stack_lo = t->stack_hi = 0;
+        t->from_proc = 0;
         // The handler's scratch and row memo, touched now, so a thread's first sample does not
         // pay page faults on them; an empty memo is also what a new thread needs.
         memset(&t->unwind_cache, 0, sizeof t->unwind_cache);
@@ -77,7 +78,7 @@ static struct tp_thread *tp_slot_claim(pid_t tid, int kind) {
         t->reported_kind = 0;
         t->reported_jobs = 0;
         memset(t->exit_name, 0, sizeof t->exit_name);
-        if (tp_ring_init(&t->samples, TP_SAMPLE_RING_BYTES) != 0 ||
+        if (tp_ring_init(&t->samples, tp_sample_ring_bytes) != 0 ||
             tp_ring_init(&t->events, TP_EVENT_RING_BYTES) != 0) {
             tp_ring_free(&t->samples);
             tp_ring_free(&t->events);
@@ -133,6 +134,7 @@ void tp_thread_register_existing(void) {
         if (tid <= 0 || tid == self) continue;
         struct tp_thread *t = tp_slot_claim(tid, TP_THREAD_OTHER);
         if (!t) { atomic_fetch_add(&tp_counters[TP_CTR_THREADS_UNSAMPLED], 1); continue; }
+        t->from_proc = 1;
         atomic_store_explicit(&t->state, TP_SLOT_LIVE, memory_order_release);
         atomic_fetch_add(&tp_counters[TP_CTR_THREADS], 1);
         if (tp_sampler_start_thread(t) != 0) atomic_fetch_add(&tp_counters[TP_CTR_THREADS_UNSAMPLED], 1);

@@ -140,6 +140,13 @@ static void tp_check_name(struct tp_thread *t, int force) {
     char path[64], name[16] = {0};
     snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)t->tid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && t->from_proc) {
+        // A thread that existed before the agent started has no exit hook: its end shows here.
+        // Its slot, event and rings are released as any exited thread's.
+        tp_sampler_stop_thread(t);
+        atomic_store_explicit(&t->state, TP_SLOT_EXITED, memory_order_release);
+        return;
+    }
     if (fd < 0) { if (force) tp_emit_thread(t, TP_REC_THREAD); return; }
     ssize_t n = read(fd, name, sizeof name - 1);
     close(fd);
@@ -184,7 +191,7 @@ static void tp_emit_counters(void) {
 
 static void tp_drain_ring(struct tp_ring *r) {
     for (;;) {
-        if (TP_WRITE_BUFFER_BYTES - tp_used < TP_SAMPLE_RING_BYTES) tp_flush();
+        if (TP_WRITE_BUFFER_BYTES - tp_used < tp_sample_ring_bytes) tp_flush();
         uint32_t n = tp_ring_read(r, tp_buffer + tp_used, TP_WRITE_BUFFER_BYTES - tp_used);
         if (n == 0) return;
         tp_used += n;
@@ -199,6 +206,9 @@ static void tp_cycle_locked(int final) {
         tp_modules_refresh(tp_emit);
     }
     tp_emit_notes();
+    // Checked every cycle, not only when there is something to write: the close that took the
+    // stream's descriptor took the perf events' too, and then nothing more is sampled.
+    tp_stream_is_ours();
     // Threads whose perf descriptor the program closed (a daemon closing every descriptor) get a
     // new event: checked when the stream's own descriptor was found taken, and once a second.
     if (!final && (tp_rearm_due || tp_cycle % TP_REVALIDATE_EVERY == 0)) {
