@@ -105,6 +105,8 @@ static void tp_fork_child(void) {
         tp_cfg.enabled = 0;
         return;
     }
+    tp_sampler_after_fork_child();
+    tp_exec_after_fork_child();
     if (tp_start_recording() == 0) tp_thread_register_current(TP_THREAD_MAIN);
 }
 

@@ -35,6 +35,9 @@ void tp_exec_remember_settings(const char *agent_path) {
     tp_exec_pid = getpid();
 }
 
+// A followed child that execs goes on being profiled as the parent's exec would.
+void tp_exec_after_fork_child(void) { tp_exec_pid = getpid(); }
+
 // Calls `real` with envp extended by the agent's settings, the stream drained and marked first.
 static int tp_exec_with_agent(const char *path, char *const envp[], int (*real)(const char *, char *const[], char *const[]),
                               char *const argv[]) {

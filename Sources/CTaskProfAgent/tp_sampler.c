@@ -491,6 +491,9 @@ void tp_sampler_request_capture(struct tp_thread *t, uint64_t now) {
     syscall(SYS_rt_tgsigqueueinfo, (long)tp_pid, (long)t->tid, (long)tp_cfg.signal, &si);
 }
 
+// A followed child is another process: capture requests come from its own pid.
+void tp_sampler_after_fork_child(void) { tp_pid = getpid(); }
+
 void tp_sampler_shutdown(void) {
     for (int i = 0; i < TP_MAX_THREADS; i++) {
         struct tp_thread *t = &tp_threads[i];
