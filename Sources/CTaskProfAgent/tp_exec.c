@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TP_EXEC_MAX_ENV 8192      // a larger environment is passed through as is (no profile after exec)
+#define TP_EXEC_MAX_ENV 2048      // a larger environment is passed through as is (no profile after exec)
 #define TP_EXEC_SETTINGS 16
 
 static char tp_settings[TP_EXEC_SETTINGS][512];   // "TASKPROF_X=value", as the agent was started with
@@ -54,9 +54,23 @@ static int tp_exec_with_agent(const char *path, char *const envp[], int (*real)(
         if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0) { user_preload = envp[i] + 11; continue; }
         env[m++] = envp[i];
     }
-    // The agent first, then whatever the program preloads itself (if it still fits).
-    snprintf(preload, sizeof preload, "%s%s%s", tp_preload, user_preload && *user_preload ? ":" : "",
-             user_preload && strlen(user_preload) < 4000 ? user_preload : "");
+    // The agent first, then whatever else the program preloads (as much as fits; the agent's own
+    // entry, there when children are followed, is not repeated).
+    size_t used = (size_t)snprintf(preload, sizeof preload, "%s", tp_preload);
+    size_t agent_len = strlen(tp_preload) - 11;
+    for (const char *p = user_preload; p && *p;) {
+        while (*p == ':' || *p == ' ') p++;
+        const char *e = p;
+        while (*e && *e != ':' && *e != ' ') e++;
+        size_t len = (size_t)(e - p);
+        if (len && !(len == agent_len && strncmp(p, tp_preload + 11, len) == 0) && used + len + 2 < sizeof preload) {
+            preload[used++] = ':';
+            memcpy(preload + used, p, len);
+            used += len;
+            preload[used] = 0;
+        }
+        p = e;
+    }
     env[m++] = preload;
     for (int i = 0; i < tp_settings_count; i++) env[m++] = tp_settings[i];
     env[m] = NULL;
