@@ -58,6 +58,8 @@ static inline const struct tp_cfi_row *tp_lookup(struct tp_unwind_cache *cache, 
     return (flags & TP_MEMO_HAS_ROW) ? &cache->slot[i].row : NULL;
 }
 
+// The registers are plain locals, not a struct copied per frame: the copies went through memory
+// and stalled on store forwarding (most of a walk's time).
 int tp_unwind(const struct tp_stack_bounds *stack, struct tp_regs r, uint64_t *frames, uintptr_t *fps,
               uintptr_t *r14s, int cap, struct tp_walk_stats *stats, struct tp_unwind_cache *cache) {
     memset(stats, 0, sizeof *stats);
@@ -68,88 +70,94 @@ int tp_unwind(const struct tp_stack_bounds *stack, struct tp_regs r, uint64_t *f
             cache->epoch = epoch;
         }
     }
+    uintptr_t pc = r.pc, sp = r.sp, fp = r.fp, r14 = r.r14;
+    uint8_t fp_known = r.fp_known, r14_known = r.r14_known, exact = r.exact_pc;
+    uint16_t n_cfi = 0, n_fp = 0, n_signal = 0;
+    uint8_t stop = TP_STOP_END, clean = 0;
     int n = 0;
     for (;;) {
-        uintptr_t look = r.exact_pc ? r.pc : r.pc - 1;
+        uintptr_t look = exact ? pc : pc - 1;
         int in_code = 0;
         const struct tp_cfi_row *row = tp_lookup(cache, look, &in_code);
-        if (n > 0 && !in_code) { stats->stop_reason = TP_STOP_BAD_FRAME; break; }
-        if (n == cap) { stats->stop_reason = TP_STOP_FULL; break; }
+        if (n > 0 && !in_code) { stop = TP_STOP_BAD_FRAME; break; }
+        if (n == cap) { stop = TP_STOP_FULL; break; }
+        uint8_t rule = row ? row->cfa_rule : TP_CFA_NONE;
         // Readers look every frame after the leaf up at address - 1 (a return address is past its
         // call). Two frames are no return addresses: the signal trampoline (the handler "returns"
         // to its first byte) and the pc a signal interrupted; they are recorded one byte in.
-        frames[n] = n > 0 && (r.exact_pc || (row && row->cfa_rule == TP_CFA_SIGNAL)) ? r.pc + 1 : r.pc;
-        fps[n] = r.fp_known ? r.fp : 0;
-        r14s[n] = r.r14_known ? r.r14 : 0;
+        frames[n] = n > 0 && (exact || rule == TP_CFA_SIGNAL) ? pc + 1 : pc;
+        // Each frame's rbp, when that frame keeps it as its frame pointer (its CFA rule is
+        // rbp-based, or no rule exists and the frame-pointer rule is all there is).
+        fps[n] = fp_known && (rule == TP_CFA_RBP || !row) ? fp : 0;
+        r14s[n] = r14_known ? r14 : 0;
         n++;
 
-        struct tp_regs next = r;
-        next.exact_pc = 0;
         uintptr_t ra;
-        if (row && row->cfa_rule == TP_CFA_END) {
-            stats->end_clean = 1;
-            stats->stop_reason = TP_STOP_END;
+        if (rule == TP_CFA_END) {
+            clean = 1;
             break;
-        } else if (row && row->cfa_rule == TP_CFA_SIGNAL) {
+        } else if (rule == TP_CFA_SIGNAL) {
             // The program's signal handler returned into the trampoline: go on in the code the
             // signal interrupted, on whatever stack that was (sigaltstack or not).
-            uintptr_t g = r.sp + TP_UC_GREGS, v[4];
-            fps[n - 1] = 0;
-            if (!tp_uw_read(stack, r.sp, g + TP_UC_RIP * 8, &v[0]) || !tp_uw_read(stack, r.sp, g + TP_UC_RSP * 8, &v[1]) ||
-                !tp_uw_read(stack, r.sp, g + TP_UC_RBP * 8, &v[2]) || !tp_uw_read(stack, r.sp, g + TP_UC_R14 * 8, &v[3])) {
-                stats->stop_reason = TP_STOP_BAD_READ;
+            uintptr_t g = sp + TP_UC_GREGS, v[4];
+            if (!tp_uw_read(stack, sp, g + TP_UC_RIP * 8, &v[0]) || !tp_uw_read(stack, sp, g + TP_UC_RSP * 8, &v[1]) ||
+                !tp_uw_read(stack, sp, g + TP_UC_RBP * 8, &v[2]) || !tp_uw_read(stack, sp, g + TP_UC_R14 * 8, &v[3])) {
+                stop = TP_STOP_BAD_READ;
                 break;
             }
-            next = (struct tp_regs){ v[0], v[1], v[2], v[3], 1, 1, 1 };
-            stats->signal++;
-            if (next.pc == 0) { stats->end_clean = 1; stats->stop_reason = TP_STOP_END; break; }
-            r = next;
+            pc = v[0]; sp = v[1]; fp = v[2]; r14 = v[3];
+            fp_known = r14_known = exact = 1;
+            n_signal++;
+            if (pc == 0) { clean = 1; break; }
             continue;
         } else if (row) {
             uintptr_t cfa;
-            if (row->cfa_rule == TP_CFA_RSP) {
-                cfa = r.sp + (intptr_t)row->cfa_off;
-            } else if (row->cfa_rule == TP_CFA_RBP) {
-                if (!r.fp_known) { stats->stop_reason = TP_STOP_NO_RULE; break; }
-                cfa = r.fp + (intptr_t)row->cfa_off;
+            if (rule == TP_CFA_RSP) {
+                cfa = sp + (intptr_t)row->cfa_off;
+            } else if (rule == TP_CFA_RBP) {
+                if (!fp_known) { stop = TP_STOP_NO_RULE; break; }
+                cfa = fp + (intptr_t)row->cfa_off;
             } else {   // TP_CFA_PLT: the stub has pushed once its pc passed byte plt_k of 16
-                cfa = r.sp + (intptr_t)row->cfa_off + ((r.pc & 15) >= row->plt_k ? 8 : 0);
+                cfa = sp + (intptr_t)row->cfa_off + ((pc & 15) >= row->plt_k ? 8 : 0);
             }
-            if (row->cfa_rule != TP_CFA_RBP) fps[n - 1] = 0;   // rbp is no frame pointer here
             // The CFA is above every slot of the frame: a CFA at or below sp is garbage.
-            if (cfa <= r.sp || cfa - r.sp > (1u << 24)) { stats->stop_reason = TP_STOP_BAD_FRAME; break; }
-            if (!tp_uw_read(stack, r.sp, cfa + (intptr_t)row->ra_off, &ra) ||
-                !tp_restore(stack, r.sp, cfa, row->rbp_off, &next.fp, &next.fp_known) ||
-                !tp_restore(stack, r.sp, cfa, row->r14_off, &next.r14, &next.r14_known)) {
-                stats->stop_reason = TP_STOP_BAD_READ;
+            if (cfa <= sp || cfa - sp > (1u << 24)) { stop = TP_STOP_BAD_FRAME; break; }
+            if (!tp_uw_read(stack, sp, cfa + (intptr_t)row->ra_off, &ra) ||
+                !tp_restore(stack, sp, cfa, row->rbp_off, &fp, &fp_known) ||
+                !tp_restore(stack, sp, cfa, row->r14_off, &r14, &r14_known)) {
+                stop = TP_STOP_BAD_READ;
                 break;
             }
-            next.sp = cfa;
-            stats->cfi++;
+            sp = cfa;
+            n_cfi++;
         } else {
             // No rule for this pc (a module without CFI, generated code): the frame-pointer rule,
             // with rbp checked against both ends of the stack; code built without frame pointers
             // uses rbp as a general register, and this is where that would show.
-            uintptr_t fp = r.fp;
-            if (r.fp_known && fp == 0) { stats->end_clean = 1; stats->stop_reason = TP_STOP_END; break; }   // a thread's first frame
-            if (!r.fp_known || fp < r.sp || (fp & 7) || (stack->hi && (fp < stack->lo || fp > stack->hi - 16))) {
-                stats->stop_reason = TP_STOP_NO_RULE;
+            if (fp_known && fp == 0) { clean = 1; break; }   // a thread's first frame
+            if (!fp_known || fp < sp || (fp & 7) || (stack->hi && (fp < stack->lo || fp > stack->hi - 16))) {
+                stop = TP_STOP_NO_RULE;
                 break;
             }
             uintptr_t saved;
-            if (!tp_uw_read(stack, r.sp, fp, &saved) || !tp_uw_read(stack, r.sp, fp + 8, &ra)) {
-                stats->stop_reason = TP_STOP_BAD_READ;
+            if (!tp_uw_read(stack, sp, fp, &saved) || !tp_uw_read(stack, sp, fp + 8, &ra)) {
+                stop = TP_STOP_BAD_READ;
                 break;
             }
-            next.sp = fp + 16;
-            next.fp = saved;
-            next.fp_known = 1;
-            next.r14_known = 0;
-            stats->fp++;
+            sp = fp + 16;
+            fp = saved;
+            fp_known = 1;
+            r14_known = 0;
+            n_fp++;
         }
-        if (ra == 0) { stats->end_clean = 1; stats->stop_reason = TP_STOP_END; break; }
-        next.pc = ra;
-        r = next;
+        if (ra == 0) { clean = 1; break; }
+        pc = ra;
+        exact = 0;
     }
+    stats->cfi = n_cfi;
+    stats->fp = n_fp;
+    stats->signal = n_signal;
+    stats->end_clean = clean;
+    stats->stop_reason = clean ? TP_STOP_END : stop;
     return n;
 }
