@@ -9,8 +9,13 @@
 static volatile unsigned long sink;
 static ucontext_t main_ctx, coro_ctx;
 __attribute__((noinline)) void coro_work(void) { for (unsigned long i = 0; i < 1200000000; i++) sink += i ^ (i >> 3); }
-__attribute__((noinline)) void coro_entry(void) { coro_work(); sink++; }
-__attribute__((noinline)) void alt_work(void) { for (unsigned long i = 0; i < 3000000; i++) sink += i * 3; }
+__attribute__((noinline)) void coro_entry(void) {
+    coro_work();
+    struct itimerval off = { {0, 0}, {0, 0} };
+    setitimer(ITIMER_REAL, &off, NULL);   // every alarm interrupts the coroutine, none main's printf
+    sink++;
+}
+__attribute__((noinline)) void alt_work(void) { for (unsigned long i = 0; i < 10000000; i++) sink += i * 3; }
 __attribute__((noinline)) void on_alarm(int s) { (void)s; alt_work(); sink++; }
 int main(void) {
     stack_t ss = { .ss_sp = malloc(1 << 16), .ss_size = 1 << 16, .ss_flags = 0 };
