@@ -164,7 +164,7 @@ def main():
         f" the agent's own share is the difference")
     say(f"- fasync delivery (`--signal SIGPROF`, the kernel wakes the signal through an irq_work interrupt): wall ratio {ratio('fasync')[0]:.3f}, CPU ratio {ratio('fasync')[1]:.3f}")
     say(f"- default delivery at 499 Hz: wall ratio {ratio('499')[0]:.3f}, CPU ratio {ratio('499')[1]:.3f}")
-    say("- the handler costs about 1 us per sample (below); the rest is the kernel's per-sample work (a")
+    say("- the handler costs well under 1 us per sample (below); the rest is the kernel's per-sample work (a")
     say("  task-clock hrtimer, reprogrammed at each expiry and context switch, and the signal), which in a")
     say("  virtual machine includes exits to the hypervisor, so it scales with --rate")
     say()
