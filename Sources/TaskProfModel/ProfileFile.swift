@@ -97,11 +97,22 @@ public enum ProfileFile {
         let data = Data(encode(p))
         // Write beside the target and rename, so an interrupted write never leaves half a profile.
         let tmp = path + ".tmp-\(getpid())"
-        try data.write(to: URL(fileURLWithPath: tmp))
-        if rename(tmp, path) != 0 {
-            let err = errno
-            unlink(tmp)
-            throw ProfileFormatError.corrupt("cannot write \(path): \(String(cString: strerror(err)))")
+        let written = data.withUnsafeBytes { raw -> Int32 in
+            let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            if fd < 0 { return errno }
+            var off = 0
+            while off < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { let err = n < 0 ? errno : ENOSPC; close(fd); return err }
+                off += n
+            }
+            return close(fd) == 0 ? 0 : errno
+        }
+        if written != 0 || rename(tmp, path) != 0 {
+            let err = written != 0 ? written : errno
+            unlink(tmp)   // never leave half a profile behind
+            throw ProfileIOError.cannotWrite(path, String(cString: strerror(err)))
         }
     }
 
@@ -262,9 +273,11 @@ public enum ProfileFile {
 
 public enum ProfileIOError: Error, CustomStringConvertible {
     case cannotRead(String)
+    case cannotWrite(String, String)
     public var description: String {
         switch self {
         case .cannotRead(let path): return "cannot read \(path): no such file or not readable"
+        case .cannotWrite(let path, let why): return "cannot write the profile \(path): \(why)"
         }
     }
 }

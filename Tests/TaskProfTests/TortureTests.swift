@@ -152,4 +152,22 @@ final class TortureTests: XCTestCase {
         let p = try recordAlike([try TestSupport.binary("Churn"), "threads", "10000"])
         XCTAssertGreaterThanOrEqual(p.threads.count, 10000)
     }
+
+    /// A full disk (a 40 KB tmpfs): the program runs and prints as always; record says plainly
+    /// that the profile could not be written and where the agent's raw stream is, and leaves no
+    /// half-written profile behind.
+    func testFullDisk() throws {
+        let mnt = try TestSupport.tempDir() + "/full"
+        try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
+        let m = try TestSupport.run(["/bin/mount", "-t", "tmpfs", "-o", "size=40k", "tmpfs", mnt])
+        try XCTSkipIf(m.status != 0, "cannot mount a small tmpfs here (needs root): \(m.stderr)")
+        defer { _ = try? TestSupport.run(["/bin/umount", mnt]) }
+        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-o", mnt + "/p.taskprof", "--",
+                                     try TestSupport.binary("TwoTasks")])
+        XCTAssertTrue(r.stdout.hasPrefix("done "), "the program's output: \(r.stdout)")
+        XCTAssertTrue(r.stderr.contains("cannot write the profile \(mnt)/p.taskprof: No space left on device"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("raw streams are kept in"), r.stderr)
+        let left = try FileManager.default.contentsOfDirectory(atPath: mnt)
+        XCTAssertFalse(left.contains { $0.contains(".tmp-") }, "half a profile left behind: \(left)")
+    }
 }
