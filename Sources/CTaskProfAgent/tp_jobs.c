@@ -95,7 +95,9 @@ static uint64_t tp_job_forget(void *job) {
     return 0;
 }
 
-// True the first time a task id is seen. Lock-free insert into a fixed set.
+// True the first time a task id is seen. Lock-free insert into a fixed set; when the probe finds
+// no room (past ~64k live entries) the id takes its home slot from another, so a name is at worst
+// captured again (the reader keeps the last), never lost.
 static int tp_task_first_seen(uint64_t id) {
     uint32_t h = tp_mix((uintptr_t)id);
     for (uint32_t i = 0; i < TP_JOB_PROBE; i++) {
@@ -108,7 +110,8 @@ static int tp_task_first_seen(uint64_t id) {
             if (expected == id) return 0;
         }
     }
-    return 0;   // set full: names of later tasks are not captured (counted by the caller)
+    atomic_store_explicit(&tp_task_seen[h & (TP_TASK_SEEN_SLOTS - 1)], id, memory_order_relaxed);
+    return 1;
 }
 
 // A Job's flags word sits after the heap header and two scheduler words; kind 0 is a task.
