@@ -446,7 +446,8 @@ void tp_sampler_release_perf(struct tp_thread *t) {
 
 // Writer thread: a live thread whose event the program closed gets a new one. Returns 1 then.
 int tp_sampler_revalidate(struct tp_thread *t) {
-    if (t->perf_fd < 0 || tp_perf_fd_is_ours(t)) return 0;
+    // A thread on its way out has stopped sampling before it closes its event: left alone.
+    if (t->perf_fd < 0 || !atomic_load_explicit(&t->sampling, memory_order_acquire) || tp_perf_fd_is_ours(t)) return 0;
     atomic_store_explicit(&t->sampling, 0, memory_order_release);
     t->perf_fd = -1;
     return tp_sampler_start_thread(t) == 0;

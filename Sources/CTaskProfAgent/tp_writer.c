@@ -270,14 +270,14 @@ static void tp_cycle_locked(int final) {
 // all three is reported ("failed to suspend thread"). While it pauses, the writer opens SIGUSR2
 // (tp_writer_crash_pause, from the sigaction interposer, which recognizes the pause).
 static void tp_follow_crash_pause(void) {
-    static int open;
+    static int opened;
     int want = atomic_load(&tp_crash_pause_wanted);
-    if (want == open) return;
+    if (want == opened) return;
     sigset_t s;
     sigemptyset(&s);
     sigaddset(&s, SIGUSR2);
     pthread_sigmask(want ? SIG_UNBLOCK : SIG_BLOCK, &s, NULL);
-    open = want;
+    opened = want;
     atomic_store(&tp_crash_pause_open, want);
 }
 
