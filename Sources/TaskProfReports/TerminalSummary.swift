@@ -41,6 +41,9 @@ public struct TerminalSummary {
                    + "engine \(m.engine) at \(m.rateHz) Hz/thread (effective \(String(format: "%.0f", effective)) samples/s over \(threadsSampled) threads)")
         out.append("  \(p.threads.count) threads, \(p.tasks.count) tasks"
                    + (m.targetCPUTimeNs > 0 ? ", target CPU time \(Format.seconds(m.targetCPUTimeNs))" : ""))
+        // The default delivery needs no words; any other says why it was chosen (a kernel before
+        // 5.19, perf_event_paranoid, a --signal of the user's).
+        if !m.engineNote.isEmpty && !m.engineNote.hasSuffix("(sigtrap)") { out.append("  engine: \(m.engineNote)") }
         if !m.complete { out.append(warn("  note: the recording ended without a clean exit; it holds what was written before")) }
         for n in m.notes where !n.hasPrefix("the target ended without") { out.append(warn("  note: \(n)")) }
         if let note = Self.unwindNote(p) { out.append(warn("  note: \(note)")) }

@@ -1,5 +1,6 @@
 import Foundation
 import TaskProfModel
+import TaskProfReports
 import XCTest
 
 /// Issue 15: the agent never changes what the profiled program does. Each case is a small C
@@ -144,6 +145,9 @@ final class TortureTests: XCTestCase {
         }
         let old = try recordAlike([exe], environment: ["TASKPROF_KERNEL_RELEASE": "5.15.0-91-generic"])
         XCTAssertTrue(old.meta.engineNote.contains("fasync; kernel 5.15.0-91-generic predates 5.19"), old.meta.engineNote)
+        // The summary says which engine runs and why.
+        XCTAssertTrue(TerminalSummary().render(old).contains("  engine: perf_event_open task-clock, signal 27 per overflow (fasync; kernel 5.15"),
+                      TerminalSummary().render(old))
     }
 
     /// 10,000 threads that each live for less than a sampling period: slots and rings are reused,
