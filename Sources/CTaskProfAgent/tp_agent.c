@@ -32,23 +32,9 @@ static void tp_at_exit(void) { tp_writer_final_flush(); }
 static void tp_clean_environment(void) {
     const char *pre = getenv("LD_PRELOAD");
     if (pre && tp_agent_path[0]) {
-        char out[8192] = {0};
-        size_t used = 0;
-        const char *p = pre;
-        while (*p) {
-            while (*p == ':' || *p == ' ') p++;
-            const char *e = p;
-            while (*e && *e != ':' && *e != ' ') e++;
-            size_t len = (size_t)(e - p);
-            if (len && !(len == strlen(tp_agent_path) && strncmp(p, tp_agent_path, len) == 0) &&
-                used + len + 2 < sizeof out) {
-                if (used) out[used++] = ':';
-                memcpy(out + used, p, len);
-                used += len;
-            }
-            p = e;
-        }
-        if (used) setenv("LD_PRELOAD", out, 1); else unsetenv("LD_PRELOAD");
+        char out[8192];
+        if (tp_preload_others(pre, tp_agent_path, out, sizeof out)) setenv("LD_PRELOAD", out, 1);
+        else unsetenv("LD_PRELOAD");
     }
     static const char *const names[] = {
         "TASKPROF_RAW_DIR", "TASKPROF_RATE", "TASKPROF_SIGNAL", "TASKPROF_ENGINE", "TASKPROF_MEASURE",

@@ -57,19 +57,9 @@ static int tp_exec_with_agent(const char *path, char *const envp[], int (*real)(
     // The agent first, then whatever else the program preloads (as much as fits; the agent's own
     // entry, there when children are followed, is not repeated).
     size_t used = (size_t)snprintf(preload, sizeof preload, "%s", tp_preload);
-    size_t agent_len = strlen(tp_preload) - 11;
-    for (const char *p = user_preload; p && *p;) {
-        while (*p == ':' || *p == ' ') p++;
-        const char *e = p;
-        while (*e && *e != ':' && *e != ' ') e++;
-        size_t len = (size_t)(e - p);
-        if (len && !(len == agent_len && strncmp(p, tp_preload + 11, len) == 0) && used + len + 2 < sizeof preload) {
-            preload[used++] = ':';
-            memcpy(preload + used, p, len);
-            used += len;
-            preload[used] = 0;
-        }
-        p = e;
+    if (user_preload && used + 1 < sizeof preload) {
+        preload[used] = ':';
+        if (!tp_preload_others(user_preload, tp_preload + 11, preload + used + 1, sizeof preload - used - 1)) preload[used] = 0;
     }
     env[m++] = preload;
     for (int i = 0; i < tp_settings_count; i++) env[m++] = tp_settings[i];

@@ -266,5 +266,6 @@ uintptr_t tp_find_local_symbol(const char *library_substring, const char *symbol
 uintptr_t tp_find_local_symbol_sized(const char *library_substring, const char *symbol, uint64_t *size);
 void tp_agent_note(const char *text);
 int tp_fd_high(int fd);
+size_t tp_preload_others(const char *list, const char *agent, char *out, size_t cap);
 
 #endif

@@ -315,17 +315,11 @@ static int tp_kernel_has_async_sigtrap(char *release, size_t len) {
 // The perf engine's delivery: sigtrap unless the user chose a signal or the kernel is too old for
 // it, then fasync with it.
 static int tp_choose_perf(void) {
-    int fd = -1, sigtrap_err = 0;
+    int fd = -1, sigtrap_err = 0, old_kernel = 0;
     char release[64] = "";
     if (tp_cfg.signal == 0 && !tp_kernel_has_async_sigtrap(release, sizeof release)) {
+        old_kernel = 1;
         tp_cfg.signal = SIGPROF;
-        fd = tp_perf_open(tp_gettid(), 0, 0);
-        if (fd < 0) return -1;
-        close(fd);
-        snprintf(tp_cfg.engine_note, sizeof tp_cfg.engine_note,
-                 "perf_event_open task-clock, signal %d per overflow (fasync; kernel %.24s predates 5.19's safe sigtrap)",
-                 tp_cfg.signal, release);
-        return 0;
     }
     if (tp_cfg.signal == 0) {
         fd = tp_perf_open(tp_gettid(), 1, 0);
@@ -342,7 +336,11 @@ static int tp_choose_perf(void) {
     fd = tp_perf_open(tp_gettid(), 0, 0);
     if (fd < 0) return -1;
     close(fd);
-    if (sigtrap_err)
+    if (old_kernel)
+        snprintf(tp_cfg.engine_note, sizeof tp_cfg.engine_note,
+                 "perf_event_open task-clock, signal %d per overflow (fasync; kernel %.24s predates 5.19's safe sigtrap)",
+                 tp_cfg.signal, release);
+    else if (sigtrap_err)
         snprintf(tp_cfg.engine_note, sizeof tp_cfg.engine_note,
                  "perf_event_open task-clock, signal %d per overflow (fasync; sigtrap failed, errno %d)", tp_cfg.signal, sigtrap_err);
     else

@@ -64,6 +64,27 @@ void *tp_real_symbol(const char *name) {
 // reports EFAULT instead. Async-signal-safe (one syscall). Every argument is passed as a full
 // long: syscall() is variadic and reads six longs, so a plain int `0` for the flags could arrive
 // with garbage in its upper half and make the call fail with EINVAL.
+// The entries of an LD_PRELOAD list (':' or ' ' separated) other than `agent`, joined with ':'
+// into out (as many as fit). Returns the length written.
+size_t tp_preload_others(const char *list, const char *agent, char *out, size_t cap) {
+    size_t used = 0, agent_len = strlen(agent);
+    if (cap) out[0] = 0;
+    for (const char *p = list; p && *p;) {
+        while (*p == ':' || *p == ' ') p++;
+        const char *e = p;
+        while (*e && *e != ':' && *e != ' ') e++;
+        size_t len = (size_t)(e - p);
+        if (len && !(len == agent_len && strncmp(p, agent, len) == 0) && used + len + 2 < cap) {
+            if (used) out[used++] = ':';
+            memcpy(out + used, p, len);
+            used += len;
+            out[used] = 0;
+        }
+        p = e;
+    }
+    return used;
+}
+
 int tp_read_self(uintptr_t addr, void *out, size_t len) {
     struct iovec local = { out, len }, remote = { (void *)addr, len };
     long rc = syscall(SYS_process_vm_readv, (long)getpid(), (long)&local, 1L, (long)&remote, 1L, 0L);
