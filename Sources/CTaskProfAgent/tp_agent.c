@@ -7,6 +7,8 @@
 //   TASKPROF_SIGNAL        signal number for samples (default SIGPROF)
 //   TASKPROF_ENGINE        "perf", "timer" or "auto" (default)
 //   TASKPROF_FOLLOW        "1": keep LD_PRELOAD so children are profiled too
+//   TASKPROF_PROCESS       with TASKPROF_FOLLOW: only processes matching one of these patterns
+//                          (one per line) are profiled; the others stay dormant (tp_process.c)
 //   TASKPROF_MEASURE       "1": time every handler run (benchmarks)
 //   TASKPROF_LONG_POLL_NS  jobs at least this long are recorded one by one (default 10 ms)
 //   TASKPROF_BLOCKING_NS   blocking calls on runtime threads at least this long are recorded (1 ms)
@@ -40,6 +42,7 @@ static void tp_clean_environment(void) {
         "TASKPROF_RAW_DIR", "TASKPROF_RATE", "TASKPROF_SIGNAL", "TASKPROF_ENGINE", "TASKPROF_MEASURE",
         "TASKPROF_AGENT", "TASKPROF_FOLLOW", "TASKPROF_LONG_POLL_NS", "TASKPROF_BLOCKING_NS",
         "TASKPROF_ASYNC_STACKS", "TASKPROF_ACTOR_WAITS", "TASKPROF_CLOCK", "TASKPROF_KERNEL_RELEASE",
+        "TASKPROF_PROCESS",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) unsetenv(names[i]);
 }
@@ -79,7 +82,7 @@ static void tp_fork_child(void) {
     for (int i = 0; i < TP_MAX_THREADS; i++) {
         struct tp_thread *t = &tp_threads[i];
         atomic_store(&t->sampling, 0);
-        if (atomic_load(&t->state) != TP_SLOT_FREE) tp_sampler_release_perf(t);
+        if (atomic_load(&t->state) != TP_SLOT_FREE) tp_sampler_forget_perf(t);
         t->perf_fd = -1;
         tp_ring_free(&t->samples);   // the parent's rings: this process never drains them
         tp_ring_free(&t->events);
@@ -127,9 +130,13 @@ __attribute__((constructor)) static void tp_agent_init(void) {
     tp_cfg.follow_children = follow && follow[0] == '1';
     const char *kernel = getenv("TASKPROF_KERNEL_RELEASE");
     if (kernel) snprintf(tp_cfg.kernel_release, sizeof tp_cfg.kernel_release, "%s", kernel);
+    tp_exec_remember_settings(tp_agent_path);
+    tp_process_identify();
+    // A process `--process` did not ask for keeps the environment (its children may be wanted)
+    // and does nothing else: no hooks, no tables, no sampling, no stream.
+    if (tp_cfg.follow_children && !tp_process_selected(getenv("TASKPROF_PROCESS"))) return;
     tp_clock_init();   // reads TASKPROF_CLOCK
     tp_jobs_init();    // reads TASKPROF_ACTOR_WAITS
-    tp_exec_remember_settings(tp_agent_path);
     if (!tp_cfg.follow_children) tp_clean_environment();
 
     if (!(async_stacks && async_stacks[0] == '0')) tp_async_init();

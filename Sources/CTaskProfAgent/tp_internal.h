@@ -152,6 +152,7 @@ void tp_sampler_stop_thread(struct tp_thread *t);
 void tp_sampler_shutdown(void);
 void tp_sampler_request_capture(struct tp_thread *t, uint64_t now);
 void tp_sampler_release_perf(struct tp_thread *t);
+void tp_sampler_forget_perf(struct tp_thread *t);
 void tp_sampler_after_fork_child(void);
 int tp_sampler_revalidate(struct tp_thread *t);
 int tp_walk_here(const struct tp_thread *t, uint64_t *frames, uintptr_t *fps, uintptr_t *r14s);
@@ -172,6 +173,12 @@ void tp_writer_exec_failed(void);
 // tp_exec.c
 void tp_exec_remember_settings(const char *agent_path);
 void tp_exec_after_fork_child(void);
+
+// tp_process.c
+#define TP_PROCESS_RECORD_MAX (sizeof(struct tp_rec_process) + 1024 + TP_PROCESS_CMDLINE_MAX)
+void tp_process_identify(void);
+int tp_process_selected(const char *patterns);
+uint32_t tp_process_record(uint8_t *buf);
 
 uint64_t tp_current_task_id(void);
 

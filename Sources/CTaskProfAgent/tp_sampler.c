@@ -434,6 +434,14 @@ static int tp_perf_fd_is_ours(const struct tp_thread *t) {
 }
 
 // Closes the thread's event if the descriptor is still it; never a descriptor of the program's.
+// In a forked child: the descriptor is a copy sharing the parent's open event, so it is only
+// closed; PERF_EVENT_IOC_DISABLE here would stop the parent's sampling (it did: a program that
+// forked once was never sampled again).
+void tp_sampler_forget_perf(struct tp_thread *t) {
+    if (tp_perf_fd_is_ours(t)) close(t->perf_fd);
+    t->perf_fd = -1;
+}
+
 void tp_sampler_release_perf(struct tp_thread *t) {
     if (tp_perf_fd_is_ours(t)) {
         ioctl(t->perf_fd, PERF_EVENT_IOC_DISABLE, 0);

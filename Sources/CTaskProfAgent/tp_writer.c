@@ -330,6 +330,8 @@ int tp_writer_start(void) {
     hd.max_frames = TP_MAX_FRAMES;
     memcpy(hd.engine_note, tp_cfg.engine_note, sizeof hd.engine_note);
     tp_emit(&hd, sizeof hd);
+    static uint8_t process[TP_PROCESS_RECORD_MAX];
+    tp_emit(process, tp_process_record(process));
     tp_seen_generation = atomic_load(&tp_dlopen_generation);
     tp_modules_refresh(tp_emit);
     if (tp_async_enabled()) tp_memmap_refresh();

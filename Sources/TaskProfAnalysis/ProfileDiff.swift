@@ -449,7 +449,7 @@ public struct DiffFlameData: Sendable {
                 }
                 var ti = -1
                 if s.taskID != 0 {
-                    let label = side.taskGroup[s.taskID] ?? "task \(s.taskID)"
+                    let label = side.taskGroup[s.taskID] ?? TaskInfo.unnamedLabel(s.taskID)
                     if let i = taskIndex[label] { ti = i } else {
                         ti = tasks.count
                         taskIndex[label] = ti
@@ -596,7 +596,7 @@ struct DiffSideIndex {
             } else if let votes = kindVotes[id], let best = votes.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) {
                 groups[id] = "unnamed: " + table.shortNames[best.key]
             } else {
-                groups[id] = "task \(id)"
+                groups[id] = TaskInfo.unnamedLabel(id)
             }
         }
         taskGroup = groups
@@ -684,7 +684,7 @@ struct DiffSideIndex {
         }
         for (label, ids) in members { out[label]?.tasks = ids.count }
         for s in p.samples {
-            let label = s.taskID == 0 ? Self.noTask : (taskGroup[s.taskID] ?? "task \(s.taskID)")
+            let label = s.taskID == 0 ? Self.noTask : (taskGroup[s.taskID] ?? TaskInfo.unnamedLabel(s.taskID))
             out[label, default: TaskGroupStat(named: false, tasks: 0, samples: 0)].samples += UInt64(s.count)
         }
         if let jobs = p.jobs {
@@ -709,7 +709,7 @@ struct DiffSideIndex {
         let p = profile
         var out: [LongPollKey: (count: Int, maxNs: UInt64)] = [:]
         for l in p.jobs?.longPolls ?? [] {
-            let task = l.taskID == 0 ? Self.noTask : (taskGroup[l.taskID] ?? "task \(l.taskID)")
+            let task = l.taskID == 0 ? Self.noTask : (taskGroup[l.taskID] ?? TaskInfo.unnamedLabel(l.taskID))
             var function = "(no samples)"
             if let top = l.stacks.max(by: { ($0.count, $1.stack) < ($1.count, $0.stack) }), p.stacks.indices.contains(Int(top.stack)) {
                 let stack = p.stacks[Int(top.stack)]

@@ -32,6 +32,8 @@ public enum GroupBy: String, Sendable, CaseIterable {
     /// A named task's name, else its kind (the closure that started it).
     case taskKind = "task-kind"
     case thread
+    /// The process (a profile of several processes), then the task below it.
+    case process
     case none
 }
 
@@ -50,10 +52,13 @@ extension Profile {
         let thread = threads.indices.contains(Int(s.thread)) ? threads[Int(s.thread)].label : "thread ?"
         switch groupBy {
         case .none: return nil
+        case .process:
+            let k = threads.indices.contains(Int(s.thread)) ? Int(threads[Int(s.thread)].process) : 0
+            return processes.indices.contains(k) ? processes[k].label : "pid \(meta.pid)"
         case .thread: return thread
-        case .task: return s.taskID == 0 ? thread : (names[s.taskID] ?? "task \(s.taskID)")
+        case .task: return s.taskID == 0 ? thread : (names[s.taskID] ?? TaskInfo.unnamedLabel(s.taskID))
         case .taskName: return s.taskID == 0 ? thread : (names[s.taskID] ?? "unnamed tasks")
-        case .taskKind: return s.taskID == 0 ? thread : (names[s.taskID] ?? kinds[s.taskID] ?? "task \(s.taskID)")
+        case .taskKind: return s.taskID == 0 ? thread : (names[s.taskID] ?? kinds[s.taskID] ?? TaskInfo.unnamedLabel(s.taskID))
         }
     }
 }

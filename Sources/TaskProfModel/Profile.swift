@@ -15,6 +15,9 @@ public struct Profile: Sendable {
     public var samples: [SampleGroup]
     public var jobs: JobSummary?
     public var blocking: BlockingSummary?
+    /// The processes of a recording that followed children, in start order; empty for a profile
+    /// of one process (its meta describes it).
+    public var processes: [ProfiledProcess] = []
 
     public init(meta: ProfileMeta, counters: [String: UInt64] = [:], modules: [LoadedModule] = [],
                 frames: [SymbolizedFrame] = [], stacks: [[Int32]] = [], threads: [ThreadInfo] = [],
@@ -108,12 +111,15 @@ public struct ThreadInfo: Sendable, Equatable {
     public var name: String
     public var kind: ThreadKind
     public var jobsRun: UInt64
+    /// Index into `Profile.processes` (0 in a profile of one process).
+    public var process: Int32
 
-    public init(tid: Int32, name: String, kind: ThreadKind, jobsRun: UInt64 = 0) {
+    public init(tid: Int32, name: String, kind: ThreadKind, jobsRun: UInt64 = 0, process: Int32 = 0) {
         self.tid = tid
         self.name = name
         self.kind = kind
         self.jobsRun = jobsRun
+        self.process = process
     }
 
     /// What reports show for the thread: its name with the tid, which names are not unique.
@@ -130,7 +136,7 @@ public struct TaskInfo: Sendable, Equatable {
     }
 
     /// The task's name, or `task <id>` for unnamed tasks.
-    public var label: String { name.map { $0 } ?? "task \(id)" }
+    public var label: String { name.map { $0 } ?? TaskInfo.unnamedLabel(id) }
 }
 
 /// Samples that share a task, a thread and a stack.

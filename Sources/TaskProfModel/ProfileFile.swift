@@ -13,6 +13,7 @@ public enum ProfileFile {
         case meta = 1, counters = 2, modules = 3, frames = 4, stacks = 5, threads = 6, tasks = 7, samples = 8
         case jobs = 9
         case blocking = 10
+        case processes = 11
         case end = 0xFFFF
     }
 
@@ -88,6 +89,9 @@ public enum ProfileFile {
         }
         if let b = p.blocking {
             section(.blocking) { w in encodeBlocking(b, into: &w) }
+        }
+        if !p.processes.isEmpty {
+            section(.processes) { w in encodeProcesses(p, into: &w) }
         }
         section(.end) { _ in }
         return out.bytes
@@ -221,6 +225,9 @@ public enum ProfileFile {
                 }
             case .jobs: p.jobs = try decodeJobs(&r)
             case .blocking: p.blocking = try decodeBlocking(&r)
+            case .processes:
+                guard seen.contains(Tag.threads.rawValue) else { throw ProfileFormatError.corrupt("the PROCESSES section comes before THREADS") }
+                try decodeProcesses(&r, into: &p)
             case .end: sawEnd = true
             case nil: break   // a newer section: skip
             }

@@ -148,6 +148,14 @@ extension RawRecording {
                     for i in 0..<n { rec.frames.append(u64(o + 40 + i * 8)) }
                 case 9:   // NOTE
                     rec.notes.append(String(decoding: raw[(o + 8)..<(o + size)], as: UTF8.self))
+                case 13 where size >= 16:   // PROCESS: parent pid, executable, command line
+                    let exeLen = Int(u16(o + 12)), cmdLen = Int(u16(o + 14))
+                    guard 16 + exeLen + cmdLen <= size else { break }
+                    rec.parentPid = Int32(bitPattern: u32(o + 8))
+                    rec.executable = String(decoding: raw[(o + 16)..<(o + 16 + exeLen)], as: UTF8.self)
+                    var args = raw[(o + 16 + exeLen)..<(o + 16 + exeLen + cmdLen)].split(separator: 0, omittingEmptySubsequences: false)
+                    if args.last?.isEmpty == true { args.removeLast() }
+                    rec.commandLine = args.map { String(decoding: $0, as: UTF8.self) }
                 case 12:   // EXEC: what follows (if the exec failed) is still this image
                     rec.execPath = String(decoding: raw[(o + 8)..<(o + size)], as: UTF8.self)
                 default:

@@ -93,6 +93,10 @@ public struct RawRecording {
     /// The program this image exec'd into, when its stream ends with the agent's EXEC record
     /// (the new image's stream is another file of the same pid).
     public var execPath: String?
+    /// The image's own identity (PROCESS record); empty in streams from before it existed.
+    public var parentPid: Int32 = 0
+    public var executable = ""
+    public var commandLine: [String] = []
     /// Bytes at the end that did not form a whole record (a crash mid-write).
     public var trailingBytes = 0
 }

@@ -11,6 +11,8 @@ public struct RecordOptions: Sendable {
     public var signal: Int32?
     public var engine: String = "auto"
     public var followChildren = false
+    /// `--process` patterns (TASKPROF_PROCESS): only matching processes are profiled.
+    public var processes: [String] = []
     public var measureHandler = false
     public var longPollMs: Double = 10
     public var blockingMs: Double = 1
@@ -120,6 +122,7 @@ public struct Recorder {
         env["TASKPROF_LONG_POLL_NS"] = String(UInt64(options.longPollMs * 1_000_000))
         env["TASKPROF_BLOCKING_NS"] = String(UInt64(options.blockingMs * 1_000_000))
         if options.followChildren { env["TASKPROF_FOLLOW"] = "1" }
+        if !options.processes.isEmpty { env["TASKPROF_PROCESS"] = options.processes.joined(separator: "\n") }
         if options.measureHandler { env["TASKPROF_MEASURE"] = "1" }
 
         let argv = [executable] + options.command.dropFirst()
@@ -135,75 +138,70 @@ public struct Recorder {
         return (TargetExit(exited: result.exited != 0, code: result.status, cpuTimeNs: cpu), rawDir, pid)
     }
 
-    /// Reads, symbolizes and writes one profile per process stream found in `rawDir`.
-    /// Returns the profiles written (the target's first). Deletes the streams once all are written.
-    public func convert(rawDir: String, targetPid: Int32, exit: TargetExit) throws -> [(path: String, profile: Profile)] {
+    /// Reads and symbolizes every stream in `rawDir` (one per process image) and writes one
+    /// profile: a run that followed children or exec'd is one profile of several processes
+    /// (docs/FORMAT.md). Deletes the streams once it is written.
+    public func convert(rawDir: String, targetPid: Int32, exit: TargetExit?, removeStreams: Bool = true) throws -> Profile {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: rawDir)) ?? []).filter { $0.hasSuffix(".raw") }.sorted()
         guard !files.isEmpty else { throw RecordError.noStream(rawDir) }
-        // A process that exec'd has one stream per image (<pid>.raw, <pid>.1.raw, …): its last
-        // image is the process's profile, the earlier ones are written beside it.
-        // Only the headers are read to order them; each stream is then parsed on its own.
+        // A process that exec'd has one stream per image (<pid>.raw, <pid>.1.raw, …), ordered by
+        // their start. Only the headers are read to order them; each stream is then parsed alone.
         let streams = try files.map { file -> (path: String, pid: Int32, start: UInt64) in
             let h = try RawRecording.readHeader(path: rawDir + "/" + file)
             return (rawDir + "/" + file, h.pid, h.startMonotonicNs)
-        }
-        let byPid = Dictionary(grouping: streams, by: \.pid).mapValues { $0.sorted { $0.start < $1.start } }
-        var written: [(String, Profile)] = []
-        for (pid, images) in byPid.sorted(by: { $0.key < $1.key }) {
-            let isTarget = pid == targetPid
-            let mainPath = isTarget ? options.output : Self.childPath(options.output, pid: pid)
-            for (index, stream) in images.enumerated() {
-                let raw = try RawRecording.read(path: stream.path)
-                let isLast = index == images.count - 1
-                let path = isLast ? mainPath : Self.imagePath(options.output, pid: pid, image: index)
-                let profile = build(raw, isTarget: isTarget, isLast: isLast, exit: exit,
-                                    earlier: isLast ? (0..<index).map { Self.imagePath(options.output, pid: pid, image: $0) } : [])
-                try ProfileFile.write(profile, to: path)
-                written.append((path, profile))
+        }.sorted { ($0.start, $0.pid) < ($1.start, $1.pid) }
+        var images: [Int32: Int] = [:]
+        var lastImage: [Int32: Int] = [:]
+        for (i, s) in streams.enumerated() { lastImage[s.pid] = i }
+        var parts: [(profile: Profile, process: ProfiledProcess)] = []
+        for (i, stream) in streams.enumerated() {
+            let raw = try RawRecording.read(path: stream.path)
+            let image = images[stream.pid, default: 0]
+            images[stream.pid] = image + 1
+            let isTarget = stream.pid == targetPid && lastImage[stream.pid] == i && exit != nil
+            var process = ProfiledProcess(pid: raw.pid, parentPid: raw.parentPid, image: image, executable: raw.executable,
+                                          command: raw.commandLine.isEmpty && stream.pid == targetPid && image == 0 ? options.command : raw.commandLine)
+            if let exec = raw.execPath {
+                process.exitDescription = "exec'd \(exec)"
+            } else if isTarget, let exit {
+                process.exitDescription = exit.description
+            } else {
+                process.exitDescription = raw.complete ? "ended" : "ended without the agent's final flush"
             }
+            let profile = build(raw, process: process, isTarget: isTarget, exit: exit, single: streams.count == 1)
+            parts.append((profile, process))
         }
-        written.sort { a, _ in a.0 == options.output }
-        try? FileManager.default.removeItem(atPath: rawDir)
-        return written
+        var profile: Profile
+        if parts.count == 1 {
+            profile = parts[0].profile
+        } else {
+            var meta = ProfileMeta(command: options.command)
+            meta.host = ProcessInfo.processInfo.hostName
+            meta.pid = targetPid
+            meta.exitDescription = exit?.description ?? "unknown (converted)"
+            meta.targetCPUTimeNs = exit?.cpuTimeNs ?? 0
+            profile = Profile.merging(parts, meta: meta)
+        }
+        try ProfileFile.write(profile, to: options.output)
+        if removeStreams { try? FileManager.default.removeItem(atPath: rawDir) }
+        return profile
     }
 
     /// One image's profile. Only the target's last image gets the exit status and CPU time.
-    private func build(_ raw: RawRecording, isTarget: Bool, isLast: Bool, exit: TargetExit, earlier: [String]) -> Profile {
-        var meta = ProfileMeta(command: options.command)
+    private func build(_ raw: RawRecording, process: ProfiledProcess, isTarget: Bool, exit: TargetExit?, single: Bool) -> Profile {
+        var meta = ProfileMeta(command: single || process.command.isEmpty ? options.command : process.command)
         meta.host = ProcessInfo.processInfo.hostName
-        if let exec = raw.execPath, !isLast {
-            meta.exitDescription = "process \(raw.pid) exec'd \(exec)"
-        } else if isTarget {
-            meta.exitDescription = exit.description
-            meta.targetCPUTimeNs = exit.cpuTimeNs
-        } else {
-            meta.exitDescription = "child process \(raw.pid)"
-        }
-        if !earlier.isEmpty {
-            meta.notes.append("this process exec'd into the program profiled here; what ran before is in " + earlier.joined(separator: ", "))
-        }
+        meta.exitDescription = process.exitDescription
+        if isTarget { meta.targetCPUTimeNs = exit?.cpuTimeNs ?? 0 }
         if !raw.complete {
-            meta.notes.append("the target ended without the agent's final flush (crash, signal or _exit): the last few milliseconds of samples may be missing")
+            meta.notes.append("the process ended without the agent's final flush (crash, signal or _exit): the last few milliseconds of samples may be missing")
         }
         let symbolizer = DwarfSymbolizerFactory.make(raw.modules)
         var builder = ProfileBuilder(longPollThresholdNs: UInt64(options.longPollMs * 1_000_000), progress: { done, total in
-            if total > 20_000 && done % 20_000 == 0 { log("symbolizing: \(done)/\(total) stacks") }
+            if total > 20_000 && done % 20_000 == 0 { log("symbolizing \(process.label): \(done)/\(total) stacks") }
         })
         builder.blockingThresholdNs = UInt64(options.blockingMs * 1_000_000)
         return builder.build(raw: raw, symbolizer: symbolizer, meta: meta)
-    }
-
-    /// An earlier image of a process that exec'd: `<base>.<pid>-<image>.<ext>`.
-    static func imagePath(_ output: String, pid: Int32, image: Int) -> String {
-        let ext = (output as NSString).pathExtension
-        let base = ext.isEmpty ? output : String(output.dropLast(ext.count + 1))
-        return "\(base).\(pid)-\(image)" + (ext.isEmpty ? "" : ".\(ext)")
-    }
-
-    static func childPath(_ output: String, pid: Int32) -> String {
-        let ext = (output as NSString).pathExtension
-        let base = ext.isEmpty ? output : String(output.dropLast(ext.count + 1))
-        return "\(base).\(pid)" + (ext.isEmpty ? "" : ".\(ext)")
     }
 }
 

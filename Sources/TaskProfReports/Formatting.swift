@@ -14,6 +14,11 @@ enum Format {
         s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
     }
 
+    /// Right-aligned, for columns of numbers.
+    static func lpad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
+    }
+
     static func truncate(_ s: String, _ width: Int) -> String {
         s.count <= width ? s : String(s.prefix(width - 1)) + "…"
     }

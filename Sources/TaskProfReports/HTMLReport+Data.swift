@@ -186,7 +186,7 @@ extension HTMLReport {
         w.key("kinds"); w.array(kinds) { w.string($0) }
         w.raw(",\n")
         w.key("tasks"); w.array(tasks) { t in
-            w.raw("["); w.id(t.id); w.raw(",")
+            w.raw("["); w.id(TaskInfo.localID(t.id)); w.raw(",")
             if let n = t.name { w.string(n) } else { w.raw("null") }
             w.raw(",")
             if let j = jobsByTask[t.id] {

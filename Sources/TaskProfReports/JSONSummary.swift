@@ -191,7 +191,7 @@ public struct JSONSummary: Codable, Equatable {
         blockingCalls = (p.blocking?.sites ?? []).map { b in
             let stack = b.stacks.first.map { p.stacks[Int($0.stack)].map { Frame(p.frames[Int($0)]) } } ?? []
             return BlockingCall(primitive: b.primitive, site: Site(function: b.function, file: b.file, line: b.line),
-                                taskIds: b.taskIDs, taskNames: b.taskIDs.map { names[$0] ?? "task \($0)" },
+                                taskIds: b.taskIDs, taskNames: b.taskIDs.map { names[$0] ?? TaskInfo.unnamedLabel($0) },
                                 threads: b.threads.map { threadNames[$0] ?? "thread \($0)" }, count: b.count,
                                 totalMs: Double(b.totalNs) / 1e6, maxMs: Double(b.maxNs) / 1e6, stack: stack, advice: b.advice)
         }

@@ -14,8 +14,8 @@ public struct TerminalSummary {
         self.topFunctions = topFunctions
     }
 
-    private func bold(_ s: String) -> String { color ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
-    private func warn(_ s: String) -> String { color ? "\u{1B}[33m\(s)\u{1B}[0m" : s }
+    func bold(_ s: String) -> String { color ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
+    func warn(_ s: String) -> String { color ? "\u{1B}[33m\(s)\u{1B}[0m" : s }
 
     /// Said only when the stacks deserve less trust than usual: more than 2 % of the walks
     /// stopped before the thread's first frame, or more than 5 % of the frames were found by the
@@ -29,7 +29,13 @@ public struct TerminalSummary {
         return parts.isEmpty ? nil : parts.joined(separator: "; ") + " (code without unwind information)"
     }
 
+    /// A profile of one process; one of several processes starts with their table
+    /// (TerminalSummary+Processes.swift).
     public func render(_ p: Profile) -> String {
+        p.processes.count > 1 ? renderRun(p) : renderProcess(p)
+    }
+
+    func renderProcess(_ p: Profile) -> String {
         var out: [String] = []
         let m = p.meta
         let samples = p.sampleCount
@@ -45,7 +51,7 @@ public struct TerminalSummary {
         // 5.19, perf_event_paranoid, a --signal of the user's).
         if !m.engineNote.isEmpty && !m.engineNote.hasSuffix("(sigtrap)") { out.append("  engine: \(m.engineNote)") }
         if !m.complete { out.append(warn("  note: the recording ended without a clean exit; it holds what was written before")) }
-        for n in m.notes where !n.hasPrefix("the target ended without") { out.append(warn("  note: \(n)")) }
+        for n in m.notes where !n.hasPrefix("the target ended without") && !n.hasPrefix("the process ended without") { out.append(warn("  note: \(n)")) }
         if let note = Self.unwindNote(p) { out.append(warn("  note: \(note)")) }
 
         let tasks = p.taskStats().filter { $0.samples > 0 }
@@ -53,7 +59,7 @@ public struct TerminalSummary {
         if !tasks.isEmpty {
             out.append(bold("Top tasks by CPU"))
             for t in tasks.prefix(topTasks) {
-                let label = t.name ?? ("task \(t.id)" + (kinds[t.id].map { " · " + $0 } ?? ""))
+                let label = t.name ?? (TaskInfo.unnamedLabel(t.id) + (kinds[t.id].map { " · " + $0 } ?? ""))
                 var line = "  \(Format.percent(t.cpuShare))  \(Format.pad(String(t.samples), 7)) " + Format.truncate(label, 50)
                 if let j = t.jobs {
                     line += "  polls \(j.pollTime.count), p99 \(Format.ms(j.pollTime.p99Ns)), delay p99 \(Format.ms(j.schedulingDelay.p99Ns))"
@@ -97,7 +103,7 @@ public struct TerminalSummary {
                 let names = p.taskNames
                 for l in j.longPolls.prefix(5) {
                     let top = l.stacks.first.flatMap { p.stacks[Int($0.stack)].last }.map { p.frames[Int($0)].shortName } ?? "(no samples)"
-                    let who = l.taskID == 0 ? "event-loop tick" : "in " + (names[l.taskID] ?? "task \(l.taskID)")
+                    let who = l.taskID == 0 ? "event-loop tick" : "in " + (names[l.taskID] ?? TaskInfo.unnamedLabel(l.taskID))
                     out.append("  \(Format.ms(l.durationNs)) at \(Format.ms(l.startNs)) \(who) on thread \(l.thread): \(top)")
                 }
             }
@@ -107,7 +113,7 @@ public struct TerminalSummary {
             out.append(warn("Blocking calls on runtime threads (≥ \(Format.ms(b.thresholdNs))): \(b.sites.reduce(0) { $0 + $1.count })"))
             for s in b.sites.prefix(8) {
                 let loc = s.file.map { " (\(($0 as NSString).lastPathComponent):\(s.line ?? 0))" } ?? ""
-                let tasks = s.taskIDs.prefix(3).map { names[$0] ?? "task \($0)" }.joined(separator: ", ")
+                let tasks = s.taskIDs.prefix(3).map { names[$0] ?? TaskInfo.unnamedLabel($0) }.joined(separator: ", ")
                 out.append("  \(s.primitive) in \(s.function)\(loc): \(s.count)×, total \(Format.ms(s.totalNs)), max \(Format.ms(s.maxNs))"
                            + (tasks.isEmpty ? " on an event loop" : " in \(tasks)"))
             }

@@ -14,6 +14,7 @@ enum Console {
 struct CLIError: Error, CustomStringConvertible {
     var message: String
     init(_ error: Error) { message = "\(error)" }
+    init(message: String) { self.message = message }
     var description: String { message }
 }
 

@@ -14,7 +14,7 @@ extension TaskProf {
             """
         )
 
-        @Argument(help: ArgumentHelp("A raw stream (<pid>.raw) written by the agent.", valueName: "raw"))
+        @Argument(help: ArgumentHelp("A raw stream (<pid>.raw) written by the agent, or the directory of a run's streams (.taskprof-raw-<pid>: one profile of all its processes).", valueName: "raw"))
         var raw: String
 
         @Option(name: [.short, .long], help: ArgumentHelp("Profile to write.", valueName: "file"))
@@ -29,6 +29,17 @@ extension TaskProf {
 
         func run() throws {
             do {
+                var isDir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: raw, isDirectory: &isDir), isDir.boolValue {
+                    var options = RecordOptions(command: ["(converted from \(raw))"], output: output)
+                    options.longPollMs = longPoll
+                    let first = try FileManager.default.contentsOfDirectory(atPath: raw).filter { $0.hasSuffix(".raw") }.sorted().first
+                        .map { try RawRecording.readHeader(path: raw + "/" + $0).pid } ?? 0
+                    let profile = try Recorder(options: options, log: { Console.error($0) })
+                        .convert(rawDir: raw, targetPid: first, exit: nil, removeStreams: false)
+                    Console.error(TerminalSummary().render(profile) + "profile written to \(output)")
+                    return
+                }
                 let stream = try RawRecording.read(path: raw)
                 var meta = ProfileMeta(command: ["(converted from \(raw))"])
                 meta.host = ProcessInfo.processInfo.hostName

@@ -26,8 +26,11 @@ extension TaskProf {
         @Option(name: .long, help: "Sampling engine: auto (perf task-clock, else CPU timers), perf or timer.")
         var engine: String = "auto"
 
-        @Flag(name: .customLong("follow-children"), help: "Profile child processes too, one profile per process.")
+        @Flag(name: .customLong("follow-children"), help: "Profile child processes too (and what they exec): one profile with a table of processes.")
         var followChildren = false
+
+        @Option(name: .customLong("process"), help: ArgumentHelp("With --follow-children (implied): profile only processes whose executable is named NAME, or whose command line matches NAME as a POSIX extended regular expression. Repeatable. The others run unprofiled.", valueName: "name"))
+        var processes: [String] = []
 
         @Option(name: .customLong("long-poll"), help: ArgumentHelp("Report Swift jobs that run longer than this without suspending.", valueName: "ms"))
         var longPoll: Double = 10
@@ -57,6 +60,9 @@ extension TaskProf {
             guard signal == nil || parsedSignal != nil else { throw ValidationError("--signal '\(signal ?? "")' is not a signal this agent can use (try SIGPROF, SIGRTMIN+2 or a number 1-64 other than SIGKILL/SIGSTOP/SIGSEGV)") }
             guard longPoll > 0 else { throw ValidationError("--long-poll must be a positive number of milliseconds") }
             guard blocking > 0 else { throw ValidationError("--blocking must be a positive number of milliseconds") }
+            for pattern in processes {
+                if let problem = ProcessPattern.problem(pattern) { throw ValidationError("--process '\(pattern)': \(problem)") }
+            }
         }
 
         var parsedSignal: Int32? {
@@ -78,7 +84,8 @@ extension TaskProf {
             options.rateHz = rate
             options.signal = parsedSignal
             options.engine = engine
-            options.followChildren = followChildren
+            options.followChildren = followChildren || !processes.isEmpty
+            options.processes = processes
             options.measureHandler = measureHandler
             options.longPollMs = longPoll
             options.blockingMs = blocking
@@ -87,22 +94,22 @@ extension TaskProf {
             do { target = try recorder.validate() } catch { throw CLIError(error) }
 
             let (exit, rawDir, pid) = try recorder.runTarget(executable: target.executable, agent: target.agent)
-            let profiles: [(path: String, profile: Profile)]
+            let profile: Profile
             do {
-                profiles = try recorder.convert(rawDir: rawDir, targetPid: pid, exit: exit)
+                profile = try recorder.convert(rawDir: rawDir, targetPid: pid, exit: exit)
+            } catch RecordError.noStream(let dir) where !processes.isEmpty {
+                try? FileManager.default.removeItem(atPath: dir)
+                Console.error("taskprof: no process matched --process \(processes.map { "'\($0)'" }.joined(separator: ", ")); nothing was profiled (it matches an executable's file name, or a regular expression over its command line)")
+                throw ExitCode(exit.exited && exit.code == 0 ? 1 : exit.shellStatus)
             } catch {
                 Console.error("taskprof: \(error)")
-                Console.error("taskprof: the agent's raw streams are kept in \(rawDir); turn one into a profile with `taskprof convert \(rawDir)/\(pid).raw -o \(output)`")
+                Console.error("taskprof: the agent's raw streams are kept in \(rawDir); turn them into a profile with `taskprof convert \(rawDir) -o \(output)`")
                 throw ExitCode(exit.exited && exit.code == 0 ? 1 : exit.shellStatus)
             }
             if !quiet {
-                for (path, profile) in profiles {
-                    Console.error(TerminalSummary(color: Console.stderrIsTerminal).render(profile.viewing(reports.stacks.value)) + "profile written to \(path)")
-                }
+                Console.error(TerminalSummary(color: Console.stderrIsTerminal).render(profile.viewing(reports.stacks.value)) + "profile written to \(output)")
             }
-            if let main = profiles.first?.profile {
-                do { try reports.write(main) } catch { Console.error("taskprof: \(error)") }
-            }
+            do { try reports.write(profile) } catch { Console.error("taskprof: \(error)") }
             if exit.shellStatus != 0 { throw ExitCode(exit.shellStatus) }
         }
     }

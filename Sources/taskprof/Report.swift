@@ -15,6 +15,9 @@ extension TaskProf {
 
         @OptionGroup var reports: ReportOutputOptions
 
+        @Option(name: .customLong("process"), help: ArgumentHelp("In a profile of several processes (record --follow-children): report one, by pid, pid.image, executable name or a part of its command line.", valueName: "process"))
+        var process: String?
+
         @Option(name: .long, help: "Colour in the summary: auto (on a terminal), always or never.")
         var color: String = "auto"
 
@@ -23,8 +26,9 @@ extension TaskProf {
         }
 
         func run() throws {
-            let p: Profile
+            var p: Profile
             do { p = try ProfileFile.read(path: profile) } catch { throw CLIError(error) }
+            if let process { p = try ProcessSelection.select(process, in: p) }
             try reports.write(p)
             if !reports.writesAnything {
                 let useColor = color == "always" || (color == "auto" && Console.stdoutIsTerminal)

@@ -59,16 +59,42 @@ final class RobustnessTests: XCTestCase {
         XCTAssertFalse(files.contains { $0.hasPrefix(".taskprof-raw") }, "raw streams are removed after conversion")
     }
 
-    func testFollowChildrenWritesOneProfilePerProcess() throws {
+    /// Following children is one run, one profile: a table of its processes, each with its own
+    /// command line, its threads and samples kept apart, and `report --process` shows one.
+    func testFollowChildrenWritesOneProfileWithAProcessTable() throws {
         let dir = try TestSupport.tempDir()
         let r = try record(dir, ["fork"], flags: ["--follow-children"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stdout, "from echo\nchild exit 5, echo exit 0\n")
-        let profiles = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".taskprof") }.sorted()
-        XCTAssertEqual(profiles.count, 3, "target, forked child and /bin/echo: \(profiles)")
-        // The forked child burns CPU in burn(_:seed:) and must have been sampled.
-        let children = try profiles.filter { $0 != "c.taskprof" }.map { try ProfileFile.read(path: dir + "/" + $0) }
-        XCTAssertTrue(children.contains { p in p.sampleCount > 5 && p.frames.contains { $0.shortName.hasPrefix("burn(") } })
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["c.taskprof"], "one file for the run")
+        let p = try ProfileFile.read(path: dir + "/c.taskprof")
+        XCTAssertEqual(p.processes.count, 3, "target, forked child and /bin/echo: \(p.processes.map(\.label))")
+        let echo = try XCTUnwrap(p.processes.firstIndex { $0.name == "echo" })
+        XCTAssertEqual(p.processes[echo].command, ["/bin/echo", "from echo"], "each process has its own command line")
+        let target = try XCTUnwrap(p.processes.firstIndex { $0.pid == p.meta.pid })
+        XCTAssertEqual(p.processes[target].exitDescription, "exit 0")
+        let child = try XCTUnwrap(p.processes.indices.first { $0 != target && $0 != echo })
+        XCTAssertEqual(p.processes[child].parentPid, p.meta.pid)
+        // Both burn(_:seed:) 20M rounds: the child after its fork, the parent after the echo.
+        for k in [target, child] {
+            let one = p.process(at: k)
+            XCTAssertGreaterThan(one.sampleCount, 5, "\(p.processes[k].label) is sampled")
+            let tids = Set(p.threads.filter { Int($0.process) == k }.map(\.tid))
+            XCTAssertEqual(Set(one.threads.map(\.tid)), tids, "only the process's own threads")
+            XCTAssertTrue(one.frames.indices.contains { i in
+                one.samples.contains { one.stacks[Int($0.stack)].contains(Int32(i)) } && one.frames[i].shortName.hasPrefix("burn(")
+            }, "\(p.processes[k].label) burns")
+        }
+        XCTAssertEqual((0..<3).reduce(0) { $0 + p.process(at: $1).sampleCount }, p.sampleCount, "the processes partition the samples")
+        let summary = try TestSupport.run([try TestSupport.binary("taskprof"), "report", dir + "/c.taskprof"])
+        XCTAssertTrue(summary.stdout.contains("Processes"), summary.stdout)
+        XCTAssertTrue(summary.stdout.contains("/bin/echo from echo"), summary.stdout)
+        let one = try TestSupport.run([try TestSupport.binary("taskprof"), "report", dir + "/c.taskprof", "--process", String(p.processes[child].pid)])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        XCTAssertFalse(one.stdout.contains("Processes"), "one process: the usual summary")
+        let none = try TestSupport.run([try TestSupport.binary("taskprof"), "report", dir + "/c.taskprof", "--process", "nosuch"])
+        XCTAssertNotEqual(none.status, 0)
+        XCTAssertTrue(none.stderr.contains("no process matches 'nosuch'"), none.stderr)
     }
 
     func testTargetsOwnSIGPROFTimerKeepsWorking() throws {

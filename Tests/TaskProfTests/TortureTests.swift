@@ -55,8 +55,8 @@ final class TortureTests: XCTestCase {
         XCTAssertGreaterThan(Double(p.sampleCount), 0.7 * expected, "samples \(p.sampleCount), expected about \(expected)")
     }
 
-    /// A process that execs another program (`sh -c 'exec …'`, `env nice …`): the profile is the
-    /// program it became, and each earlier image is written beside it, ended by its exec.
+    /// A process that execs another program (`sh -c 'exec …'`, `env nice …`): one profile of the
+    /// run, whose processes table holds each image in order, the earlier ones ended by their exec.
     func testExecChainsProfileTheFinalProgram() throws {
         let two = try TestSupport.binary("TwoTasks")
         for argv in [["/bin/sh", "-c", "exec \(two)"], ["/usr/bin/env", "nice", two]] {
@@ -65,19 +65,32 @@ final class TortureTests: XCTestCase {
             let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", out, "--"] + argv)
             XCTAssertEqual(r.status, 0, r.stderr)
             XCTAssertTrue(r.stdout.hasPrefix("done "), "\(argv): \(r.stdout)")
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["e.taskprof"], "one run, one file")
             let p = try ProfileFile.read(path: out)
             XCTAssertTrue(p.meta.complete, "\(argv): \(p.meta.notes)")
-            XCTAssertEqual(Set(p.tasks.compactMap(\.name)), ["heavy", "light"], "\(argv): the profile is TwoTasks'")
-            XCTAssertGreaterThan(p.sampleCount, 300, "\(argv)")
-            let earlier = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("e.") && $0 != "e.taskprof" }
-            XCTAssertEqual(earlier.count, argv[0] == "/bin/sh" ? 1 : 2, "\(argv): one profile per earlier image: \(earlier)")
-            for file in earlier {
-                let image = try ProfileFile.read(path: dir + "/" + file)
-                XCTAssertTrue(image.meta.exitDescription.contains("exec'd"), "\(file): \(image.meta.exitDescription)")
-                XCTAssertTrue(image.meta.complete, "\(file) ends with its exec")
+            XCTAssertEqual(p.processes.count, argv[0] == "/bin/sh" ? 2 : 3, "\(argv): one entry per image: \(p.processes.map(\.label))")
+            XCTAssertEqual(Set(p.processes.map(\.pid)).count, 1, "all images of one pid")
+            XCTAssertEqual(p.processes.map(\.image), Array(0..<p.processes.count))
+            for image in p.processes.dropLast() {
+                XCTAssertTrue(image.exitDescription.hasPrefix("exec'd "), "\(image.label): \(image.exitDescription)")
+                XCTAssertTrue(image.complete, "\(image.label) ends with its exec")
             }
-            XCTAssertTrue(p.meta.notes.contains { $0.contains("exec'd into the program profiled here") }, "\(p.meta.notes)")
+            let last = try XCTUnwrap(p.processes.last)
+            XCTAssertEqual(last.command, [two], "the image's own command line")
+            XCTAssertEqual(last.exitDescription, "exit 0")
+            let final = p.process(at: p.processes.count - 1)
+            XCTAssertEqual(Set(final.tasks.compactMap(\.name)), ["heavy", "light"], "\(argv): the last image is TwoTasks")
+            XCTAssertGreaterThan(final.sampleCount, 300, "\(argv)")
         }
+    }
+
+    /// A program that forks a child (no exec) goes on being sampled after the fork.
+    func testForkWithoutExecKeepsTheParentSampled() throws {
+        let exe = try build("fork_then_compute")
+        let p = try recordAlike([exe])
+        let expected = Double(p.meta.targetCPUTimeNs) / 1e9 * Double(p.meta.rateHz)
+        XCTAssertGreaterThan(Double(p.sampleCount), 0.8 * expected, "samples \(p.sampleCount), expected about \(expected)")
+        XCTAssertTrue(p.frames.contains { $0.shortName == "compute_after_fork" }, "the parent's work after the fork is sampled")
     }
 
     /// `taskprof record -- swift build` profiles SwiftPM: the `swift` driver execs `swift-build`.

@@ -44,6 +44,7 @@ enum tp_record_type {
     TP_REC_JOB_AGG = 10,     // cumulative job statistics of one task on one thread
     TP_REC_BLOCKING = 11,    // a blocking call on a runtime thread that took too long
     TP_REC_EXEC = 12,        // the process is about to exec: the path (not NUL-terminated); its new image writes a stream of its own
+    TP_REC_PROCESS = 13,     // who this image is: parent pid, executable path, command line (once, after the header)
 };
 
 
@@ -132,6 +133,18 @@ struct __attribute__((packed)) tp_rec_job {
     uint64_t end_ns;
     uint32_t tid;
     uint32_t reserved;
+};
+
+// The image's identity, so a run that follows children can name every process by its own
+// command line. The command line is /proc/self/cmdline as read at start (arguments separated by
+// NUL bytes, cut at TP_PROCESS_CMDLINE_MAX bytes).
+#define TP_PROCESS_CMDLINE_MAX 3072
+struct __attribute__((packed)) tp_rec_process {
+    struct tp_record_header h;
+    uint32_t ppid;
+    uint16_t exe_len;
+    uint16_t cmdline_len;
+    // char exe[exe_len]; char cmdline[cmdline_len];
 };
 
 enum tp_counter {

@@ -1,0 +1,172 @@
+/// One run, one result: the profiles of a run's processes merged into one, and one process taken
+/// back out of it (`report --process`, the summary's per-process sections).
+extension Profile {
+    /// Merges per-image profiles (each of one process, as `ProfileBuilder` makes them) into one.
+    /// `meta` describes the run as a whole; times are re-based on the earliest image's start.
+    /// Frames and stacks are shared, threads name their process, task ids carry the process
+    /// index (`TaskInfo.globalID`).
+    public static func merging(_ parts: [(profile: Profile, process: ProfiledProcess)], meta: ProfileMeta) -> Profile {
+        guard let first = parts.first else { return Profile(meta: meta) }
+        let base = parts.map(\.profile.meta.startTimeNs).min() ?? first.profile.meta.startTimeNs
+        let bucketNs = max(first.profile.meta.bucketNs, 1)
+        var out = Profile(meta: meta)
+        out.meta.startTimeNs = base
+        out.meta.bucketNs = bucketNs
+        out.meta.durationNs = parts.map { $0.profile.meta.startTimeNs &- base &+ $0.profile.meta.durationNs }.max() ?? 0
+        out.meta.engine = first.profile.meta.engine
+        out.meta.engineNote = first.profile.meta.engineNote
+        out.meta.rateHz = first.profile.meta.rateHz
+        out.meta.signal = first.profile.meta.signal
+        out.meta.complete = parts.allSatisfy(\.profile.meta.complete)
+        out.meta.jobTracking = parts.contains { $0.profile.meta.jobTracking }
+        out.meta.mainBuildID = parts.max { $0.profile.sampleCount < $1.profile.sampleCount }?.profile.meta.mainBuildID ?? ""
+
+        var frameIndex: [SymbolizedFrame: Int32] = [:]
+        var stackIndex: [[Int32]: Int32] = [:]
+        var moduleSeen = Set<String>()
+        var jobs: [JobSummary] = []
+        var blockingThreshold: UInt64?
+        for (k, part) in parts.enumerated() {
+            let p = part.profile
+            let offset = p.meta.startTimeNs &- base
+            let frameMap = p.frames.map { f -> Int32 in
+                if let i = frameIndex[f] { return i }
+                let i = Int32(out.frames.count)
+                out.frames.append(f)
+                frameIndex[f] = i
+                return i
+            }
+            let stackMap = p.stacks.map { s -> Int32 in
+                let mapped = s.map { frameMap[Int($0)] }
+                if let i = stackIndex[mapped] { return i }
+                let i = Int32(out.stacks.count)
+                out.stacks.append(mapped)
+                stackIndex[mapped] = i
+                return i
+            }
+            let threadBase = Int32(out.threads.count)
+            out.threads += p.threads.map { var t = $0; t.process = Int32(k); return t }
+            let task = { (id: UInt64) in TaskInfo.globalID(id, process: k) }
+            out.tasks += p.tasks.map { TaskInfo(id: task($0.id), name: $0.name) }
+            let shift = UInt32(clamping: offset / bucketNs)
+            out.samples += p.samples.map { s in
+                SampleGroup(taskID: task(s.taskID), thread: s.thread + threadBase, stack: stackMap[Int(s.stack)], count: s.count,
+                            buckets: s.buckets.map { TimeBucket(index: $0.index &+ shift, count: $0.count) })
+            }
+            for m in p.modules where moduleSeen.insert(m.path + "\u{0}" + m.buildID).inserted { out.modules.append(m) }
+            for (name, v) in p.counters { out.counters[name, default: 0] &+= v }
+            if let j = p.jobs {
+                jobs.append(JobSummary(
+                    longPollThresholdNs: j.longPollThresholdNs,
+                    tasks: j.tasks.map { var t = $0; t.taskID = task(t.taskID); return t },
+                    runtime: j.runtime,
+                    longPolls: j.longPolls.map {
+                        LongPoll(taskID: task($0.taskID), thread: $0.thread, startNs: $0.startNs &+ offset, durationNs: $0.durationNs,
+                                 stacks: $0.stacks.map { StackCount(stack: stackMap[Int($0.stack)], count: $0.count) })
+                    }))
+            }
+            if let b = p.blocking {
+                blockingThreshold = blockingThreshold ?? b.thresholdNs
+                var sites = out.blocking?.sites ?? []
+                sites += b.sites.map { s in
+                    var s = s
+                    s.taskIDs = s.taskIDs.map(task)
+                    s.stacks = s.stacks.map { StackWeight(stack: stackMap[Int($0.stack)], count: $0.count, totalNs: $0.totalNs) }
+                    return s
+                }
+                out.blocking = BlockingSummary(thresholdNs: blockingThreshold ?? b.thresholdNs, sites: sites)
+            }
+            var process = part.process
+            process.startOffsetNs = offset
+            process.durationNs = p.meta.durationNs
+            process.complete = p.meta.complete
+            process.counters = p.counters
+            process.notes = p.meta.notes
+            process.jobRuntime = p.jobs?.runtime
+            out.processes.append(process)
+        }
+        out.blocking?.sites.sort { $0.totalNs > $1.totalNs }
+        if !jobs.isEmpty {
+            out.jobs = JobSummary(longPollThresholdNs: jobs[0].longPollThresholdNs, tasks: jobs.flatMap(\.tasks),
+                                  runtime: combinedRuntime(jobs.map(\.runtime)),
+                                  longPolls: jobs.flatMap(\.longPolls).sorted { $0.startNs < $1.startNs })
+        }
+        for (k, part) in parts.enumerated() where parts.count > 1 {
+            out.meta.notes += part.profile.meta.notes.map { "\(out.processes[k].label): \($0)" }
+        }
+        if parts.count == 1 { out.meta.notes += first.profile.meta.notes }
+        return out
+    }
+
+    /// Sums what adds up; a percentile cannot be merged, so the run's p50 and p99 are those of
+    /// the process that ran the most jobs (each process keeps its own in `jobRuntime`).
+    static func combinedRuntime(_ all: [RuntimeJobStats]) -> RuntimeJobStats {
+        guard let main = all.max(by: { $0.jobs < $1.jobs }) else { return RuntimeJobStats() }
+        func combine(_ stats: [DurationStats], _ mainStats: DurationStats) -> DurationStats {
+            let count = stats.reduce(0) { $0 + $1.count }
+            let mean = count == 0 ? 0 : UInt64(stats.reduce(0.0) { $0 + Double($1.meanNs) * Double($1.count) } / Double(count))
+            return DurationStats(count: count, meanNs: mean, p50Ns: mainStats.p50Ns, p99Ns: mainStats.p99Ns,
+                                 maxNs: stats.map(\.maxNs).max() ?? 0)
+        }
+        let workers = all.reduce(0) { $0 + $1.workerThreads }
+        let busy = workers == 0 ? 0 : all.reduce(0.0) { $0 + $1.busyFraction * Double($1.workerThreads) } / Double(workers)
+        return RuntimeJobStats(workerThreads: workers, jobs: all.reduce(0) { $0 + $1.jobs },
+                               jobsPerSecond: all.reduce(0) { $0 + $1.jobsPerSecond }, busyFraction: busy,
+                               schedulingDelay: combine(all.map(\.schedulingDelay), main.schedulingDelay),
+                               actorQueueWait: combine(all.map(\.actorQueueWait), main.actorQueueWait))
+    }
+
+    /// The profile of one process of a merged profile, as if it had been recorded alone: its
+    /// threads, tasks, samples, long polls and blocking calls, its command line and counters.
+    /// Frames and stacks stay shared (unused ones cost nothing). Times keep the run's origin.
+    public func process(at k: Int) -> Profile {
+        guard processes.indices.contains(k) else { return self }
+        let pr = processes[k]
+        var out = self
+        out.processes = []
+        var threadMap: [Int32: Int32] = [:]
+        out.threads = []
+        for (i, t) in threads.enumerated() where Int(t.process) == k {
+            threadMap[Int32(i)] = Int32(out.threads.count)
+            var t = t
+            t.process = 0
+            out.threads.append(t)
+        }
+        let tids = Set(out.threads.map(\.tid))
+        let mine = { (id: UInt64) in TaskInfo.processIndex(id) == k }
+        out.samples = samples.compactMap { s in
+            guard let t = threadMap[s.thread] else { return nil }
+            var s = s
+            s.thread = t
+            return s
+        }
+        out.tasks = tasks.filter { mine($0.id) }
+        out.counters = pr.counters
+        if var j = jobs {
+            j.tasks = j.tasks.filter { mine($0.taskID) }
+            j.longPolls = j.longPolls.filter { $0.taskID == 0 ? tids.contains($0.thread) : mine($0.taskID) }
+            j.runtime = pr.jobRuntime ?? RuntimeJobStats()
+            out.jobs = pr.jobRuntime == nil && j.tasks.isEmpty ? nil : j
+        }
+        out.blocking?.sites = (blocking?.sites ?? []).filter { s in
+            s.taskIDs.contains(where: mine) || s.threads.contains(where: tids.contains)
+        }
+        out.meta.command = pr.command.isEmpty ? meta.command : pr.command
+        out.meta.pid = pr.pid
+        out.meta.exitDescription = pr.exitDescription
+        out.meta.complete = pr.complete
+        out.meta.notes = pr.notes
+        if pr.pid != meta.pid || k != processes.lastIndex(where: { $0.pid == meta.pid }) { out.meta.targetCPUTimeNs = 0 }
+        return out
+    }
+
+    /// `--process SEL`: the processes whose pid, `pid.image`, executable name or command line
+    /// (a substring) match; all of them when the profile is of one process.
+    public func processIndices(matching selector: String) -> [Int] {
+        processes.indices.filter { k in
+            let p = processes[k]
+            return String(p.pid) == selector || "\(p.pid).\(p.image)" == selector || p.name == selector
+                || p.command.joined(separator: " ").contains(selector)
+        }
+    }
+}

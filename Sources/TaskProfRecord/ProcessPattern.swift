@@ -1,0 +1,20 @@
+import Glibc
+
+/// `record --process`: checked here with the same regcomp the agent matches with
+/// (tp_process.c), so a bad pattern is an error before the program runs, not a silent miss.
+public enum ProcessPattern {
+    /// Why the pattern cannot be used, or nil.
+    public static func problem(_ pattern: String) -> String? {
+        if pattern.isEmpty { return "give an executable name or a regular expression" }
+        if pattern.contains("\n") { return "a pattern cannot contain a newline" }
+        if pattern.utf8.count >= 1000 { return "longer than 1000 bytes" }
+        var re = regex_t()
+        let rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB)
+        defer { if rc == 0 { regfree(&re) } }
+        guard rc != 0 else { return nil }
+        var buf = [CChar](repeating: 0, count: 256)
+        regerror(rc, &re, &buf, buf.count)
+        let message = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return "not a valid POSIX extended regular expression (\(message))"
+    }
+}
