@@ -46,11 +46,22 @@ static int tp_basename_is(const char *path, size_t len, const char *name) {
     return n == len - start && n > 0 && memcmp(path + start, name, n) == 0;
 }
 
-// One pattern: the executable's file name (from /proc/self/exe or argv[0]), else a POSIX
-// extended regular expression searched in the command line, its arguments joined by spaces.
+// A pattern made only of a file name's usual characters names an executable: it matches the file
+// name of /proc/self/exe or of argv[0], and nothing else (`MyBench` must not select the compiler
+// whose command line builds MyBench). Any other pattern is a POSIX extended regular expression
+// searched in the command line, its arguments joined by spaces. Swift's ProcessPattern says the same.
+static int tp_is_plain_name(const char *p) {
+    for (; *p; p++) {
+        char c = *p;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == '+')) return 0;
+    }
+    return 1;
+}
+
 static int tp_pattern_matches(const char *pattern, const char *joined) {
-    if (tp_basename_is(tp_exe, tp_exe_len, pattern)) return 1;
-    if (tp_basename_is(tp_cmdline, strnlen(tp_cmdline, tp_cmdline_len), pattern)) return 1;
+    if (tp_is_plain_name(pattern)) {
+        return tp_basename_is(tp_exe, tp_exe_len, pattern) || tp_basename_is(tp_cmdline, strnlen(tp_cmdline, tp_cmdline_len), pattern);
+    }
     regex_t re;
     if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0) return 0;   // `record` checked it
     int hit = regexec(&re, joined, 0, NULL, 0) == 0;

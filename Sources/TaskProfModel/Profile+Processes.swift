@@ -118,11 +118,17 @@ extension Profile {
 
     /// The profile of one process of a merged profile, as if it had been recorded alone: its
     /// threads, tasks, samples, long polls and blocking calls, its command line and counters.
-    /// Frames and stacks stay shared (unused ones cost nothing). Times keep the run's origin.
+    /// Frames and stacks stay shared (unused ones cost nothing). Times start at the process's
+    /// start (to the bucket).
     public func process(at k: Int) -> Profile {
         guard processes.indices.contains(k) else { return self }
         let pr = processes[k]
+        let bucketNs = max(meta.bucketNs, 1)
+        let shift = UInt32(clamping: pr.startOffsetNs / bucketNs)
+        let offset = UInt64(shift) * bucketNs
         var out = self
+        out.meta.startTimeNs = meta.startTimeNs &+ offset
+        out.meta.durationNs = pr.durationNs
         out.processes = []
         var threadMap: [Int32: Int32] = [:]
         out.threads = []
@@ -138,6 +144,7 @@ extension Profile {
             guard let t = threadMap[s.thread] else { return nil }
             var s = s
             s.thread = t
+            s.buckets = s.buckets.map { TimeBucket(index: $0.index >= shift ? $0.index - shift : 0, count: $0.count) }
             return s
         }
         out.tasks = tasks.filter { mine($0.id) }
@@ -145,6 +152,7 @@ extension Profile {
         if var j = jobs {
             j.tasks = j.tasks.filter { mine($0.taskID) }
             j.longPolls = j.longPolls.filter { $0.taskID == 0 ? tids.contains($0.thread) : mine($0.taskID) }
+                .map { var l = $0; l.startNs = l.startNs >= offset ? l.startNs - offset : 0; return l }
             j.runtime = pr.jobRuntime ?? RuntimeJobStats()
             out.jobs = pr.jobRuntime == nil && j.tasks.isEmpty ? nil : j
         }
@@ -157,6 +165,23 @@ extension Profile {
         out.meta.complete = pr.complete
         out.meta.notes = pr.notes
         if pr.pid != meta.pid || k != processes.lastIndex(where: { $0.pid == meta.pid }) { out.meta.targetCPUTimeNs = 0 }
+        return out
+    }
+
+    /// Only the samples, tasks, long polls and blocking calls of some processes (`diff --process`,
+    /// where a selector may match several: each benchmark of package-benchmark runs in a process
+    /// of its own). The process table and threads stay, so indices keep their meaning.
+    public func restricted(toProcesses ks: Set<Int>) -> Profile {
+        guard !processes.isEmpty else { return self }
+        var out = self
+        let keep = Set(threads.indices.filter { ks.contains(Int(threads[$0].process)) }.map(Int32.init))
+        let tids = Set(keep.map { threads[Int($0)].tid })
+        let mine = { (id: UInt64) in ks.contains(TaskInfo.processIndex(id)) }
+        out.samples = samples.filter { keep.contains($0.thread) }
+        out.tasks = tasks.filter { mine($0.id) }
+        out.jobs?.tasks = (jobs?.tasks ?? []).filter { mine($0.taskID) }
+        out.jobs?.longPolls = (jobs?.longPolls ?? []).filter { $0.taskID == 0 ? tids.contains($0.thread) : mine($0.taskID) }
+        out.blocking?.sites = (blocking?.sites ?? []).filter { s in s.taskIDs.contains(where: mine) || s.threads.contains(where: tids.contains) }
         return out
     }
 

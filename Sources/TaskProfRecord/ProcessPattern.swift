@@ -1,13 +1,21 @@
+import Foundation
 import Glibc
 
 /// `record --process`: checked here with the same regcomp the agent matches with
 /// (tp_process.c), so a bad pattern is an error before the program runs, not a silent miss.
+/// A pattern of letters, digits and `._-+` only names an executable (its file name); any other
+/// is a POSIX extended regular expression searched in the command line.
 public enum ProcessPattern {
+    public static func isExecutableName(_ pattern: String) -> Bool {
+        pattern.unicodeScalars.allSatisfy { ($0.isASCII && CharacterSet.alphanumerics.contains($0)) || "._-+".unicodeScalars.contains($0) }
+    }
+
     /// Why the pattern cannot be used, or nil.
     public static func problem(_ pattern: String) -> String? {
         if pattern.isEmpty { return "give an executable name or a regular expression" }
         if pattern.contains("\n") { return "a pattern cannot contain a newline" }
         if pattern.utf8.count >= 1000 { return "longer than 1000 bytes" }
+        if isExecutableName(pattern) { return nil }
         var re = regex_t()
         let rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB)
         defer { if rc == 0 { regfree(&re) } }

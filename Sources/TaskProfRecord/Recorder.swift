@@ -179,7 +179,9 @@ public struct Recorder {
             meta.host = ProcessInfo.processInfo.hostName
             meta.pid = targetPid
             meta.exitDescription = exit?.description ?? "unknown (converted)"
-            meta.targetCPUTimeNs = exit?.cpuTimeNs ?? 0
+            // wait4's CPU time is the whole command's, unprofiled processes included: with
+            // --process it would not be the CPU time of what the profile shows.
+            meta.targetCPUTimeNs = options.processes.isEmpty ? exit?.cpuTimeNs ?? 0 : 0
             profile = Profile.merging(parts, meta: meta)
         }
         try ProfileFile.write(profile, to: options.output)

@@ -202,7 +202,18 @@ extension HTMLReport {
         }
         w.raw(",\n"); w.key("threads"); w.array(p.threads) { t in
             w.raw("["); w.int(Int(t.tid)); w.raw(","); w.string(t.name); w.raw(","); w.string(t.kind.rawValue)
-            w.raw(","); w.int(t.jobsRun); w.raw(","); w.string(t.label); w.raw("]")
+            w.raw(","); w.int(t.jobsRun); w.raw(","); w.string(t.label); w.raw(","); w.int(Int(t.process)); w.raw("]")
+        }
+        // A run that followed children: [pid, image, label, command, exit, start ns, length ns,
+        // hottest function of its own] per process (empty for one process).
+        let hottest = p.processes.count > 1 ? TerminalSummary.hottestOwnFunctions(p) : []
+        w.raw(",\n"); w.key("processes"); w.array(p.processes.count > 1 ? Array(p.processes.indices) : []) { k in
+            let pr = p.processes[k]
+            w.raw("["); w.int(Int(pr.pid)); w.raw(","); w.int(pr.image); w.raw(","); w.string(pr.label); w.raw(",")
+            w.string(pr.command.isEmpty ? pr.name : pr.command.joined(separator: " ")); w.raw(","); w.string(pr.exitDescription)
+            w.raw(","); w.int(pr.startOffsetNs); w.raw(","); w.int(pr.durationNs); w.raw(",")
+            if let h = hottest[k] { w.string(h) } else { w.raw("null") }
+            w.raw("]")
         }
         w.raw(",\n"); w.key("samples"); w.raw("[")
         var first = true

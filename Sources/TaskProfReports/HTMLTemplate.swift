@@ -243,6 +243,11 @@ table.data tr.more td { text-align: center; cursor: default; }
     </div>
   </section>
 
+  <section class="panel" id="processes-panel" hidden>
+    <div class="tablehead"><div class="panelhead" style="margin:0"><h2>Processes</h2><span class="sub" id="processes-sub"></span></div></div>
+    <div class="tablewrap"><table class="data" id="processes"></table></div>
+  </section>
+
   <div class="grid2">
     <section class="panel">
       <div class="tablehead"><div class="panelhead" style="margin:0"><h2>Tasks</h2><span class="sub" id="tasks-sub"></span></div>
@@ -403,7 +408,7 @@ if (physicalView) physicalStacks();
 })();
 var decodeMs = performance.now() - tBuild0;
 
-var tasks = D.tasks, threads = D.threads, samples = D.samples, nGroups = samples.length / 4;
+var tasks = D.tasks, threads = D.threads, samples = D.samples, nGroups = samples.length / 4, processes = D.processes || [];
 function taskLabel(t) { var x = tasks[t]; return x ? (x[1] !== null ? x[1] : 'task ' + x[0]) : 'task ?'; }
 var kinds = D.kinds || [];
 function taskKind(t) { var x = tasks[t]; return x && x[3] >= 0 ? kinds[x[3]] || null : null; }
@@ -445,6 +450,7 @@ function scopeDescription(sc) {
     case 'name': return 'All ' + (tasksByName.get(sc.name) || []).length + ' tasks named ' + quote(sc.name);
     case 'kind': return 'All ' + (tasksByKind.get(sc.k) || []).length + ' unnamed tasks of kind ' + quote(kinds[sc.k] || '?');
     case 'thread': return 'Thread ' + quote(threadLabel(sc.thread));
+    case 'process': return 'Process ' + quote(processes[sc.process] ? processes[sc.process][2] : '?');
     case 'poll': var lp = longPolls[sc.poll];
       return 'Long poll: ' + fmtNs(lp[4]) + ' in ' + quote(lp[0] >= 0 ? taskLabel(lp[0]) : 'no task') + ' at ' + fmtNs(lp[3]);
     case 'blocking': var b = blocking[sc.index]; return 'Blocking call: ' + (b && b.call ? b.call : '#' + sc.index);
@@ -483,7 +489,8 @@ function scopeEntries(sc) {
   for (i = 0; i < samples.length; i += 4) {
     t = samples[i]; h = samples[i + 1];
     if (kind !== 'all') {
-      if (kind === 'task' ? t !== sc.task : kind === 'thread' ? h !== sc.thread : (t < 0 || !want[t])) continue;
+      if (kind === 'task' ? t !== sc.task : kind === 'thread' ? h !== sc.thread
+          : kind === 'process' ? !(threads[h] && threads[h][5] === sc.process) : (t < 0 || !want[t])) continue;
     }
     if (t >= 0) {
       r = taskRoot[t];
@@ -1014,6 +1021,7 @@ function setScope(sc) {
   renderScopeBar();
   if (taskTable) taskTable.render();
   if (threadTable) threadTable.render();
+  if (processTable) processTable.render();
   if (pollTable) pollTable.render();
   renderFunctions();
 }
@@ -1223,6 +1231,33 @@ var threadTable = new SortTable($('threads'), threadCols, {
   onSelect: function (r) { setScope({ kind: 'thread', thread: r.i }); },
   isSelected: function (r) { return state.scope.kind === 'thread' && state.scope.thread === r.i; }
 });
+
+// Processes (a run that followed children): one row each; a row scopes the page to it.
+var processTable = null;
+if (processes.length > 1) {
+  var processSamples = new Float64Array(processes.length);
+  for (i = 0; i < samples.length; i += 4) { var th = threads[samples[i + 1]]; if (th && th[5] < processes.length) processSamples[th[5]] += samples[i + 3]; }
+  var processRows = processes.map(function (p, k) {
+    return { i: k, label: p[2], command: p[3], exit: p[4], start: p[5], length: p[6], hottest: p[7], samples: processSamples[k] };
+  });
+  processTable = new SortTable($('processes'), [
+    { title: 'Process', get: function (r) { return r.label; }, cls: 'name', desc: false },
+    { title: 'Command line', get: function (r) { return r.command; }, cls: 'name grow', desc: false,
+      cell: function (r) { var s = el('span', null, r.command); s.title = r.command + ' (' + r.exit + ')'; return s; } },
+    { title: 'Hottest function of its own', get: function (r) { return r.hottest || ''; }, cls: 'name', desc: false },
+    { title: 'Start', num: true, get: function (r) { return r.start; }, cell: function (r) { return fmtNs(r.start); } },
+    { title: 'Length', num: true, get: function (r) { return r.length; }, cell: function (r) { return fmtNs(r.length); } },
+    { title: 'Samples', num: true, get: function (r) { return r.samples; }, cell: function (r) { return fmtInt(r.samples); } },
+    { title: 'Share', num: true, get: function (r) { return r.samples; }, cell: function (r) { return fmtPct(r.samples / (totalSamples || 1)); } }
+  ], {
+    sortCol: 5, limit: 100, emptyText: 'No processes.',
+    onSelect: function (r) { setScope({ kind: 'process', process: r.i }); },
+    isSelected: function (r) { return state.scope.kind === 'process' && state.scope.process === r.i; }
+  });
+  processTable.setRows(processRows);
+  $('processes-panel').hidden = false;
+  $('processes-sub').textContent = plural(processes.length, 'process', 'processes') + ' · a row shows only its samples';
+}
 
 // Functions
 var fnTable = new SortTable($('functions'), [
@@ -1530,6 +1565,14 @@ function runSelfTest() {
   step('thread', function () {
     var th = threadTable.sorted()[0];
     if (th) { setScope({ kind: 'thread', thread: th.i }); res.threadTotal = state.tree.total[0]; }
+  });
+  step('process', function () {
+    if (!processTable) return;
+    var pr = processTable.sorted()[0];
+    $('processes').querySelector('tbody tr').click();
+    res.processTotal = state.tree.total[0];
+    res.processExpected = pr.samples;
+    res.processSelectedRow = !!$('processes').querySelector('tr.sel');
   });
   step('name', function () {
     var nm = null;

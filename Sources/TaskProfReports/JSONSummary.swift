@@ -43,8 +43,30 @@ public struct JSONSummary: Codable, Equatable {
         }
     }
 
+    /// One process of a run that followed children (`processes` is absent for one process).
+    public struct Process: Codable, Equatable {
+        public var pid: Int32
+        /// 0, or n for the image the process's n-th exec started.
+        public var image: Int
+        public var parentPid: Int32
+        public var executable: String
+        public var command: [String]
+        public var exit: String
+        public var complete: Bool
+        /// From the start of the run.
+        public var startMs: Double
+        public var durationMs: Double
+        public var samples: UInt64
+        public var tasks: Int
+        /// The innermost function of the process's own code in most of its samples.
+        public var hottestFunction: String?
+    }
+
     public struct Task: Codable, Equatable {
+        /// The task's id in its process.
         public var id: UInt64
+        /// Index into `processes` (present when there are several).
+        public var process: Int?
         public var name: String?
         /// The closure or function that started the task (see `TaskKinds`).
         public var kind: String?
@@ -66,6 +88,8 @@ public struct JSONSummary: Codable, Equatable {
 
     public struct Thread: Codable, Equatable {
         public var tid: Int32
+        /// Index into `processes` (present when there are several).
+        public var process: Int?
         public var name: String
         public var kind: String
         public var samples: UInt64
@@ -144,6 +168,7 @@ public struct JSONSummary: Codable, Equatable {
     }
 
     public var profile: ProfileInfo
+    public var processes: [Process]?
     public var tasks: [Task]
     /// Unnamed tasks grouped by kind, most samples first.
     public var taskKinds: [TaskKind]
@@ -163,14 +188,26 @@ public struct JSONSummary: Codable, Equatable {
                               targetCpuMs: Double(m.targetCPUTimeNs) / 1e6,
                               stacks: p.hasLogicalFrames ? "logical" : "physical", logicalStackShare: p.logicalStackShare,
                               counters: p.counters)
+        let several = p.processes.count > 1
+        if several {
+            var samples = [UInt64](repeating: 0, count: p.processes.count), taskCount = [Int](repeating: 0, count: p.processes.count)
+            for s in p.samples { samples[Int(p.threads[Int(s.thread)].process)] += UInt64(s.count) }
+            for t in p.tasks where taskCount.indices.contains(TaskInfo.processIndex(t.id)) { taskCount[TaskInfo.processIndex(t.id)] += 1 }
+            let hottest = TerminalSummary.hottestOwnFunctions(p)
+            processes = p.processes.enumerated().map { k, pr in
+                Process(pid: pr.pid, image: pr.image, parentPid: pr.parentPid, executable: pr.executable, command: pr.command,
+                        exit: pr.exitDescription, complete: pr.complete, startMs: Double(pr.startOffsetNs) / 1e6,
+                        durationMs: Double(pr.durationNs) / 1e6, samples: samples[k], tasks: taskCount[k], hottestFunction: hottest[k])
+            }
+        }
         let kinds = TaskKinds(p).labels
         tasks = p.taskStats().map { t in
-            Task(id: t.id, name: t.name, kind: kinds[t.id], samples: t.samples, cpuShare: t.cpuShare, polls: t.jobs?.pollTime.count,
+            Task(id: TaskInfo.localID(t.id), process: several ? TaskInfo.processIndex(t.id) : nil, name: t.name, kind: kinds[t.id], samples: t.samples, cpuShare: t.cpuShare, polls: t.jobs?.pollTime.count,
                  longPolls: t.jobs?.longPolls, pollTime: t.jobs.map { Percentiles($0.pollTime) },
                  schedulingDelay: t.jobs.map { Percentiles($0.schedulingDelay) }, busyMs: t.jobs.map { Double($0.busyNs) / 1e6 })
         }
         taskKinds = p.taskKindStats(kinds: kinds).map { TaskKind(kind: $0.kind, tasks: $0.tasks, samples: $0.samples, cpuShare: $0.cpuShare) }
-        threads = p.threadStats().map { Thread(tid: $0.thread.tid, name: $0.thread.name, kind: $0.thread.kind.rawValue, samples: $0.samples, cpuShare: $0.cpuShare) }
+        threads = p.threadStats().map { Thread(tid: $0.thread.tid, process: several ? Int($0.thread.process) : nil, name: $0.thread.name, kind: $0.thread.kind.rawValue, samples: $0.samples, cpuShare: $0.cpuShare) }
         functions = p.functionStats().prefix(maxFunctions).map {
             Function(name: $0.name, shortName: $0.shortName, module: $0.module, file: $0.file, line: $0.line, self: $0.selfSamples, total: $0.totalSamples)
         }
@@ -183,7 +220,7 @@ public struct JSONSummary: Codable, Equatable {
         }
         longPolls = (p.jobs?.longPolls ?? []).map { l in
             let stack = l.stacks.first.map { p.stacks[Int($0.stack)].map { Frame(p.frames[Int($0)]) } } ?? []
-            return LongPollEntry(kind: l.taskID == 0 ? "event-loop-tick" : "job", taskId: l.taskID, taskName: names[l.taskID], thread: threadNames[l.thread] ?? "thread \(l.thread)",
+            return LongPollEntry(kind: l.taskID == 0 ? "event-loop-tick" : "job", taskId: TaskInfo.localID(l.taskID), taskName: names[l.taskID], thread: threadNames[l.thread] ?? "thread \(l.thread)",
                                  startMs: Double(l.startNs) / 1e6, durationMs: Double(l.durationNs) / 1e6,
                                  samples: l.stacks.reduce(0) { $0 + UInt64($1.count) }, stack: stack,
                                  captured: l.stacks.first.map { $0.count == 0 } ?? false)
@@ -191,7 +228,7 @@ public struct JSONSummary: Codable, Equatable {
         blockingCalls = (p.blocking?.sites ?? []).map { b in
             let stack = b.stacks.first.map { p.stacks[Int($0.stack)].map { Frame(p.frames[Int($0)]) } } ?? []
             return BlockingCall(primitive: b.primitive, site: Site(function: b.function, file: b.file, line: b.line),
-                                taskIds: b.taskIDs, taskNames: b.taskIDs.map { names[$0] ?? TaskInfo.unnamedLabel($0) },
+                                taskIds: b.taskIDs.map(TaskInfo.localID), taskNames: b.taskIDs.map { names[$0] ?? TaskInfo.unnamedLabel($0) },
                                 threads: b.threads.map { threadNames[$0] ?? "thread \($0)" }, count: b.count,
                                 totalMs: Double(b.totalNs) / 1e6, maxMs: Double(b.maxNs) / 1e6, stack: stack, advice: b.advice)
         }

@@ -42,7 +42,7 @@ public struct TerminalSummary {
         let seconds = Double(m.durationNs) / 1e9
         let threadsSampled = Set(p.samples.map(\.thread)).count
         let effective = threadsSampled > 0 && seconds > 0 ? Double(samples) / seconds : 0
-        out.append(bold("taskprof: ") + m.command.joined(separator: " ") + " (\(m.exitDescription))")
+        out.append(bold("taskprof: ") + Format.truncate(m.command.joined(separator: " "), 200) + " (\(m.exitDescription))")
         out.append("  duration \(Format.seconds(m.durationNs)), \(samples) samples, \(p.droppedCount) dropped, "
                    + "engine \(m.engine) at \(m.rateHz) Hz/thread (effective \(String(format: "%.0f", effective)) samples/s over \(threadsSampled) threads)")
         out.append("  \(p.threads.count) threads, \(p.tasks.count) tasks"

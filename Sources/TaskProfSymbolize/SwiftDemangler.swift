@@ -345,10 +345,18 @@ private struct ShortNameParser {
         guard let open = firstIndex(of: UInt8(ascii: "<"), in: s) else { return nil }
         let words = s[s.startIndex..<open]
         guard hasSuffix("specialization ", words),
-              words.allSatisfy({ isLowercase($0) || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "-") }),
-              let close = matchingClose(in: s, at: open)
+              words.allSatisfy({ isLowercase($0) || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "-") })
         else { return nil }
-        return drop(" of ", from: s[(close + 1)...])
+        if let close = matchingClose(in: s, at: open), let rest = drop(" of ", from: s[(close + 1)...]) { return rest }
+        // The demangler prints some parameter lists unbalanced (`<Arg[4] = [Closure Propagated :
+        // …, Argument Types : []> of …`): then the list ends at the first `> of `.
+        let marker = Array("> of ".utf8)
+        var i = open + 1
+        while i + marker.count <= s.endIndex {
+            if s[i..<(i + marker.count)].elementsEqual(marker) { return s[(i + marker.count)...] }
+            i += 1
+        }
+        return nil
     }
 
     /// Descriptions such as `type metadata accessor for X`, `outlined copy of X`,

@@ -43,6 +43,9 @@ extension TaskProf {
         @Option(name: .long, help: ArgumentHelp("Compare only the tasks with this name.", valueName: "name"))
         var task: String?
 
+        @Option(name: .customLong("process"), help: ArgumentHelp("In profiles of several processes (record --follow-children): compare only the processes matching this pid, executable name or part of a command line, on each side.", valueName: "process"))
+        var process: String?
+
         @Option(name: .long, help: ArgumentHelp("Compare logical stacks (with awaiting async callers, the default) or physical ones; use physical against a profile recorded without logical stacks.", valueName: "logical|physical"))
         var stacks: StackViewArgument = .logical
 
@@ -68,8 +71,13 @@ extension TaskProf {
             let bp: Profile, np: Profile
             let d: ProfileDiff
             do {
-                bp = try ProfileFile.read(path: base).viewing(stacks.value)
-                np = try ProfileFile.read(path: newProfile).viewing(stacks.value)
+                var b = try ProfileFile.read(path: base), n = try ProfileFile.read(path: newProfile)
+                if let process {
+                    b = try ProcessSelection.selectAll(process, in: b, side: "base")
+                    n = try ProcessSelection.selectAll(process, in: n, side: "new")
+                }
+                bp = b.viewing(stacks.value)
+                np = n.viewing(stacks.value)
                 d = try ProfileDiff(base: bp, new: np, options: DiffOptions(normalization: normalize.value, taskName: task))
             } catch {
                 Console.error("taskprof: \(error)")

@@ -2,6 +2,17 @@ import TaskProfModel
 
 /// `report --process` and `diff --process`: one process of a profile of several.
 enum ProcessSelection {
+    /// `diff --process`: every process the selector matches (a program run several times, as
+    /// package-benchmark runs each benchmark, is compared as a whole).
+    static func selectAll(_ selector: String, in p: Profile, side: String) throws -> Profile {
+        guard !p.processes.isEmpty else { return try select(selector, in: p) }
+        let matches = p.processIndices(matching: selector)
+        guard !matches.isEmpty else {
+            throw CLIError(message: "no process of the \(side) profile matches '\(selector)' (processes: \(p.processes.prefix(8).map(\.label).joined(separator: ", ")))")
+        }
+        return matches.count == 1 ? p.process(at: matches[0]) : p.restricted(toProcesses: Set(matches))
+    }
+
     static func select(_ selector: String, in p: Profile) throws -> Profile {
         guard !p.processes.isEmpty else {
             if selector == String(p.meta.pid) || p.meta.command.joined(separator: " ").contains(selector) { return p }

@@ -29,7 +29,7 @@ extension TaskProf {
         @Flag(name: .customLong("follow-children"), help: "Profile child processes too (and what they exec): one profile with a table of processes.")
         var followChildren = false
 
-        @Option(name: .customLong("process"), help: ArgumentHelp("With --follow-children (implied): profile only processes whose executable is named NAME, or whose command line matches NAME as a POSIX extended regular expression. Repeatable. The others run unprofiled.", valueName: "name"))
+        @Option(name: .customLong("process"), help: ArgumentHelp("Follow children (implied), but profile only these processes: a NAME of letters, digits and ._-+ is an executable's file name (MyBenchmarks); anything else is a POSIX extended regular expression searched in the command line ('xctest .*MyTests'). Repeatable. The other processes run unprofiled.", valueName: "name"))
         var processes: [String] = []
 
         @Option(name: .customLong("long-poll"), help: ArgumentHelp("Report Swift jobs that run longer than this without suspending.", valueName: "ms"))

@@ -69,6 +69,9 @@ final class SwiftShortNameTests: XCTestCase {
         XCTAssertEqual(
             short("function signature specialization <Arg[1] = Value Promoted from Box> of closure #1 (Swift.Int) -> Swift.Int in Prog.burn(iterations: Swift.Int) -> Swift.Int"),
             "closure #1 in burn(iterations:) [specialized]")
+        // The demangler prints a closure-propagation list unbalanced: the list ends at `> of `.
+        XCTAssertEqual(short("function signature specialization <Arg[4] = [Closure Propagated : $sSMsSkRzSL7ElementSTRpzrlE4sortyyFSbAB_ABtcfu_Says6UInt32VG_Tt1G5, Argument Types : []> of generic specialization <Swift.UInt32> of Swift._merge<A>(low: Swift.UnsafeMutablePointer<A>, mid: Swift.UnsafeMutablePointer<A>, high: Swift.UnsafeMutablePointer<A>, buffer: Swift.UnsafeMutablePointer<A>, by: (A, A) throws -> Swift.Bool) throws -> Swift.Bool"),
+                       "_merge(low:mid:high:buffer:by:) [specialized]")
         // Nested specializations get one suffix.
         XCTAssertEqual(
             short("generic specialization <Swift.Int> of function signature specialization <Arg[0] = Owned To Guaranteed, Arg[1] = Exploded> of Foo.bar<A>(A, Swift.Int) -> ()"),

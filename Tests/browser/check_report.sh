@@ -85,6 +85,9 @@ if not res.get("allTotal"):
 if res.get("changed") is not True:
     problems.append("scoping to the first task did not change the flame graph (allTotal=%r, taskTotal=%r%s)"
                     % (res.get("allTotal"), res.get("taskTotal"), ", " + res["reason"] if res.get("reason") else ""))
+if "processExpected" in res and (res.get("processTotal") != res["processExpected"] or res.get("processSelectedRow") is not True):
+    problems.append("scoping to the first process showed %r samples, its row says %r (row selected: %r)"
+                    % (res.get("processTotal"), res.get("processExpected"), res.get("processSelectedRow")))
 if res.get("ok") is not True:
     problems.append("the self-test says ok=%r" % res.get("ok"))
 if problems:
