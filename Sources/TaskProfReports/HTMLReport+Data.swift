@@ -206,7 +206,7 @@ extension HTMLReport {
         }
         // A run that followed children: [pid, image, label, command, exit, start ns, length ns,
         // hottest function of its own] per process (empty for one process).
-        let hottest = p.processes.count > 1 ? TerminalSummary.hottestOwnFunctions(p) : []
+        let hottest = p.processStats().map(\.hottestFunction)
         w.raw(",\n"); w.key("processes"); w.array(p.processes.count > 1 ? Array(p.processes.indices) : []) { k in
             let pr = p.processes[k]
             w.raw("["); w.int(Int(pr.pid)); w.raw(","); w.int(pr.image); w.raw(","); w.string(pr.label); w.raw(",")

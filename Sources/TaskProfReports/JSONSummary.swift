@@ -190,14 +190,12 @@ public struct JSONSummary: Codable, Equatable {
                               counters: p.counters)
         let several = p.processes.count > 1
         if several {
-            var samples = [UInt64](repeating: 0, count: p.processes.count), taskCount = [Int](repeating: 0, count: p.processes.count)
-            for s in p.samples { samples[Int(p.threads[Int(s.thread)].process)] += UInt64(s.count) }
-            for t in p.tasks where taskCount.indices.contains(TaskInfo.processIndex(t.id)) { taskCount[TaskInfo.processIndex(t.id)] += 1 }
-            let hottest = TerminalSummary.hottestOwnFunctions(p)
-            processes = p.processes.enumerated().map { k, pr in
-                Process(pid: pr.pid, image: pr.image, parentPid: pr.parentPid, executable: pr.executable, command: pr.command,
-                        exit: pr.exitDescription, complete: pr.complete, startMs: Double(pr.startOffsetNs) / 1e6,
-                        durationMs: Double(pr.durationNs) / 1e6, samples: samples[k], tasks: taskCount[k], hottestFunction: hottest[k])
+            processes = p.processStats().map { st in
+                let pr = p.processes[st.index]
+                return Process(pid: pr.pid, image: pr.image, parentPid: pr.parentPid, executable: pr.executable, command: pr.command,
+                               exit: pr.exitDescription, complete: pr.complete, startMs: Double(pr.startOffsetNs) / 1e6,
+                               durationMs: Double(pr.durationNs) / 1e6, samples: st.samples, tasks: st.tasks,
+                               hottestFunction: st.hottestFunction)
             }
         }
         let kinds = TaskKinds(p).labels

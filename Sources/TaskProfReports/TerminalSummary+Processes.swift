@@ -1,4 +1,5 @@
 import Foundation
+import TaskProfAnalysis
 import TaskProfModel
 
 /// The summary of a run that followed children: one table of its processes, then the usual
@@ -9,35 +10,10 @@ extension TerminalSummary {
     /// Processes given their own sections: the busiest, and any other with ≥ 20 % of the samples.
     static let detailedProcesses = 3
 
-    /// Per process, the innermost function of its own code in most of its samples: what tells
-    /// apart processes with one command line (package-benchmark runs each benchmark in a process
-    /// of its own, all started alike). Its own code: a Swift function of the module named like the
-    /// executable (`MyBench.work()` in MyBench, not the standard library's sort inlined into it,
-    /// nor a statically linked library's); for other programs, a function of the executable with
-    /// a source file.
-    static func hottestOwnFunctions(_ p: Profile) -> [String?] {
-        let names = p.processes.map(\.name)
-        func hottest(_ own: (SymbolizedFrame, String) -> Bool) -> [String?] {
-            var counts = [[Int32: UInt64]](repeating: [:], count: p.processes.count)
-            for s in p.samples {
-                let k = Int(p.threads[Int(s.thread)].process)
-                guard let f = p.stacks[Int(s.stack)].last(where: { own(p.frames[Int($0)], names[k]) }) else { continue }
-                counts[k][f, default: 0] += UInt64(s.count)
-            }
-            return counts.map { c in c.max { ($0.value, $1.key) < ($1.value, $0.key) }.map { p.frames[Int($0.key)].shortName } }
-        }
-        let swift = hottest { f, name in f.module == name && f.function.hasPrefix(name + ".") }
-        let any = hottest { f, name in f.module == name && f.file != nil && f.file != "<compiler-generated>" }
-        return zip(swift, any).map { $0 ?? $1 }
-    }
-
     func renderRun(_ p: Profile) -> String {
         let total = max(p.sampleCount, 1)
-        var perProcess = [UInt64](repeating: 0, count: p.processes.count)
-        for s in p.samples { perProcess[Int(p.threads[Int(s.thread)].process)] += UInt64(s.count) }
-        var tasks = [Int](repeating: 0, count: p.processes.count)
-        for t in p.tasks where tasks.indices.contains(TaskInfo.processIndex(t.id)) { tasks[TaskInfo.processIndex(t.id)] += 1 }
-        let hottest = Self.hottestOwnFunctions(p)
+        let stats = p.processStats()
+        let perProcess = stats.map(\.samples), tasks = stats.map(\.tasks), hottest = stats.map(\.hottestFunction)
         let order = p.processes.indices.sorted { (perProcess[$0], -$0) > (perProcess[$1], -$1) }
         let rate = Double(max(p.meta.rateHz, 1))
 
@@ -51,7 +27,10 @@ extension TerminalSummary {
         for k in order.prefix(Self.processRows) {
             let pr = p.processes[k]
             let pid = pr.image == 0 ? "\(pr.pid)" : "\(pr.pid).\(pr.image)"
-            let command = pr.command.isEmpty ? pr.name : pr.command.joined(separator: " ")
+            // argv[0] by its file name: the table is for telling processes apart (JSON and HTML
+            // keep the whole command line).
+            let argv0 = pr.command.first.map { $0.split(separator: "/").last.map(String.init) ?? $0 } ?? pr.name
+            let command = ([argv0] + pr.command.dropFirst()).joined(separator: " ")
             out.append("  " + Format.pad(pid, 9) + Format.lpad(String(perProcess[k]), 8) + "  "
                        + Format.percent(Double(perProcess[k]) / Double(total))
                        + Format.lpad(Format.seconds(UInt64(Double(perProcess[k]) / rate * 1e9)), 9)

@@ -71,11 +71,14 @@ final class CLIErrorTests: XCTestCase {
     func testHelpTextDescribesEveryOption() throws {
         let r = try taskprof(["record", "--help"])
         XCTAssertEqual(r.status, 0)
-        for option in ["--output", "--rate", "--signal", "--engine", "--follow-children", "--long-poll", "--folded", "--json", "--html", "--group-by", "--task"] {
+        for option in ["--output", "--rate", "--signal", "--engine", "--follow-children", "--process", "--long-poll", "--folded", "--json", "--html", "--group-by", "--task"] {
             XCTAssertTrue(r.stdout.contains(option), "record --help lacks \(option)")
         }
         XCTAssertTrue(r.stdout.contains("Samples per second of CPU time"))
         let report = try taskprof(["report", "--help"])
-        XCTAssertTrue(report.stdout.contains("--folded") && report.stdout.contains("--group-by"))
+        XCTAssertTrue(report.stdout.contains("--folded") && report.stdout.contains("--group-by") && report.stdout.contains("--process"))
+        XCTAssertTrue(report.stdout.contains("process"), "group-by lists process")
+        let diff = try taskprof(["diff", "--help"])
+        XCTAssertTrue(diff.stdout.contains("--process"), diff.stdout)
     }
 }
