@@ -47,13 +47,31 @@ static void tp_clean_environment(void) {
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) unsetenv(names[i]);
 }
 
+// "<dir>/<pid>.raw", or "<dir>/<pid>.<image>.raw", without snprintf (fork's child handler uses it).
+static void tp_stream_path(char *out, size_t cap, int pid, int image) {
+    char digits[24];
+    size_t n = 0, used = 0;
+    #define TP_PUT(c) do { if (used + 1 < cap) out[used++] = (c); } while (0)
+    for (const char *p = tp_raw_dir; *p; p++) TP_PUT(*p);
+    TP_PUT('/');
+    for (int v = pid, i = 0; i < 2; i++, v = image) {
+        if (i == 1 && image == 0) break;
+        if (i == 1) TP_PUT('.');
+        n = 0;
+        do { digits[n++] = (char)('0' + v % 10); v /= 10; } while (v > 0 && n < sizeof digits);
+        while (n > 0) TP_PUT(digits[--n]);
+    }
+    for (const char *p = ".raw"; *p; p++) TP_PUT(*p);
+    #undef TP_PUT
+    out[used] = 0;
+}
+
 // <pid>.raw, or for a later image of the same process (after exec) <pid>.1.raw, <pid>.2.raw, …:
-// the first name not taken (tp_writer_start creates the file exclusively).
-static int tp_start_recording(void) {
+// the first name not taken (the writer creates the file exclusively).
+static int tp_start_recording(int (*start)(void)) {
     for (int image = 0; image < 64; image++) {
-        if (image == 0) snprintf(tp_cfg.raw_path, sizeof tp_cfg.raw_path, "%s/%d.raw", tp_raw_dir, (int)getpid());
-        else snprintf(tp_cfg.raw_path, sizeof tp_cfg.raw_path, "%s/%d.%d.raw", tp_raw_dir, (int)getpid(), image);
-        int rc = tp_writer_start();
+        tp_stream_path(tp_cfg.raw_path, sizeof tp_cfg.raw_path, (int)getpid(), image);
+        int rc = start();
         if (rc == 0) return 0;
         if (rc != -2) break;   // -2: that name is taken
     }
@@ -73,8 +91,13 @@ static void tp_fork_parent(void) {
     tp_writer_parent_after_fork();
 }
 
+// Async-signal-safe only: the child of a multithreaded program may not allocate, take the
+// loader's lock or create threads here. The writer thread starts later (tp_writer_poke).
 static void tp_fork_child(void) {
     if (!tp_cfg.enabled) return;
+    struct tp_thread *self = tp_thread_self_fast();
+    int kind = self ? self->kind : TP_THREAD_OTHER;
+    uintptr_t stack_lo = self ? self->stack_lo : 0, stack_hi = self ? self->stack_hi : 0;
     tp_modules_child_after_fork();
     tp_writer_after_fork_child();
     // Slots of the parent's threads describe threads that do not exist here; perf fds are
@@ -96,7 +119,7 @@ static void tp_fork_child(void) {
     }
     tp_sampler_after_fork_child();
     tp_exec_after_fork_child();
-    if (tp_start_recording() == 0) tp_thread_register_current(TP_THREAD_MAIN);
+    if (tp_start_recording(tp_writer_start_in_child) == 0) tp_thread_register_forked(kind, stack_lo, stack_hi);
 }
 
 __attribute__((constructor)) static void tp_agent_init(void) {
@@ -152,7 +175,7 @@ __attribute__((constructor)) static void tp_agent_init(void) {
     // Samples taken before the writer starts wait in the threads' rings.
     tp_thread_register_current(TP_THREAD_MAIN);
     tp_thread_register_existing();
-    if (tp_start_recording() != 0) {
+    if (tp_start_recording(tp_writer_start) != 0) {
         tp_sampler_shutdown();
         return;
     }

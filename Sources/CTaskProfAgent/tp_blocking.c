@@ -88,9 +88,14 @@ static void tp_blocking_done(struct tp_thread *t, int primitive, uint64_t start)
 }
 
 // Wraps a call: straight through unless on a runtime thread, else timed.
+// Sleeps and I/O are where a forked child starts its writer thread (tp_writer_poke); waits on
+// locks and conditions are not: an allocator may be the one waiting, and the start allocates.
+#define TP_POKES(prim) ((prim) < TP_PRIM_MUTEX_LOCK || (prim) > TP_PRIM_FUTEX_WAIT)
+
 #define TP_TIMED(prim, name, ...)                                         \
     do {                                                                   \
         TP_ENSURE(name);                                                   \
+        if (TP_POKES(prim) && tp_cfg.enabled) tp_writer_poke();            \
         struct tp_thread *t_ = tp_candidate();                             \
         if (!t_) return real_##name(__VA_ARGS__);                          \
         uint64_t s_ = tp_now_ns();                                         \
@@ -176,6 +181,7 @@ static void tp_tick_end(struct tp_thread *t) {
 #define TP_EPOLL(name, ...)                                                 \
     do {                                                                   \
         TP_ENSURE(name);                                                   \
+        if (tp_cfg.enabled) tp_writer_poke();                              \
         struct tp_thread *t_ = tp_cfg.enabled ? tp_thread_self_fast() : NULL; \
         if (t_ && !t_->in_interposer && tp_event_loop_thread(t_)) {        \
             tp_tick_end(t_);                                               \

@@ -143,6 +143,7 @@ void tp_thread_unregister_current(void);
 pid_t tp_gettid(void);
 void tp_thread_mark_agent(void);
 void tp_thread_forget_self(void);
+struct tp_thread *tp_thread_register_forked(int kind, uintptr_t stack_lo, uintptr_t stack_hi);
 int tp_create_agent_thread(pthread_t *thread, void *(*fn)(void *), void *arg);
 
 // tp_sampler.c
@@ -162,6 +163,16 @@ void tp_sampler_set_chained(const struct sigaction *act);
 
 // tp_writer.c
 int tp_writer_start(void);
+int tp_writer_start_in_child(void);
+void tp_writer_start_pending(void);
+void tp_writer_flush_at_exit(void);
+pid_t tp_writer_stream_pid(void);
+extern _Atomic int tp_writer_pending;
+// Interposers call this on their way in: a followed child starts its writer thread at its first
+// call from ordinary code (fork's child handler may not create threads).
+static inline void tp_writer_poke(void) {
+    if (__builtin_expect(atomic_load_explicit(&tp_writer_pending, memory_order_relaxed), 0)) tp_writer_start_pending();
+}
 void tp_writer_final_flush(void);
 void tp_writer_after_fork_child(void);
 void tp_writer_prepare_fork(void);
@@ -197,6 +208,7 @@ const struct tp_range *tp_range_lookup(uintptr_t pc);
 extern _Atomic uint64_t tp_cfi_rows, tp_cfi_bytes, tp_cfi_missing;   // the unwind tables built so far
 void tp_modules_refresh(tp_emit_fn emit);
 void tp_reset_reported_modules(void);
+void tp_modules_replay(tp_emit_fn emit);
 void tp_modules_build_deferred(tp_emit_fn emit);
 void tp_modules_prepare_fork(void);
 void tp_modules_parent_after_fork(void);

@@ -345,6 +345,7 @@ struct tp_job_run {
 // Before a job runs: its enqueue time, task and name. Returns 0 when the thread is not tracked
 // (the job only leaves the table).
 static int tp_job_begin(struct tp_job_run *r, void *job) {
+    tp_writer_poke();
     struct tp_thread *t = tp_thread_self();
     r->t = t;
     r->enqueued = tp_job_forget(job);

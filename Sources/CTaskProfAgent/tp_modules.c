@@ -39,9 +39,26 @@ static struct { uintptr_t bias; uint64_t name_hash; const struct tp_cfi_table *c
 static int tp_cfi_known_count;
 _Atomic uint64_t tp_dlopen_generation;
 
+// Every MODULE record written, so a forked child can write them again without the loader
+// (tp_modules_replay). A program with more modules than fit is rescanned by the child's writer.
+#define TP_MODULE_LOG_BYTES (256u * 1024u)
+static uint8_t tp_module_log[TP_MODULE_LOG_BYTES];
+static uint32_t tp_module_log_used;
+static int tp_module_log_full;
+
 // What has been reported already, so each module is written once per recording.
 static struct { uintptr_t bias; uint64_t name_hash; } tp_reported[TP_MAX_MODULES];
 static int tp_reported_count;
+
+// Fork's child handler (async-signal-safe): the MODULE records the parent wrote.
+void tp_modules_replay(tp_emit_fn emit) {
+    for (uint32_t off = 0; off + sizeof(struct tp_record_header) <= tp_module_log_used;) {
+        const struct tp_record_header *h = (const struct tp_record_header *)(tp_module_log + off);
+        emit(tp_module_log + off, h->size);
+        off += h->size;
+    }
+    if (tp_module_log_full) tp_reported_count = 0;   // the writer reports them all again
+}
 
 const struct tp_range *tp_range_lookup(uintptr_t pc) {
     struct tp_range_table *tab = atomic_load_explicit(&tp_table, memory_order_acquire);
@@ -140,6 +157,12 @@ static void tp_emit_module(struct tp_scan *s, struct dl_phdr_info *info, const c
     if (build_id_len) { memcpy(p, build_id, build_id_len); p += build_id_len; }
     m->h.size = (uint32_t)(p - buf);
     s->emit(buf, m->h.size);
+    if (tp_module_log_used + m->h.size <= TP_MODULE_LOG_BYTES) {
+        memcpy(tp_module_log + tp_module_log_used, buf, m->h.size);
+        tp_module_log_used += m->h.size;
+    } else {
+        tp_module_log_full = 1;
+    }
 }
 
 // The module's unwind table, built from its .eh_frame_hdr the first time the module is seen.

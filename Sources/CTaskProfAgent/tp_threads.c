@@ -176,6 +176,7 @@ TP_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void
     if (!real) real = (tp_pthread_create_fn)tp_real_symbol("pthread_create");
     if (!real) return EAGAIN;
     if (!tp_cfg.enabled) return real(thread, attr, fn, arg);
+    tp_writer_poke();
     struct tp_start *s = malloc(sizeof *s);
     if (!s) return real(thread, attr, fn, arg);
     s->fn = fn;
@@ -200,3 +201,23 @@ int tp_create_agent_thread(pthread_t *thread, void *(*fn)(void *), void *arg) {
 }
 
 void tp_thread_forget_self(void) { tp_self = NULL; }
+
+// Fork's child handler (async-signal-safe: no pthread_getattr_np, no allocation): the thread
+// that forked, with the stack bounds it had in the parent (the same memory). Its exit destructor
+// is already set: the child inherited the thread's key value. Unknown bounds (a thread the agent
+// had not registered) leave its frames to process_vm_readv, as for threads found in /proc.
+struct tp_thread *tp_thread_register_forked(int kind, uintptr_t stack_lo, uintptr_t stack_hi) {
+    struct tp_thread *t = tp_slot_claim(tp_gettid(), kind);
+    if (!t) {
+        atomic_fetch_add(&tp_counters[TP_CTR_THREADS_UNSAMPLED], 1);
+        return NULL;
+    }
+    t->stack_lo = stack_lo;
+    t->stack_hi = stack_hi;
+    t->from_proc = stack_lo == 0;
+    tp_self = t;
+    atomic_store_explicit(&t->state, TP_SLOT_LIVE, memory_order_release);
+    atomic_fetch_add(&tp_counters[TP_CTR_THREADS], 1);
+    if (tp_sampler_start_thread(t) != 0) atomic_fetch_add(&tp_counters[TP_CTR_THREADS_UNSAMPLED], 1);
+    return t;
+}

@@ -22,6 +22,7 @@
 #define TP_MEMMAP_SOONEST 2        // ... or this many when the handler met an unknown address
 
 static int tp_fd = -1;
+static pid_t tp_stream_pid;        // the process whose stream tp_fd is
 static dev_t tp_fd_dev;            // what tp_fd must still be: a program that closes every
 static ino_t tp_fd_ino;            // descriptor (daemons do) may get the number back for its own file
 static _Atomic uint64_t tp_lost_bytes, tp_reopens, tp_rearmed;
@@ -313,14 +314,17 @@ static void *tp_writer_main(void *arg) {
     return NULL;
 }
 
-int tp_writer_start(void) {
+// The stream's first records, with async-signal-safe calls only (open, write and the agent's own
+// code): a followed child starts here, inside fork's child handler.
+static int tp_writer_open(void) {
     if (tp_open_stream(0) != 0) return errno == EEXIST ? -2 : -1;
     struct tp_raw_header hd;
     memset(&hd, 0, sizeof hd);
     memcpy(hd.magic, TP_RAW_MAGIC, 8);
     hd.version = TP_RAW_VERSION;
     hd.header_size = sizeof hd;
-    hd.pid = (uint64_t)getpid();
+    tp_stream_pid = getpid();
+    hd.pid = (uint64_t)tp_stream_pid;
     hd.start_realtime_ns = tp_realtime_ns();
     hd.start_monotonic_ns = tp_now_ns();
     hd.engine = (uint32_t)tp_cfg.engine;
@@ -332,6 +336,11 @@ int tp_writer_start(void) {
     tp_emit(&hd, sizeof hd);
     static uint8_t process[TP_PROCESS_RECORD_MAX];
     tp_emit(process, tp_process_record(process));
+    return 0;
+}
+
+// The rest of the start: the modules (dl_iterate_phdr), the heap map, the writer thread.
+static int tp_writer_begin(void) {
     tp_seen_generation = atomic_load(&tp_dlopen_generation);
     tp_modules_refresh(tp_emit);
     if (tp_async_enabled()) tp_memmap_refresh();
@@ -342,6 +351,41 @@ int tp_writer_start(void) {
         return -1;
     }
     return 0;
+}
+
+int tp_writer_start(void) {
+    int rc = tp_writer_open();
+    return rc != 0 ? rc : tp_writer_begin();
+}
+
+// A followed child (fork without exec) opens its stream in fork's child handler, where only
+// async-signal-safe calls are allowed: the parent's MODULE records are replayed (the child has
+// the same mappings, and the unwind tables it inherited), and the writer thread is left for the
+// child's first call into an interposer (tp_writer_poke) or its exit. Samples wait in the rings.
+_Atomic int tp_writer_pending;
+
+int tp_writer_start_in_child(void) {
+    int rc = tp_writer_open();
+    if (rc != 0) return rc;
+    tp_modules_replay(tp_emit);
+    tp_flush();
+    atomic_store(&tp_writer_pending, 1);
+    return 0;
+}
+
+pid_t tp_writer_stream_pid(void) { return tp_stream_pid; }
+
+// Only tried: the caller may be the agent itself holding the lock (its own write() passes
+// through the interposers), and then a later call starts it.
+void tp_writer_start_pending(void) {
+    int expected = 1;
+    if (!atomic_compare_exchange_strong(&tp_writer_pending, &expected, 0)) return;
+    if (pthread_mutex_trylock(&tp_writer_lock) != 0) {
+        atomic_store(&tp_writer_pending, 1);
+        return;
+    }
+    if (tp_fd >= 0 && !atomic_load(&tp_writer_stop)) tp_writer_begin();
+    pthread_mutex_unlock(&tp_writer_lock);
 }
 
 // Before the process execs (tp_exec.c): everything recorded so far goes to the stream, then an
@@ -366,12 +410,7 @@ void tp_writer_before_exec(const char *path) {
     pthread_mutex_unlock(&tp_writer_lock);
 }
 
-// At exit: stop sampling, drain what is left, mark the stream complete.
-void tp_writer_final_flush(void) {
-    if (tp_fd < 0) return;
-    tp_sampler_shutdown();
-    atomic_store(&tp_writer_stop, 1);
-    pthread_mutex_lock(&tp_writer_lock);
+static void tp_final_flush_locked(void) {
     if (tp_fd >= 0) {
         tp_cycle_locked(1);
         struct tp_rec_end e = { .h = { TP_REC_END, 0, sizeof e }, .time_ns = tp_now_ns() };
@@ -380,6 +419,31 @@ void tp_writer_final_flush(void) {
         if (tp_stream_is_ours()) close(tp_fd);
         tp_fd = -1;
     }
+}
+
+// At exit: stop sampling, drain what is left, mark the stream complete.
+void tp_writer_final_flush(void) {
+    if (tp_fd < 0) return;
+    tp_sampler_shutdown();
+    atomic_store(&tp_writer_stop, 1);
+    pthread_mutex_lock(&tp_writer_lock);
+    tp_final_flush_locked();
+    pthread_mutex_unlock(&tp_writer_lock);
+}
+
+// _exit (tp_exit.c), which may be called from a signal handler: the same, but the writer's lock is
+// only tried, for up to 100 ms (the writer finishes a cycle in far less), so a handler that
+// interrupted the lock's holder does not wait for it forever.
+void tp_writer_flush_at_exit(void) {
+    if (tp_fd < 0) return;
+    tp_sampler_shutdown();
+    atomic_store(&tp_writer_stop, 1);
+    uint64_t start = tp_clock_kernel_ns();
+    while (pthread_mutex_trylock(&tp_writer_lock) != 0) {
+        if (tp_elapsed(start, tp_clock_kernel_ns()) > 100000000ull) return;
+        sched_yield();
+    }
+    tp_final_flush_locked();
     pthread_mutex_unlock(&tp_writer_lock);
 }
 
@@ -390,7 +454,7 @@ void tp_writer_after_fork_child(void) {
     tp_fd = -1;
     tp_used = 0;
     atomic_store(&tp_writer_stop, 0);
-    tp_reset_reported_modules();
+    atomic_store(&tp_writer_pending, 0);
 }
 
 void tp_writer_prepare_fork(void) { pthread_mutex_lock(&tp_writer_lock); }

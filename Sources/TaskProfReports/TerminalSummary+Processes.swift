@@ -44,7 +44,10 @@ extension TerminalSummary {
             out.append("  … \(rest.count) more processes with \(rest.reduce(0) { $0 + perProcess[$1] }) samples"
                        + " (`taskprof report P --process PID` shows any one)")
         }
-        for n in p.meta.notes where n.contains("ended without the agent's final flush") == false { out.append(warn("  note: \(n)")) }
+        // Per-process notes, but not that a C program has no Swift tasks.
+        for n in p.meta.notes where !n.contains("ended without the agent's final flush") && !n.contains("no Swift tasks") {
+            out.append(warn("  note: \(n)"))
+        }
         let detailed = order.enumerated().filter { i, k in
             perProcess[k] > 0 && (i == 0 || (i < Self.detailedProcesses && perProcess[k] * 5 >= total))
         }.map(\.element)

@@ -84,6 +84,44 @@ final class TortureTests: XCTestCase {
         }
     }
 
+    /// A program whose own SIGPROF handler has no SA_RESTART gets EINTR from its read when its
+    /// signal arrives, also when the agent samples with SIGPROF (the agent's handler takes over
+    /// the program's SA_RESTART choice; the read was restarted).
+    func testReadThatReliesOnNoRestartStillGetsEINTR() throws {
+        let exe = try build("no_restart_read")
+        let plain = try TestSupport.run([exe])
+        XCTAssertEqual(plain.stdout, "read interrupted (EINTR), handler ran 1 time(s)\n")
+        for signal in ["SIGPROF", "SIGTRAP"] {
+            let out = try TestSupport.tempDir() + "/r.taskprof"
+            let args = [try TestSupport.binary("taskprof"), "record", "-q", "-o", out] + (signal == "SIGPROF" ? ["--signal", "SIGPROF"] : []) + ["--", exe]
+            let r = try TestSupport.run(args)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(r.stdout, plain.stdout, "sampling with \(signal)")
+        }
+    }
+
+    /// Children forked while other threads allocate and load libraries, each computing then
+    /// leaving by _exit: with --follow-children each is recorded (its stream opened in fork's child
+    /// handler with async-signal-safe calls only, its writer thread started later), none hangs,
+    /// and what a child sampled before its _exit is kept (it was lost, and so were the parent's
+    /// samples after its first fork).
+    func testForkedChildrenOfABusyParentAreRecordedToTheirExit() throws {
+        let exe = try build("fork_busy_parent", flags: ["-ldl"])
+        let out = try TestSupport.tempDir() + "/f.taskprof"
+        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", out, "--follow-children", "--", exe])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "30 of 30 children exited 7\n")
+        let p = try ProfileFile.read(path: out)
+        XCTAssertEqual(p.processes.count, 31, "\(p.processes.map(\.label))")
+        let children = p.processes.indices.filter { p.processes[$0].pid != p.meta.pid }
+        XCTAssertTrue(children.allSatisfy { p.processes[$0].complete }, "each child's stream ends cleanly, at its _exit")
+        let sampled = children.filter { k in
+            let one = p.process(at: k)
+            return one.sampleCount >= 5 && one.functionStats().first?.shortName.hasPrefix("child_work") == true
+        }
+        XCTAssertGreaterThanOrEqual(sampled.count, 27, "children sampled in child_work: \(sampled.count) of 30")
+    }
+
     /// A program that forks a child (no exec) goes on being sampled after the fork.
     func testForkWithoutExecKeepsTheParentSampled() throws {
         let exe = try build("fork_then_compute")
