@@ -16,6 +16,7 @@
 //   TASKPROF_ACTOR_WAITS   "0": leave the Swift runtime's TSan hooks alone (no actor-queue waits)
 //   TASKPROF_CLOCK         "kernel": clock_gettime for every timestamp instead of the TSC (tp_clock.c)
 //   TASKPROF_KERNEL_RELEASE  tests only: the kernel release the engine choice believes (tp_sampler.c)
+//   TASKPROF_PERF_PARANOID   tests only: the perf_event_paranoid it believes
 #include "tp_internal.h"
 #include <signal.h>
 #include <stdio.h>
@@ -42,7 +43,7 @@ static void tp_clean_environment(void) {
         "TASKPROF_RAW_DIR", "TASKPROF_RATE", "TASKPROF_SIGNAL", "TASKPROF_ENGINE", "TASKPROF_MEASURE",
         "TASKPROF_AGENT", "TASKPROF_FOLLOW", "TASKPROF_LONG_POLL_NS", "TASKPROF_BLOCKING_NS",
         "TASKPROF_ASYNC_STACKS", "TASKPROF_ACTOR_WAITS", "TASKPROF_CLOCK", "TASKPROF_KERNEL_RELEASE",
-        "TASKPROF_PROCESS",
+        "TASKPROF_PROCESS", "TASKPROF_PERF_PARANOID",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) unsetenv(names[i]);
 }
@@ -153,6 +154,8 @@ __attribute__((constructor)) static void tp_agent_init(void) {
     tp_cfg.follow_children = follow && follow[0] == '1';
     const char *kernel = getenv("TASKPROF_KERNEL_RELEASE");
     if (kernel) snprintf(tp_cfg.kernel_release, sizeof tp_cfg.kernel_release, "%s", kernel);
+    const char *paranoid = getenv("TASKPROF_PERF_PARANOID");
+    if (paranoid) snprintf(tp_cfg.perf_paranoid_override, sizeof tp_cfg.perf_paranoid_override, "%s", paranoid);
     tp_exec_remember_settings(tp_agent_path);
     tp_process_identify();
     // A process `--process` did not ask for keeps the environment (its children may be wanted)

@@ -117,6 +117,7 @@ struct tp_config {
     char raw_path[4096];
     char engine_note[128];
     char kernel_release[64];           // TASKPROF_KERNEL_RELEASE (tests), else empty: uname's
+    char perf_paranoid_override[8];    // TASKPROF_PERF_PARANOID (tests), else empty: /proc's
     uint64_t long_poll_ns;             // jobs at least this long are written one by one
     uint64_t blocking_ns;              // blocking calls at least this long are recorded
 };

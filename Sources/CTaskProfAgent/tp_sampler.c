@@ -335,7 +335,20 @@ static int tp_kernel_has_async_sigtrap(char *release, size_t len) {
 
 // The perf engine's delivery: sigtrap unless the user chose a signal or the kernel is too old for
 // it, then fasync with it.
+// perf_event_paranoid, or -100 when unreadable; TASKPROF_PERF_PARANOID pretends a value (tests,
+// with `record`'s own check reading the same).
+static int tp_perf_paranoid(void) {
+    if (tp_cfg.perf_paranoid_override[0]) return atoi(tp_cfg.perf_paranoid_override);
+    char buf[16] = {0};
+    int fd = open("/proc/sys/kernel/perf_event_paranoid", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -100;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    return n > 0 ? atoi(buf) : -100;
+}
+
 static int tp_choose_perf(void) {
+    if (tp_cfg.perf_paranoid_override[0] && tp_perf_paranoid() > 2) { errno = EACCES; return -1; }
     int fd = -1, sigtrap_err = 0, old_kernel = 0;
     char release[64] = "";
     if (tp_cfg.signal == 0 && !tp_kernel_has_async_sigtrap(release, sizeof release)) {
@@ -381,10 +394,14 @@ int tp_sampler_install(void) {
     } else {
         if (tp_cfg.engine != TP_ENGINE_TIMER) {
             int err = errno;
-            const char *why = err == EACCES || err == EPERM ? "not permitted (perf_event_paranoid)"
-                            : err == ENOSYS || err == ENOENT ? "not supported by this kernel" : "failed";
-            snprintf(tp_cfg.engine_note, sizeof tp_cfg.engine_note,
-                     "perf_event_open %s (errno %d); per-thread CPU timers, tick-limited", why, err);
+            if (err == EACCES || err == EPERM) {
+                snprintf(tp_cfg.engine_note, sizeof tp_cfg.engine_note,
+                         "perf_event_open not permitted (perf_event_paranoid %d); per-thread CPU timers, tick-limited", tp_perf_paranoid());
+            } else {
+                const char *why = err == ENOSYS || err == ENOENT ? "not supported by this kernel" : "failed";
+                snprintf(tp_cfg.engine_note, sizeof tp_cfg.engine_note,
+                         "perf_event_open %s (errno %d); per-thread CPU timers, tick-limited", why, err);
+            }
         } else {
             strncpy(tp_cfg.engine_note, "per-thread CPU timers (requested)", sizeof tp_cfg.engine_note - 1);
         }

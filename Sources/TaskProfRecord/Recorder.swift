@@ -29,6 +29,7 @@ public enum RecordError: Error, CustomStringConvertible {
     case agentMissing(String)
     case spawnFailed(String, Int32)
     case noStream(String)
+    case engineUnavailable(String)
 
     public var description: String {
         switch self {
@@ -36,6 +37,7 @@ public enum RecordError: Error, CustomStringConvertible {
         case .agentMissing(let p):
             return "the agent library is missing (looked for \(p)); build it with `swift build -c release` or set TASKPROF_AGENT"
         case .spawnFailed(let p, let e): return "could not start \(p): \(String(cString: strerror(e)))"
+        case .engineUnavailable(let why): return why
         case .noStream(let dir):
             return "the target wrote no profile data (nothing in \(dir)): it may have exited before the agent started, or cleared LD_PRELOAD"
         }

@@ -92,6 +92,9 @@ extension TaskProf {
             let recorder = Recorder(options: options, log: { Console.error($0) })
             let target: (executable: String, agent: String)
             do { target = try recorder.validate() } catch { throw CLIError(error) }
+            let engineNotice: String?
+            do { engineNotice = try EngineCheck.current().notice(engine: engine) } catch { throw CLIError(error) }
+            if let engineNotice, !quiet { Console.error("taskprof: " + engineNotice) }
 
             let (exit, rawDir, pid) = try recorder.runTarget(executable: target.executable, agent: target.agent)
             let profile: Profile

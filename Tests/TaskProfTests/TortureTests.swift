@@ -201,6 +201,27 @@ final class TortureTests: XCTestCase {
                       TerminalSummary().render(old))
     }
 
+    /// Before the run, `record` says which engine the kernel's settings leave it, and why; after
+    /// it, the summary says the same (pretended settings: a perf_event_paranoid of 3, an old kernel).
+    func testRecordSaysWhichEngineAndWhyBeforeTheRun() throws {
+        let taskprof = try TestSupport.binary("taskprof"), two = try TestSupport.binary("TwoTasks")
+        let out = try TestSupport.tempDir() + "/e.taskprof"
+        var env = ProcessInfo.processInfo.environment
+        env["TASKPROF_PERF_PARANOID"] = "3"
+        let r = try TestSupport.run([taskprof, "record", "-o", out, "--", two], environment: env)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("taskprof: perf_event_paranoid is 3: sampling with per-thread CPU timers"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("  engine: perf_event_open not permitted (perf_event_paranoid 3); per-thread CPU timers"), r.stderr)
+        XCTAssertEqual(try ProfileFile.read(path: out).meta.engine, "timer")
+        let perf = try TestSupport.run([taskprof, "record", "--engine", "perf", "-o", out, "--", two], environment: env)
+        XCTAssertEqual(perf.status, 1)
+        XCTAssertTrue(perf.stderr.contains("--engine perf needs perf_event_open, which perf_event_paranoid 3 forbids"), perf.stderr)
+        env["TASKPROF_PERF_PARANOID"] = nil
+        env["TASKPROF_KERNEL_RELEASE"] = "5.15.0-91-generic"
+        let old = try TestSupport.run([taskprof, "record", "-o", out, "--", two], environment: env)
+        XCTAssertTrue(old.stderr.hasPrefix("taskprof: kernel 5.15.0-91-generic is older than 5.19: samples arrive as a signal"), old.stderr)
+    }
+
     /// 10,000 threads that each live for less than a sampling period: slots and rings are reused,
     /// the process behaves as without the agent.
     func testTenThousandShortLivedThreads() throws {
