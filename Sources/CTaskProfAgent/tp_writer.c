@@ -167,7 +167,7 @@ static uint64_t tp_jobs_total(void) {
     return n;
 }
 
-static void tp_emit_counters(void) {
+static void tp_fill_counters(struct tp_rec_counters *cp) {
     struct tp_rec_counters c;
     memset(&c, 0, sizeof c);
     c.h.type = TP_REC_COUNTERS;
@@ -187,7 +187,46 @@ static void tp_emit_counters(void) {
     c.clock_tsc = (uint64_t)tp_clock_uses_tsc();
     c.clock_max_skew_ns = atomic_load(&tp_clock_max_skew_ns);
     c.clock_resyncs = atomic_load(&tp_clock_resyncs);
+    *cp = c;
+}
+
+static void tp_emit_counters(void) {
+    static struct tp_rec_counters c;   // under the writer's lock; 3 KB off the caller's stack
+    tp_fill_counters(&c);
     tp_emit(&c, sizeof c);
+}
+
+// A full disk takes the stream's last records with the rest, and with them the count of what was
+// lost. So the stream gets a side file, <stream>.end, filled with zeros when the stream is
+// created (its blocks then exist); at the end the final COUNTERS and END records are written
+// over them in place, which needs no new block. `taskprof` reads it with the stream.
+#define TP_END_FILE_BYTES ((sizeof(struct tp_rec_counters) + sizeof(struct tp_rec_end) + 4095) & ~(size_t)4095)
+static char tp_end_path[sizeof tp_cfg.raw_path + 8];
+
+static void tp_end_file_reserve(void) {
+    size_t n = strnlen(tp_cfg.raw_path, sizeof tp_cfg.raw_path);
+    memcpy(tp_end_path, tp_cfg.raw_path, n);
+    memcpy(tp_end_path + n, ".end", 5);
+    int fd = open(tp_end_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) { tp_end_path[0] = 0; return; }
+    static const uint8_t zeros[4096];
+    for (size_t done = 0; done < TP_END_FILE_BYTES; done += sizeof zeros) {
+        if (write(fd, zeros, sizeof zeros) != (ssize_t)sizeof zeros) { tp_end_path[0] = 0; break; }
+    }
+    close(fd);
+}
+
+static void tp_end_file_write(void) {
+    if (!tp_end_path[0]) return;
+    static struct { struct tp_rec_counters c; struct tp_rec_end e; } __attribute__((packed)) tail;
+    tp_fill_counters(&tail.c);
+    tail.e = (struct tp_rec_end){ .h = { TP_REC_END, 0, sizeof tail.e }, .time_ns = tp_now_ns() };
+    int fd = open(tp_end_path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    if (pwrite(fd, &tail, sizeof tail, 0) < 0) {
+        // Nothing more to do: even the reserved blocks were refused.
+    }
+    close(fd);
 }
 
 static void tp_drain_ring(struct tp_ring *r) {
@@ -333,6 +372,7 @@ static int tp_writer_open(void) {
     hd.flags = tp_jobs_enabled() ? TP_RAW_FLAG_JOB_TRACKING : 0;
     hd.max_frames = TP_MAX_FRAMES;
     memcpy(hd.engine_note, tp_cfg.engine_note, sizeof hd.engine_note);
+    tp_end_file_reserve();
     tp_emit(&hd, sizeof hd);
     static uint8_t process[TP_PROCESS_RECORD_MAX];
     tp_emit(process, tp_process_record(process));
@@ -416,6 +456,7 @@ static void tp_final_flush_locked(void) {
         struct tp_rec_end e = { .h = { TP_REC_END, 0, sizeof e }, .time_ns = tp_now_ns() };
         tp_emit(&e, sizeof e);
         tp_flush();
+        tp_end_file_write();
         if (tp_stream_is_ours()) close(tp_fd);
         tp_fd = -1;
     }

@@ -30,6 +30,9 @@ public struct ProfileBuilder {
         meta.jobTracking = raw.jobTracking
         meta.bucketNs = bucketNs
         meta.notes += raw.notes
+        if let lost = raw.counters["stream.lostBytes"], lost > 0 {
+            meta.notes.append("\(lost) bytes of the agent's stream could not be written (disk full?): samples and events in them are missing")
+        }
         if let main = raw.modules.first { meta.mainBuildID = main.buildID }
 
         let agentCode = raw.modules.filter { $0.path.hasSuffix("/libTaskProfAgent.so") }.flatMap(\.executableRanges)

@@ -26,7 +26,24 @@ extension RawRecording {
 
     public static func read(path: String) throws -> RawRecording {
         guard let data = FileManager.default.contents(atPath: path) else { throw RawStreamError.cannotRead(path) }
-        return try parse([UInt8](data), name: path)
+        let bytes = [UInt8](data)
+        var rec = try parse(bytes, name: path)
+        if let end = FileManager.default.contents(atPath: path + ".end") { rec.applyEndFile([UInt8](end), header: bytes) }
+        return rec
+    }
+
+    /// The agent's `<stream>.end` side file (written in place at exit, so a full disk cannot
+    /// take it): its COUNTERS are the stream's last, its END says the agent flushed at exit.
+    mutating func applyEndFile(_ end: [UInt8], header stream: [UInt8]) {
+        let headerSize = stream.count >= 16 ? Int(stream.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self) }) : 0
+        guard headerSize >= 192, headerSize <= stream.count,
+              let tail = try? Self.parse(Array(stream[0..<headerSize]) + end, name: "end file"),
+              !tail.counters.isEmpty else { return }
+        counters = tail.counters
+        handlerHistogram = tail.handlerHistogram
+        asyncHistogram = tail.asyncHistogram
+        actorWaitHistogram = tail.actorWaitHistogram
+        if tail.complete && execPath == nil { complete = true }
     }
 
     /// Parses a stream; a cut-off tail is tolerated (counted in `trailingBytes`).

@@ -245,5 +245,15 @@ final class TortureTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("raw streams are kept in"), r.stderr)
         let left = try FileManager.default.contentsOfDirectory(atPath: mnt)
         XCTAssertFalse(left.contains { $0.contains(".tmp-") }, "half a profile left behind: \(left)")
+        // The kept streams convert elsewhere, and say what the full disk took: the count of lost
+        // bytes reaches the profile through the stream's side file, written in place at exit.
+        let raw = try XCTUnwrap(left.first { $0.hasPrefix(".taskprof-raw-") }, "\(left)")
+        let out = try TestSupport.tempDir() + "/converted.taskprof"
+        let c = try TestSupport.run([try TestSupport.binary("taskprof"), "convert", mnt + "/" + raw, "-o", out])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        let p = try ProfileFile.read(path: out)
+        XCTAssertGreaterThan(p.counters["stream.lostBytes"] ?? 0, 0, "\(p.counters)")
+        XCTAssertTrue(p.meta.complete, "the agent flushed at exit, as its side file says")
+        XCTAssertTrue(p.meta.notes.contains { $0.contains("bytes of the agent's stream could not be written") }, "\(p.meta.notes)")
     }
 }
