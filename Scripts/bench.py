@@ -93,6 +93,36 @@ def startup_cost():
         return statistics.median(plain), statistics.median(agent)
 
 
+def dormant_cost(say):
+    """What a process `record --process` did not name pays: the agent loaded but dormant. A
+    clean `swift build` of a small package (the driver, SwiftPM, the compilers and the linker are
+    all such processes under `--process MyBench -- swift package benchmark`), and a loop of
+    interposed system calls."""
+    dormant = {"TASKPROF_FOLLOW": "1", "TASKPROF_PROCESS": "NoSuchProgram"}
+    with tempfile.TemporaryDirectory() as d:
+        pkg = os.path.join(d, "pkg")
+        os.makedirs(os.path.join(pkg, "Sources", "Small"))
+        with open(os.path.join(pkg, "Package.swift"), "w") as f:
+            f.write('// swift-tools-version:5.9\nimport PackageDescription\n'
+                    'let package = Package(name: "Small", targets: [.executableTarget(name: "Small")])\n')
+        with open(os.path.join(pkg, "Sources", "Small", "main.swift"), "w") as f:
+            f.write("struct P { var x: Int }\nlet ps = (0..<100).map { P(x: $0) }\nprint(ps.reduce(0) { $0 + $1.x })\n")
+        build = ["/bin/sh", "-c", f"cd '{pkg}' && rm -rf .build && swift build -q"]
+        fig = interleaved(build, {"dormant": dormant})
+        src, exe = os.path.join(d, "calls.c"), os.path.join(d, "calls")
+        with open(src, "w") as f:
+            f.write("#include <fcntl.h>\n#include <unistd.h>\nint main(void) { char c; int fd = open(\"/dev/zero\", O_RDONLY);\n"
+                    "  for (int i = 0; i < 2000000; i++) if (read(fd, &c, 1) != 1) return 1;\n  return 0; }\n")
+        subprocess.run(["cc", "-O2", src, "-o", exe], check=True)
+        calls = interleaved([exe], {"dormant": dormant})
+    say("## A process `--process` did not name: the agent loaded, dormant")
+    say(f"- clean `swift build` of a one-file package (driver, SwiftPM, compiler, linker all dormant): "
+        f"unprofiled {fig['plain'][0]:.2f} s, dormant {fig['dormant'][0]:.2f} s, **wall ratio {fig['dormant'][0] / fig['plain'][0]:.3f}**, "
+        f"CPU ratio {fig['dormant'][1] / fig['plain'][1]:.3f}")
+    say(f"- 2,000,000 interposed read() calls: unprofiled {calls['plain'][0]:.3f} s, dormant {calls['dormant'][0]:.3f} s, "
+        f"**{(calls['dormant'][0] - calls['plain'][0]) / 2e6 * 1e9:.1f} ns per call**")
+
+
 def profile_json(path):
     out = subprocess.run([TASKPROF, "report", path, "--json", "-"], check=True, capture_output=True, text=True).stdout
     return json.loads(out)
@@ -230,6 +260,8 @@ def main():
     say()
 
     job_cost(say)
+    dormant_cost(say)
+    say()
 
     # 5. Time to turn 1M samples into a profile and to report it.
     with tempfile.TemporaryDirectory() as d:
