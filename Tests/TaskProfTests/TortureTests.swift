@@ -122,6 +122,22 @@ final class TortureTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(sampled.count, 27, "children sampled in child_work: \(sampled.count) of 30")
     }
 
+    /// A child started by posix_spawn with an environment of its own, without LD_PRELOAD (as
+    /// package-benchmark starts its benchmark): with --follow-children the agent is passed on all
+    /// the same, and the child is profiled under its own command line.
+    func testPosixSpawnWithItsOwnEnvironmentIsFollowed() throws {
+        let exe = try build("spawn_own_env")
+        let out = try TestSupport.tempDir() + "/s.taskprof"
+        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", out, "--follow-children", "--", exe])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "child exit 3\n")
+        let p = try ProfileFile.read(path: out)
+        let child = try XCTUnwrap(p.processes.firstIndex { $0.command == [exe, "child"] }, "\(p.processes.map(\.command))")
+        let one = p.process(at: child)
+        XCTAssertGreaterThan(one.sampleCount, 100, "the spawned child is sampled")
+        XCTAssertEqual(one.functionStats().first?.shortName.hasPrefix("spawned_work"), true)
+    }
+
     /// A program that forks a child (no exec) goes on being sampled after the fork.
     func testForkWithoutExecKeepsTheParentSampled() throws {
         let exe = try build("fork_then_compute")
