@@ -268,7 +268,7 @@ def main():
         raw_dir = os.path.join(d, "raw")
         os.mkdir(raw_dir)
         subprocess.run([os.path.join(BIN, "DeepStacks"), "8", "4"], env=agent_env(raw_dir), check=True, stdout=subprocess.DEVNULL)
-        src = os.path.join(raw_dir, os.listdir(raw_dir)[0])
+        src = os.path.join(raw_dir, next(f for f in os.listdir(raw_dir) if f.endswith(".raw")))
         big = os.path.join(d, "big.raw")
         n = make_million(src, big, 1_000_000)
         p = os.path.join(d, "big.taskprof")

@@ -114,6 +114,13 @@ static void tp_fork_child(void) {
         atomic_store(&t->state, TP_SLOT_FREE);
     }
     tp_thread_forget_self();
+    // The child's counters count the child (the parent's are in the parent's stream).
+    for (int i = 0; i < TP_CTR_COUNT; i++) atomic_store(&tp_counters[i], 0);
+    for (int i = 0; i < TP_HANDLER_BUCKETS; i++) {
+        atomic_store(&tp_handler_hist[i], 0);
+        atomic_store(&tp_async_hist[i], 0);
+        atomic_store(&tp_actor_wait_hist[i], 0);
+    }
     if (!tp_cfg.follow_children) {
         tp_cfg.enabled = 0;
         return;
@@ -125,6 +132,7 @@ static void tp_fork_child(void) {
 
 __attribute__((constructor)) static void tp_agent_init(void) {
     tp_blocking_init();   // first: the agent's own syscall() calls go through its interposer
+    tp_exit_init();       // _exit may come from a signal handler: resolved now, dormant or not
     const char *dir = getenv("TASKPROF_RAW_DIR");
     if (!dir || !dir[0]) return;
     const char *agent = getenv("TASKPROF_AGENT");

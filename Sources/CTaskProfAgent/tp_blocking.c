@@ -88,9 +88,11 @@ static void tp_blocking_done(struct tp_thread *t, int primitive, uint64_t start)
 }
 
 // Wraps a call: straight through unless on a runtime thread, else timed.
-// Sleeps and I/O are where a forked child starts its writer thread (tp_writer_poke); waits on
-// locks and conditions are not: an allocator may be the one waiting, and the start allocates.
-#define TP_POKES(prim) ((prim) < TP_PRIM_MUTEX_LOCK || (prim) > TP_PRIM_FUTEX_WAIT)
+// Sleeps, waits for events and accept/connect are where a forked child starts its writer thread
+// (tp_writer_poke): calls a program makes from ordinary code. Not read/write/waitpid, which crash
+// handlers call from signal handlers, nor waits on locks, where an allocator may be waiting (the
+// start allocates).
+#define TP_POKES(prim) ((prim) <= TP_PRIM_CLOCK_NANOSLEEP || ((prim) >= TP_PRIM_ACCEPT && (prim) <= TP_PRIM_EPOLL_WAIT))
 
 #define TP_TIMED(prim, name, ...)                                         \
     do {                                                                   \

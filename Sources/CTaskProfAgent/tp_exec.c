@@ -7,8 +7,10 @@
 // profiles.
 //
 // Only the process being profiled marks its stream: in a forked or vfork'ed child (another pid)
-// nothing is written. When children are followed, every exec and posix_spawn passes the agent
-// on, whatever environment the program gives its child. Nothing is allocated.
+// nothing is written. When children are followed, execve, execv, execvp, execvpe, posix_spawn and
+// posix_spawnp pass the agent on, whatever environment the program gives its child (execl,
+// execlp, system and popen use the program's own environment, which keeps it; execle with an
+// environment of its own does not). Nothing is allocated.
 #include "tp_internal.h"
 #include <errno.h>
 #include <stdio.h>
@@ -20,7 +22,8 @@
 #define TP_EXEC_MAX_ENV 2048      // a larger environment is passed through as is (no profile after exec)
 #define TP_EXEC_SETTINGS 16
 
-static char tp_settings[TP_EXEC_SETTINGS][512];   // "TASKPROF_X=value", as the agent was started with
+static char tp_settings[TP_EXEC_SETTINGS][4200];  // "TASKPROF_X=value", as the agent was started with
+                                                  // (`record` keeps --process patterns within this)
 static int tp_settings_count;
 static char tp_preload[4200];                     // "LD_PRELOAD=<agent>"
 static pid_t tp_exec_pid;                         // the process whose exec continues the profile

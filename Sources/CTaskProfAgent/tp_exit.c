@@ -9,13 +9,19 @@
 #include <unistd.h>
 
 typedef void (*tp_exit_fn)(int);
+static tp_exit_fn tp_real_exit, tp_real_Exit;
 
-static __attribute__((noreturn)) void tp_exit_via(const char *name, int status) {
-    if (tp_cfg.enabled && getpid() == tp_writer_stream_pid()) tp_writer_flush_at_exit();
-    tp_exit_fn real = (tp_exit_fn)tp_real_symbol(name);
+// Constructor time: dlsym is no call for a signal handler or a vfork child.
+void tp_exit_init(void) {
+    tp_real_exit = (tp_exit_fn)tp_real_symbol("_exit");
+    tp_real_Exit = (tp_exit_fn)tp_real_symbol("_Exit");
+}
+
+static __attribute__((noreturn)) void tp_exit_via(tp_exit_fn real, int status) {
+    if (tp_cfg.enabled) tp_writer_flush_at_exit();   // only in the stream's own process
     if (real) real(status);
     for (;;) syscall(SYS_exit_group, status);
 }
 
-TP_EXPORT void _exit(int status) { tp_exit_via("_exit", status); }
-TP_EXPORT void _Exit(int status) { tp_exit_via("_Exit", status); }
+TP_EXPORT void _exit(int status) { tp_exit_via(tp_real_exit, status); }
+TP_EXPORT void _Exit(int status) { tp_exit_via(tp_real_Exit, status); }

@@ -168,9 +168,13 @@ int tp_writer_start_in_child(void);
 void tp_writer_start_pending(void);
 void tp_writer_flush_at_exit(void);
 pid_t tp_writer_stream_pid(void);
+
+// tp_exit.c
+void tp_exit_init(void);
 extern _Atomic int tp_writer_pending;
 // Interposers call this on their way in: a followed child starts its writer thread at its first
 // call from ordinary code (fork's child handler may not create threads).
+// The flag holds the pid of the child that waits (tp_writer.c).
 static inline void tp_writer_poke(void) {
     if (__builtin_expect(atomic_load_explicit(&tp_writer_pending, memory_order_relaxed), 0)) tp_writer_start_pending();
 }
@@ -210,6 +214,7 @@ extern _Atomic uint64_t tp_cfi_rows, tp_cfi_bytes, tp_cfi_missing;   // the unwi
 void tp_modules_refresh(tp_emit_fn emit);
 void tp_reset_reported_modules(void);
 void tp_modules_replay(tp_emit_fn emit);
+int tp_modules_replay_complete(void);
 void tp_modules_build_deferred(tp_emit_fn emit);
 void tp_modules_prepare_fork(void);
 void tp_modules_parent_after_fork(void);

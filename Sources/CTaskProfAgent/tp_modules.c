@@ -60,6 +60,9 @@ void tp_modules_replay(tp_emit_fn emit) {
     if (tp_module_log_full) tp_reported_count = 0;   // the writer reports them all again
 }
 
+// Whether the replay wrote every module (the log had room for all).
+int tp_modules_replay_complete(void) { return !tp_module_log_full; }
+
 const struct tp_range *tp_range_lookup(uintptr_t pc) {
     struct tp_range_table *tab = atomic_load_explicit(&tp_table, memory_order_acquire);
     if (!tab) return NULL;

@@ -70,7 +70,7 @@ void tp_sampler_get_chained(struct sigaction *out) {
 }
 
 static void tp_on_signal(int sig, siginfo_t *si, void *ucv);
-static int tp_restarting = 1;   // the agent's handler is installed with SA_RESTART
+static _Atomic int tp_restarting = 1;   // the agent's handler is installed with SA_RESTART
 
 // The program's handler for the sampling signal decides whether a system call it interrupts
 // restarts: one kernel sigaction serves both, so the agent's takes over the program's
@@ -80,13 +80,13 @@ static void tp_mirror_restart(const struct sigaction *act) {
     int handler = (act->sa_flags & SA_SIGINFO) ? act->sa_sigaction != NULL
                                                : act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN;
     int restart = !handler || (act->sa_flags & SA_RESTART);
-    if (restart == tp_restarting || !tp_real_sigaction) return;
+    if (restart == atomic_load(&tp_restarting) || !tp_real_sigaction) return;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = tp_on_signal;
     sa.sa_flags = SA_SIGINFO | (restart ? SA_RESTART : 0);
     sigemptyset(&sa.sa_mask);
-    if (tp_real_sigaction(tp_cfg.signal, &sa, NULL) == 0) tp_restarting = restart;
+    if (tp_real_sigaction(tp_cfg.signal, &sa, NULL) == 0) atomic_store(&tp_restarting, restart);
 }
 
 void tp_sampler_set_chained(const struct sigaction *act) {
@@ -418,7 +418,7 @@ int tp_sampler_install(void) {
     tp_real_sigaction = (tp_sigaction_fn)tp_real_symbol("sigaction");
     struct sigaction prev;
     if (!tp_real_sigaction || tp_real_sigaction(tp_cfg.signal, &sa, &prev) != 0) return -1;
-    tp_restarting = 1;
+    atomic_store(&tp_restarting, 1);
     tp_sampler_set_chained(&prev);
     return 0;
 }

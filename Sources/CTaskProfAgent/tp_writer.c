@@ -137,9 +137,21 @@ static void tp_report_name(struct tp_thread *t, const char name[16], int force) 
     }
 }
 
+// "/proc/self/task/<tid>/comm", by hand: the end of a recording in _exit may be in a signal handler.
+static void tp_comm_path(char out[64], pid_t tid) {
+    static const char head[] = "/proc/self/task/", tail[] = "/comm";
+    char digits[12];
+    int n = 0, used = (int)sizeof head - 1;
+    memcpy(out, head, sizeof head - 1);
+    unsigned v = (unsigned)tid;
+    do { digits[n++] = (char)('0' + v % 10); v /= 10; } while (v && n < (int)sizeof digits);
+    while (n) out[used++] = digits[--n];
+    memcpy(out + used, tail, sizeof tail);
+}
+
 static void tp_check_name(struct tp_thread *t, int force) {
     char path[64], name[16] = {0};
-    snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)t->tid);
+    tp_comm_path(path, t->tid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT && t->from_proc) {
         // A thread that existed before the agent started has no exit hook: its end shows here.
@@ -239,9 +251,12 @@ static void tp_drain_ring(struct tp_ring *r) {
 }
 
 // One pass over all threads. Caller holds tp_writer_lock.
+// final: 0 a writer period, 1 the end (atexit, exec), 2 the end from _exit, which may run in a
+// signal handler: then no module rescan (the loader's lock, malloc), the modules already written
+// stand for the whole recording.
 static void tp_cycle_locked(int final) {
     uint64_t gen = atomic_load(&tp_dlopen_generation);
-    if (gen != tp_seen_generation) {
+    if (gen != tp_seen_generation && final != 2) {
         tp_seen_generation = gen;
         tp_modules_refresh(tp_emit);
     }
@@ -379,10 +394,11 @@ static int tp_writer_open(void) {
     return 0;
 }
 
-// The rest of the start: the modules (dl_iterate_phdr), the heap map, the writer thread.
-static int tp_writer_begin(void) {
+// The rest of the start: the modules (dl_iterate_phdr; not when `modules_known`), the heap map,
+// the writer thread.
+static int tp_writer_begin(int modules_known) {
     tp_seen_generation = atomic_load(&tp_dlopen_generation);
-    tp_modules_refresh(tp_emit);
+    if (!modules_known) tp_modules_refresh(tp_emit);
     if (tp_async_enabled()) tp_memmap_refresh();
     tp_flush();
     if (tp_create_agent_thread(&tp_writer_thread, tp_writer_main, NULL) != 0) {
@@ -395,21 +411,21 @@ static int tp_writer_begin(void) {
 
 int tp_writer_start(void) {
     int rc = tp_writer_open();
-    return rc != 0 ? rc : tp_writer_begin();
+    return rc != 0 ? rc : tp_writer_begin(0);
 }
 
 // A followed child (fork without exec) opens its stream in fork's child handler, where only
 // async-signal-safe calls are allowed: the parent's MODULE records are replayed (the child has
 // the same mappings, and the unwind tables it inherited), and the writer thread is left for the
 // child's first call into an interposer (tp_writer_poke) or its exit. Samples wait in the rings.
-_Atomic int tp_writer_pending;
+_Atomic int tp_writer_pending;   // the pid of the child whose writer thread is still to start
 
 int tp_writer_start_in_child(void) {
     int rc = tp_writer_open();
     if (rc != 0) return rc;
     tp_modules_replay(tp_emit);
     tp_flush();
-    atomic_store(&tp_writer_pending, 1);
+    atomic_store(&tp_writer_pending, (int)getpid());
     return 0;
 }
 
@@ -417,14 +433,17 @@ pid_t tp_writer_stream_pid(void) { return tp_stream_pid; }
 
 // Only tried: the caller may be the agent itself holding the lock (its own write() passes
 // through the interposers), and then a later call starts it.
+// A vfork child of that child (another pid, the same memory) leaves it alone.
 void tp_writer_start_pending(void) {
-    int expected = 1;
+    int expected = (int)getpid();
     if (!atomic_compare_exchange_strong(&tp_writer_pending, &expected, 0)) return;
     if (pthread_mutex_trylock(&tp_writer_lock) != 0) {
-        atomic_store(&tp_writer_pending, 1);
+        atomic_store(&tp_writer_pending, expected);
         return;
     }
-    if (tp_fd >= 0 && !atomic_load(&tp_writer_stop)) tp_writer_begin();
+    // The modules are the parent's, already written: the loader is asked again only when a
+    // dlopen came since (its write lock is one fork does not reset).
+    if (tp_fd >= 0 && !atomic_load(&tp_writer_stop)) tp_writer_begin(tp_modules_replay_complete() && atomic_load(&tp_dlopen_generation) == tp_seen_generation);
     pthread_mutex_unlock(&tp_writer_lock);
 }
 
@@ -450,9 +469,9 @@ void tp_writer_before_exec(const char *path) {
     pthread_mutex_unlock(&tp_writer_lock);
 }
 
-static void tp_final_flush_locked(void) {
+static void tp_final_flush_locked(int mode) {
     if (tp_fd >= 0) {
-        tp_cycle_locked(1);
+        tp_cycle_locked(mode);
         struct tp_rec_end e = { .h = { TP_REC_END, 0, sizeof e }, .time_ns = tp_now_ns() };
         tp_emit(&e, sizeof e);
         tp_flush();
@@ -462,13 +481,14 @@ static void tp_final_flush_locked(void) {
     }
 }
 
-// At exit: stop sampling, drain what is left, mark the stream complete.
+// At exit: stop sampling, drain what is left, mark the stream complete. Only in the process that
+// owns the stream: exit() in a vfork child shares the parent's memory and descriptors.
 void tp_writer_final_flush(void) {
-    if (tp_fd < 0) return;
+    if (tp_fd < 0 || getpid() != tp_stream_pid) return;
     tp_sampler_shutdown();
     atomic_store(&tp_writer_stop, 1);
     pthread_mutex_lock(&tp_writer_lock);
-    tp_final_flush_locked();
+    tp_final_flush_locked(1);
     pthread_mutex_unlock(&tp_writer_lock);
 }
 
@@ -476,7 +496,7 @@ void tp_writer_final_flush(void) {
 // only tried, for up to 100 ms (the writer finishes a cycle in far less), so a handler that
 // interrupted the lock's holder does not wait for it forever.
 void tp_writer_flush_at_exit(void) {
-    if (tp_fd < 0) return;
+    if (tp_fd < 0 || getpid() != tp_stream_pid) return;
     tp_sampler_shutdown();
     atomic_store(&tp_writer_stop, 1);
     uint64_t start = tp_clock_kernel_ns();
@@ -484,7 +504,7 @@ void tp_writer_flush_at_exit(void) {
         if (tp_elapsed(start, tp_clock_kernel_ns()) > 100000000ull) return;
         sched_yield();
     }
-    tp_final_flush_locked();
+    tp_final_flush_locked(2);
     pthread_mutex_unlock(&tp_writer_lock);
 }
 
@@ -496,6 +516,10 @@ void tp_writer_after_fork_child(void) {
     tp_used = 0;
     atomic_store(&tp_writer_stop, 0);
     atomic_store(&tp_writer_pending, 0);
+    // The child's counters are its own (a merged profile sums them over the processes).
+    atomic_store(&tp_lost_bytes, 0);
+    atomic_store(&tp_reopens, 0);
+    atomic_store(&tp_rearmed, 0);
 }
 
 void tp_writer_prepare_fork(void) { pthread_mutex_lock(&tp_writer_lock); }

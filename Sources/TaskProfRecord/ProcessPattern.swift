@@ -10,6 +10,11 @@ public enum ProcessPattern {
         pattern.unicodeScalars.allSatisfy { ($0.isASCII && CharacterSet.alphanumerics.contains($0)) || "._-+".unicodeScalars.contains($0) }
     }
 
+    /// Why the patterns together cannot be passed on (the agent keeps 4 KB of settings each).
+    public static func problem(all patterns: [String]) -> String? {
+        patterns.joined(separator: "\n").utf8.count > 4000 ? "the --process patterns together are longer than 4000 bytes" : nil
+    }
+
     /// Why the pattern cannot be used, or nil.
     public static func problem(_ pattern: String) -> String? {
         if pattern.isEmpty { return "give an executable name or a regular expression" }

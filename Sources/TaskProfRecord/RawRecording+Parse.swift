@@ -44,6 +44,7 @@ extension RawRecording {
         asyncHistogram = tail.asyncHistogram
         actorWaitHistogram = tail.actorWaitHistogram
         if tail.complete && execPath == nil { complete = true }
+        endMonotonicNs = max(endMonotonicNs, tail.endMonotonicNs)
     }
 
     /// Parses a stream; a cut-off tail is tolerated (counted in `trailingBytes`).

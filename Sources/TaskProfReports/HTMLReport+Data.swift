@@ -198,6 +198,7 @@ extension HTMLReport {
                 w.raw("null")
             }
             w.raw(","); w.int(kindOfTask[t.id].flatMap { kindIndex[$0] } ?? -1)
+            w.raw(","); w.int(TaskInfo.processIndex(t.id))
             w.raw("]")
         }
         w.raw(",\n"); w.key("threads"); w.array(p.threads) { t in

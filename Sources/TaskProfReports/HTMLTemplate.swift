@@ -1194,6 +1194,12 @@ var taskCols = [
   { title: 'Samples', num: true, get: function (r) { return r.samples; }, cell: function (r) { return fmtInt(r.samples); } },
   { title: 'CPU share', num: true, get: function (r) { return r.samples; }, cell: function (r) { return shareCell(r.samples / (totalSamples || 1)); } }
 ];
+// Task ids are per process: with several, each task names its process.
+if (processes.length > 1) {
+  taskCols.splice(1, 0, { title: 'Pid', tip: 'The process the task ran in (see Processes)', num: true, desc: false,
+    get: function (r) { var p = processes[tasks[r.i][4]]; return p ? p[0] + p[1] / 100 : 0; },
+    cell: function (r) { var p = processes[tasks[r.i][4]]; var s = el('span', null, p ? (p[1] ? p[0] + '.' + p[1] : String(p[0])) : '?'); if (p) s.title = p[2]; return s; } });
+}
 if (hasJobs) {
   taskCols.push(
     { title: 'Polls', num: true, tip: 'Runs of the task between two suspension points', get: function (r) { return r.jobs ? r.jobs[0] : null; }, cell: function (r) { return r.jobs ? fmtInt(r.jobs[0]) : '–'; } },

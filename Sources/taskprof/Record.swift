@@ -63,6 +63,7 @@ extension TaskProf {
             for pattern in processes {
                 if let problem = ProcessPattern.problem(pattern) { throw ValidationError("--process '\(pattern)': \(problem)") }
             }
+            if let problem = ProcessPattern.problem(all: processes) { throw ValidationError(problem) }
         }
 
         var parsedSignal: Int32? {
