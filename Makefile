@@ -32,6 +32,8 @@ browser-test:
 	$(BIN)/taskprof record -q -o $(OUT)/browser-async.taskprof --html $(OUT)/browser-async.html -- $(BIN)/AsyncChain > /dev/null
 	Tests/browser/check_report.sh $(OUT)/browser-async.html
 	Tests/browser/check_report.sh $(OUT)/browser-async.html --physical
+	$(BIN)/taskprof diff $(OUT)/browser.taskprof $(OUT)/browser-async.taskprof --html $(OUT)/browser-diff.html > /dev/null
+	Tests/browser/check_report.sh $(OUT)/browser-diff.html --diff
 
 bench: build
 	Scripts/bench.sh

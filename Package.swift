@@ -29,7 +29,12 @@ let package = Package(
         .target(name: "TaskProfModel"),
         .target(name: "TaskProfSymbolize", dependencies: ["TaskProfModel", "CTaskProfSupport"]),
         .target(name: "TaskProfAnalysis", dependencies: ["TaskProfModel"]),
-        .target(name: "TaskProfReports", dependencies: ["TaskProfModel", "TaskProfAnalysis"]),
+        // The report pages are files in Web/, embedded in the binary at build time (WebPage.swift).
+        .target(
+            name: "TaskProfReports", dependencies: ["TaskProfModel", "TaskProfAnalysis"],
+            resources: ["report.html", "report.css", "report.js", "common.js", "diff.html", "diff.css", "diff.js"]
+                .map { .embedInCode("Web/" + $0) }
+        ),
         .target(name: "TaskProfRecord", dependencies: ["TaskProfModel", "TaskProfSymbolize", "CTaskProfSupport"]),
         .executableTarget(
             name: "taskprof",

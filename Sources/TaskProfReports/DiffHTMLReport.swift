@@ -7,7 +7,7 @@ import TaskProfModel
 /// samples, one task group or one thread name; the function and task tables with significance;
 /// long-poll findings; both builds' identities. One file, no network.
 ///
-/// The page lives in `DiffHTMLTemplate.swift`; the data goes into a
+/// The page is `Web/diff.html` with its style and script (`WebPage`); the data goes into a
 /// `<script type="application/json">` element with `<`, `>` and `&` escaped.
 public struct DiffHTMLReport {
     public var diff: ProfileDiff
@@ -95,7 +95,7 @@ public struct DiffHTMLReport {
     }
 
     public func render(to sink: OutputSink) {
-        let parts = DiffHTMLTemplate.parts
+        let parts = WebPage.diff
         sink.write(parts.head)
         sink.write(dataJSON())
         sink.write(parts.tail)

@@ -4,7 +4,7 @@ import TaskProfModel
 /// (flame or icicle) scoped to all samples, a task, the tasks of one name, a thread or a long
 /// poll; sortable task, thread and function tables; a caller/callee view; and findings.
 ///
-/// The page template lives in `HTMLTemplate.swift`; the data goes into a
+/// The page is `Web/report.html` with its style and scripts (`WebPage`); the data goes into a
 /// `<script type="application/json">` block written by `writeData(to:)`.
 public struct HTMLReport {
     public var profile: Profile
@@ -12,7 +12,7 @@ public struct HTMLReport {
     public init(profile: Profile) { self.profile = profile }
 
     public func render(to sink: OutputSink) {
-        let parts = HTMLTemplate.parts
+        let parts = WebPage.report
         sink.write(parts.head)
         writeData(to: sink)
         sink.write(parts.tail)

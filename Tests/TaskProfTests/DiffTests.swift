@@ -313,7 +313,7 @@ final class DiffTests: XCTestCase {
         sink.close()
         let html = try String(contentsOfFile: path, encoding: .utf8)
         XCTAssertFalse(html.contains("<img"), "a name reached the page as markup")
-        XCTAssertEqual(html.components(separatedBy: "</script>").count, 3, "exactly the two script elements close")
+        XCTAssertEqual(html.components(separatedBy: "</script>").count, 4, "exactly the three script elements close: common.js, the data, diff.js")
         XCTAssertFalse(html.contains("http://") || html.contains("https://"), "the page must not refer to the network")
         XCTAssertTrue(html.contains("\\u003c/script\\u003e\\u003cimg src=x onerror=alert(1)\\u003e\\u0026amp;"))
         XCTAssertFalse(html.contains("innerHTML"))

@@ -2,6 +2,7 @@
 # Checks a taskprof HTML report in headless Chromium.
 #
 #   Tests/browser/check_report.sh REPORT.html [--screenshot OUT.png] [--budget MS] [--quiet] [--json] [--physical]
+#   Tests/browser/check_report.sh DIFF.html --diff [--screenshot OUT.png] [--quiet]
 #
 # Loads the report with `#selftest`, which makes the page scope the flame graph to the first
 # task, exercise search, zoom, the caller/callee view and the other scopes, and write a JSON
@@ -12,12 +13,15 @@
 # --physical runs the self-test in the physical-stack view (`#selftest,physical`): it then also
 # fails if any async frame is left in the flame graph.
 #
+# --diff checks a page of `taskprof diff --html` instead: its self-test draws both sides' flame
+# graphs, every scope, a tooltip and a zoom; it fails on any error or an empty view.
+#
 # Needs chromium (or $CHROMIUM) and python3 (standard library only, for the JSON).
 set -euo pipefail
 
-usage() { echo "usage: $0 REPORT.html [--screenshot OUT.png] [--budget MS] [--quiet] [--json] [--physical]" >&2; exit 2; }
+usage() { echo "usage: $0 REPORT.html [--diff] [--screenshot OUT.png] [--budget MS] [--quiet] [--json] [--physical]" >&2; exit 2; }
 
-report="" shot="" budget=15000 quiet=0 json=0 hash="selftest"
+report="" shot="" budget=15000 quiet=0 json=0 hash="selftest" page="report"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -27,6 +31,7 @@ while [ $# -gt 0 ]; do
     --quiet) quiet=1; shift ;;
     --json) json=1; quiet=1; shift ;;
     --physical) hash="selftest,physical"; shift ;;
+    --diff) page="diff"; shift ;;
     -h|--help) usage ;;
     -*) echo "check_report: unknown option $1" >&2; usage ;;
     *) [ -z "$report" ] || usage; report="$1"; shift ;;
@@ -62,24 +67,49 @@ if ! timeout 120 "$chromium" "${flags[@]}" --virtual-time-budget="$budget" --dum
   exit 1
 fi
 
-python3 - "$work/dom.html" "$quiet" "$json" <<'PY'
+python3 - "$work/dom.html" "$quiet" "$json" "$page" <<'PY'
 import html, json, re, signal, sys
 signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 dom = open(sys.argv[1], encoding="utf-8", errors="replace").read()
 quiet = sys.argv[2] == "1"
 as_json = sys.argv[3] == "1"
-m = re.search(r'<pre id="selftest-result"[^>]*>(.*?)</pre>', dom, re.S)
-if not m or not m.group(1).strip():
-    print("check_report: FAIL: the page wrote no self-test result (did its script run?)", file=sys.stderr)
-    sys.exit(1)
-try:
-    res = json.loads(html.unescape(m.group(1)))
-except ValueError as e:
-    print("check_report: FAIL: the self-test result is not JSON (%s): %.300s" % (e, m.group(1)), file=sys.stderr)
+page = sys.argv[4]
+# The result element, not a mention of it in a script's comment: the match that is JSON.
+res, bad = None, None
+for text in re.findall(r'<pre id="selftest-result"[^>]*>([^<]*)</pre>', dom):
+    try:
+        res = json.loads(html.unescape(text))
+        break
+    except ValueError as e:
+        bad = (e, text)
+if res is None:
+    if bad and bad[1].strip():
+        print("check_report: FAIL: the self-test result is not JSON (%s): %.300s" % bad, file=sys.stderr)
+    else:
+        print("check_report: FAIL: the page wrote no self-test result (did its script run?)", file=sys.stderr)
     sys.exit(1)
 problems = []
 if res.get("errors"):
     problems.append("the page reported errors: " + "; ".join(map(str, res["errors"]))[:2000])
+if page == "diff":
+    views = res.get("views") or {}
+    if not all((views.get(v) or {}).get("boxes") for v in ("new", "base")):
+        problems.append("a side of the diff drew no flame graph: %r" % views)
+    if not res.get("scopes") or not all(s.get("boxes") for s in res["scopes"]):
+        problems.append("a scope drew nothing: %r" % res.get("scopes"))
+    if not res.get("tooltip"):
+        problems.append("hovering a box showed no tooltip")
+    if res.get("ok") is not True:
+        problems.append("the self-test says ok=%r" % res.get("ok"))
+    for p in problems:
+        print("check_report: FAIL: " + p, file=sys.stderr)
+    if problems:
+        print("check_report: result: " + json.dumps(res), file=sys.stderr)
+        sys.exit(1)
+    if not quiet:
+        print("check_report: ok (diff): %d boxes new, %d base, %d scopes, zoomed to %r"
+              % (views["new"]["boxes"], views["base"]["boxes"], len(res["scopes"]), res.get("zoomedTo")))
+    sys.exit(0)
 if not res.get("allTotal"):
     problems.append("the all-samples flame graph is empty (allTotal=%r)" % res.get("allTotal"))
 if res.get("changed") is not True:

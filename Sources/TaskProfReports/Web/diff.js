@@ -1,119 +1,3 @@
-// The diff page: markup, style and script in one raw string. `DiffHTMLReport` writes the part
-// before `placeholder`, then the data (JSON, escaped for a script element), then the rest.
-//
-// Rules the page keeps:
-// - no network: no external URL, and a Content-Security-Policy that forbids loading anything;
-// - data reaches the DOM only through `textContent` (and canvas `fillText`), never as markup.
-enum DiffHTMLTemplate {
-    static let placeholder = "/*@TASKPROF_DIFF_DATA@*/"
-
-    /// The page split around the data placeholder.
-    static var parts: (head: String, tail: String) {
-        guard let r = page.range(of: placeholder) else { return (page, "") }
-        return (String(page[..<r.lowerBound]), String(page[r.upperBound...]))
-    }
-
-    static let page = #"""
-<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<link rel="icon" href="data:,">
-<title>taskprof diff</title>
-<style>
-:root {
-  --bg: #f5f5f3; --panel: #fff; --ink: #1c1c1c; --muted: #666; --line: #deded9;
-  --grew: #c92a2a; --shrank: #1c5fb8; --head: #23262b; --head-ink: #f3f3f3; --head-muted: #b8bcc4;
-  --mono: ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace;
-  --sans: system-ui, -apple-system, "Segoe UI", Roboto, Arial, "Noto Sans", sans-serif;
-}
-* { box-sizing: border-box; }
-body { margin: 0; background: var(--bg); color: var(--ink); font: 14px/1.4 var(--sans); }
-header { background: var(--head); color: var(--head-ink); padding: 14px 20px; }
-header h1 { margin: 0 0 8px; font-size: 18px; }
-.builds { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
-.build { background: rgba(255,255,255,.06); border-radius: 6px; padding: 8px 10px; min-width: 0; }
-.build h2 { margin: 0 0 4px; font-size: 13px; text-transform: uppercase; letter-spacing: .05em; color: var(--head-muted); }
-.build div { font-family: var(--mono); font-size: 12px; overflow-wrap: anywhere; }
-.build .k { color: var(--head-muted); }
-#summary { margin-top: 8px; font-size: 13px; color: var(--head-muted); }
-main { padding: 14px 20px 40px; }
-section { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 12px 14px; margin-bottom: 16px; }
-section h2 { margin: 0 0 8px; font-size: 15px; }
-.controls { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: center; margin-bottom: 8px; font-size: 13px; }
-.controls label { display: inline-flex; gap: 6px; align-items: center; }
-select, input[type=search], button { font: inherit; font-size: 13px; padding: 3px 6px; }
-.legend span { display: inline-block; width: 12px; height: 12px; border-radius: 2px; vertical-align: -2px; margin: 0 3px 0 8px; }
-#flame-wrap { position: relative; overflow: auto; max-height: 70vh; border: 1px solid var(--line); }
-#flame { display: block; width: 100%; }
-#tip { position: fixed; pointer-events: none; background: #fff; color: #111; border: 1px solid #999; border-radius: 4px;
-  padding: 6px 8px; font-size: 12px; max-width: 560px; box-shadow: 0 2px 10px rgba(0,0,0,.2); display: none; z-index: 10; }
-#tip .name { font-weight: 600; overflow-wrap: anywhere; }
-#tip .full { font-family: var(--mono); color: #555; overflow-wrap: anywhere; margin-bottom: 4px; }
-#tip td { padding: 0 8px 0 0; font-family: var(--mono); }
-#crumbs { font-size: 12px; color: var(--muted); margin-bottom: 6px; min-height: 16px; overflow-wrap: anywhere; }
-table { border-collapse: collapse; width: 100%; font-size: 13px; }
-th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
-th { cursor: pointer; user-select: none; background: #fafaf8; position: sticky; top: 0; }
-td.num, th.num { text-align: right; font-family: var(--mono); }
-td.fn { white-space: normal; overflow-wrap: anywhere; min-width: 240px; }
-td.fn small { color: var(--muted); }
-.grew { color: var(--grew); font-weight: 600; }
-.shrank { color: var(--shrank); font-weight: 600; }
-.table-wrap { max-height: 60vh; overflow: auto; }
-.muted { color: var(--muted); }
-.empty { color: var(--muted); font-style: italic; }
-</style>
-</head>
-<body>
-<header>
-  <h1>taskprof diff</h1>
-  <div class="builds">
-    <div class="build" id="build-base"><h2>Base</h2></div>
-    <div class="build" id="build-new"><h2>New</h2></div>
-  </div>
-  <div id="summary"></div>
-</header>
-<main>
-<section>
-  <h2>Differential flame graph</h2>
-  <div class="controls">
-    <label>View <select id="view">
-      <option value="new">New: widths from NEW (what grew)</option>
-      <option value="base">Reverse: widths from BASE (what shrank or disappeared)</option>
-    </select></label>
-    <label>Scope <select id="scope"></select></label>
-    <label>Search <input type="search" id="search" placeholder="function name"></label>
-    <button id="reset" type="button">Reset zoom</button>
-    <span class="legend"><span style="background:#e04848"></span>grew<span style="background:#3f7fd6"></span>shrank<span style="background:#cfcfcf"></span>unchanged</span>
-  </div>
-  <div id="crumbs"></div>
-  <div id="flame-wrap"><canvas id="flame" height="40"></canvas></div>
-  <div class="muted" style="font-size:12px;margin-top:4px">Click a box to zoom, click the top row to zoom out. Colour: change of the box's share (new − base, percentage points).</div>
-</section>
-<section>
-  <h2>Functions</h2>
-  <div class="controls">
-    <label>Filter <input type="search" id="fn-filter" placeholder="name or module"></label>
-    <label><input type="checkbox" id="fn-flagged"> only significant changes</label>
-    <span class="muted" id="fn-count"></span>
-  </div>
-  <div class="table-wrap"><table id="fn-table"><thead></thead><tbody></tbody></table></div>
-</section>
-<section>
-  <h2>Tasks</h2>
-  <div class="table-wrap"><table id="task-table"><thead></thead><tbody></tbody></table></div>
-</section>
-<section>
-  <h2>Long polls</h2>
-  <div id="longpolls"></div>
-</section>
-</main>
-<div id="tip"></div>
-<script type="application/json" id="diff-data">/*@TASKPROF_DIFF_DATA@*/</script>
-<script>
 "use strict";
 const D = JSON.parse(document.getElementById("diff-data").textContent);
 const $ = (id) => document.getElementById(id);
@@ -509,12 +393,11 @@ if (new URLSearchParams(location.hash.slice(1)).has("selftest")) {
   } catch (e) {
     result.errors.push(String(e && e.stack || e));
   }
+  // Errors the page met outside the test (common.js collects them), and the mark that it finished.
+  const tp = window.__taskprof;
+  if (tp) { result.errors = tp.errors.concat(result.errors); tp.done = true; }
+  if (result.errors.length) result.ok = false;
   const pre = el("pre", JSON.stringify(result));
   pre.id = "selftest-result";
   document.body.appendChild(pre);
-}
-</script>
-</body>
-</html>
-"""#
 }
