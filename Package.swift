@@ -13,9 +13,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
+        // The agent's raw stream, defined once (tp_raw_format.h): the agent writes it, the
+        // reader in TaskProfRecord reads it by the same structs.
+        .target(name: "CTaskProfFormat", cSettings: [.unsafeFlags(["-Werror=switch"])]),
         // The only code that runs inside the target process. C, async-signal-safe hot paths.
         .target(
             name: "CTaskProfAgent",
+            dependencies: ["CTaskProfFormat"],
             cSettings: [.unsafeFlags(["-fno-omit-frame-pointer", "-O2", "-fvisibility=hidden"])],
             linkerSettings: [
                 .linkedLibrary("dl"), .linkedLibrary("pthread"), .linkedLibrary("rt"),
@@ -35,7 +39,7 @@ let package = Package(
             resources: ["report.html", "report.css", "report.js", "common.js", "diff.html", "diff.css", "diff.js"]
                 .map { .embedInCode("Web/" + $0) }
         ),
-        .target(name: "TaskProfRecord", dependencies: ["TaskProfModel", "TaskProfSymbolize", "CTaskProfSupport"]),
+        .target(name: "TaskProfRecord", dependencies: ["TaskProfModel", "TaskProfSymbolize", "CTaskProfSupport", "CTaskProfFormat"]),
         .executableTarget(
             name: "taskprof",
             dependencies: [
@@ -70,7 +74,7 @@ let package = Package(
         .testTarget(
             name: "TaskProfTests",
             dependencies: ["TaskProfModel", "TaskProfSymbolize", "TaskProfAnalysis", "TaskProfReports", "TaskProfRecord",
-                           "CTaskProfSupport"]
+                           "CTaskProfSupport", "CTaskProfFormat"]
         ),
     ]
 )

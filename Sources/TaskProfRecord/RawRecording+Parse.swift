@@ -1,16 +1,24 @@
+import CTaskProfFormat
 import Foundation
 import TaskProfModel
 
+/// Where a field of one of the agent's records sits (tp_raw_format.h, imported through the
+/// CTaskProfFormat target): the reader takes every offset and size from the C structs.
+private func at<T>(_ field: PartialKeyPath<T>) -> Int { MemoryLayout<T>.offset(of: field)! }
+private func sizeOf<T>(_: T.Type) -> Int { MemoryLayout<T>.size }
+
 extension RawRecording {
-    static let headerMagic: [UInt8] = [0x54, 0x50, 0x52, 0x41, 0x57, 0, 0, 1]   // "TPRAW\0\0\1"
-    static let counterNames = [
-        "samples", "dropped.ringFull", "dropped.noThread", "unwind.framesCFI", "unwind.framesFP", "stacks.truncated",
-        "threads", "threads.unsampled", "events.dropped", "taskNames.dropped", "handler.nsTotal", "jobs",
-        "blockingCalls", "async.chains", "async.bad", "async.truncated", "unwind.signalFrames",
-        "dropped.blocked", "actor.jobs", "actor.waitNsTotal", "actor.waitNsMax",
-        "longPoll.captures", "unwind.broken", "async.fromR14", "unwind.cfiRows", "unwind.cfiBytes", "unwind.cfiMissing",
-        "stream.reopened", "stream.lostBytes", "sampling.rearmed",
-    ]
+    /// "TPRAW\0\0\1": TP_RAW_MAGIC, whose NULs Swift keeps in the imported string.
+    static let headerMagic: [UInt8] = Array(TP_RAW_MAGIC.utf8.prefix(8))
+    /// The counters' names, by their index in the agent's COUNTERS record (tp_counter_name).
+    static let counterNames: [String] = (0..<TP_CTR_COUNT.rawValue).map { i in
+        tp_counter_name(tp_counter(rawValue: i)).map { String(cString: $0) } ?? "counter.\(i)"
+    }
+    /// The record types this reader understands: all of them (a test holds it to TP_REC_COUNT).
+    static let recordTypes: Set<UInt32> = [
+        TP_REC_SAMPLE, TP_REC_THREAD, TP_REC_THREAD_END, TP_REC_TASK_NAME, TP_REC_MODULE, TP_REC_COUNTERS, TP_REC_END,
+        TP_REC_JOB, TP_REC_NOTE, TP_REC_JOB_AGG, TP_REC_BLOCKING, TP_REC_EXEC, TP_REC_PROCESS,
+    ].reduce(into: Set<UInt32>()) { $0.insert($1.rawValue) }
 
     /// The process and start time of a stream, from its header alone.
     public static func readHeader(path: String) throws -> (pid: Int32, startMonotonicNs: UInt64) {
@@ -19,8 +27,8 @@ extension RawRecording {
         let b = [UInt8](h.readData(ofLength: 64))
         guard b.count == 64, Array(b[0..<8]) == headerMagic else { throw RawStreamError.notARawStream(path) }
         return b.withUnsafeBytes { raw in
-            (Int32(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
-             raw.loadUnaligned(fromByteOffset: 32, as: UInt64.self))
+            (Int32(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: at(\tp_raw_header.pid), as: UInt64.self)),
+             raw.loadUnaligned(fromByteOffset: at(\tp_raw_header.start_monotonic_ns), as: UInt64.self))
         }
     }
 
@@ -35,8 +43,9 @@ extension RawRecording {
     /// The agent's `<stream>.end` side file (written in place at exit, so a full disk cannot
     /// take it): its COUNTERS are the stream's last, its END says the agent flushed at exit.
     mutating func applyEndFile(_ end: [UInt8], header stream: [UInt8]) {
-        let headerSize = stream.count >= 16 ? Int(stream.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self) }) : 0
-        guard headerSize >= 192, headerSize <= stream.count,
+        let sizeField = at(\tp_raw_header.header_size)
+        let headerSize = stream.count >= 16 ? Int(stream.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: sizeField, as: UInt32.self) }) : 0
+        guard headerSize >= sizeOf(tp_raw_header.self), headerSize <= stream.count,
               let tail = try? Self.parse(Array(stream[0..<headerSize]) + end, name: "end file"),
               !tail.counters.isEmpty else { return }
         counters = tail.counters
@@ -59,123 +68,132 @@ extension RawRecording {
                 let len = slice.firstIndex(of: 0).map { $0 - o } ?? n
                 return String(decoding: raw[o..<(o + len)], as: UTF8.self)
             }
+            typealias H = tp_raw_header
             guard raw.count >= 64, Array(raw[0..<8]) == headerMagic else { throw RawStreamError.notARawStream(name) }
-            let version = u32(8)
-            guard version == 1 else { throw RawStreamError.unsupportedVersion(name, version) }
-            let headerSize = Int(u32(12))
-            guard headerSize >= 192, headerSize <= raw.count else { throw RawStreamError.notARawStream(name) }
-            rec.pid = Int32(truncatingIfNeeded: u64(16))
-            rec.startRealtimeNs = u64(24)
-            rec.startMonotonicNs = u64(32)
+            let version = u32(at(\H.version))
+            guard version == UInt32(TP_RAW_VERSION) else { throw RawStreamError.unsupportedVersion(name, version) }
+            let headerSize = Int(u32(at(\H.header_size)))
+            guard headerSize >= sizeOf(H.self), headerSize <= raw.count else { throw RawStreamError.notARawStream(name) }
+            rec.pid = Int32(truncatingIfNeeded: u64(at(\H.pid)))
+            rec.startRealtimeNs = u64(at(\H.start_realtime_ns))
+            rec.startMonotonicNs = u64(at(\H.start_monotonic_ns))
             rec.endMonotonicNs = rec.startMonotonicNs
-            let engine = u32(40)
-            rec.engine = engine == 1 ? "perf" : engine == 2 ? "timer" : "none"
-            rec.rateHz = u32(44)
-            rec.signal = Int32(bitPattern: u32(48))
-            rec.jobTracking = u32(52) & 1 != 0
-            rec.engineNote = text(64, 128)
+            let engine = u32(at(\H.engine))
+            rec.engine = engine == TP_ENGINE_PERF.rawValue ? "perf" : engine == TP_ENGINE_TIMER.rawValue ? "timer" : "none"
+            rec.rateHz = u32(at(\H.rate_hz))
+            rec.signal = Int32(bitPattern: u32(at(\H.signal)))
+            rec.jobTracking = u32(at(\H.flags)) & UInt32(TP_RAW_FLAG_JOB_TRACKING) != 0
+            rec.engineNote = text(at(\H.engine_note), MemoryLayout.size(ofValue: H().engine_note))
 
             var o = headerSize
-            var lastType: UInt16 = 0
-            while o + 8 <= raw.count {
-                let type = u16(o), flags = u16(o + 2), size = Int(u32(o + 4))
-                guard size >= 8, o + size <= raw.count else { break }
+            var lastType: UInt32 = 0
+            let hdr = sizeOf(tp_record_header.self)
+            while o + hdr <= raw.count {
+                let type = UInt32(u16(o + at(\tp_record_header.type))), flags = u16(o + at(\tp_record_header.flags))
+                let size = Int(u32(o + at(\tp_record_header.size)))
+                guard size >= hdr, o + size <= raw.count else { break }
                 lastType = type
                 switch type {
-                case 1 where size >= 32:   // SAMPLE
-                    let n = Int(u16(o + 28))
-                    guard 32 + n * 8 <= size else { break }
-                    let t = u64(o + 8)
-                    rec.samples.append(Sample(timeNs: t, taskID: u64(o + 16), tid: Int32(bitPattern: u32(o + 24)),
+                case TP_REC_SAMPLE.rawValue where size >= sizeOf(tp_rec_sample.self):
+                    typealias R = tp_rec_sample
+                    let n = Int(u16(o + at(\R.nframes))), first = o + sizeOf(R.self)
+                    guard sizeOf(R.self) + n * 8 <= size else { break }
+                    let t = u64(o + at(\R.time_ns))
+                    rec.samples.append(Sample(timeNs: t, taskID: u64(o + at(\R.task_id)), tid: Int32(bitPattern: u32(o + at(\R.tid))),
                                               flags: flags, frameStart: rec.frames.count, frameCount: n))
-                    for i in 0..<n { rec.frames.append(u64(o + 32 + i * 8)) }
+                    for i in 0..<n { rec.frames.append(u64(first + i * 8)) }
                     rec.endMonotonicNs = max(rec.endMonotonicNs, t)
-                case 2 where size >= 48, 3 where size >= 48:   // THREAD, THREAD_END
-                    let tid = Int32(bitPattern: u32(o + 16))
+                case TP_REC_THREAD.rawValue where size >= sizeOf(tp_rec_thread.self),
+                     TP_REC_THREAD_END.rawValue where size >= sizeOf(tp_rec_thread.self):
+                    typealias R = tp_rec_thread
+                    let tid = Int32(bitPattern: u32(o + at(\R.tid)))
                     var th = rec.threads[tid] ?? Thread(tid: tid, name: "", kind: 0, jobsRun: 0, ended: false)
                     if rec.threads[tid] == nil { rec.threadOrder.append(tid) }
-                    let name = text(o + 32, 16)
+                    let name = text(o + at(\R.name), MemoryLayout.size(ofValue: R().name))
                     if !name.isEmpty { th.name = name }
-                    th.kind = max(th.kind, u32(o + 20))
-                    th.jobsRun = max(th.jobsRun, u64(o + 24))
-                    if type == 3 { th.ended = true }
+                    th.kind = max(th.kind, u32(o + at(\R.kind)))
+                    th.jobsRun = max(th.jobsRun, u64(o + at(\R.jobs_run)))
+                    if type == TP_REC_THREAD_END.rawValue { th.ended = true }
                     rec.threads[tid] = th
-                case 4 where size >= 16:   // TASK_NAME
-                    rec.taskNames[u64(o + 8)] = String(decoding: raw[(o + 16)..<(o + size)], as: UTF8.self)
-                case 5 where size >= 24:   // MODULE
-                    let bias = u64(o + 8)
-                    let nr = Int(u16(o + 16)), pl = Int(u16(o + 18)), bl = Int(u16(o + 20))
-                    guard 24 + nr * 16 + pl + bl <= size else { break }
+                case TP_REC_TASK_NAME.rawValue where size >= sizeOf(tp_rec_task_name.self):
+                    typealias R = tp_rec_task_name
+                    rec.taskNames[u64(o + at(\R.task_id))] = String(decoding: raw[(o + sizeOf(R.self))..<(o + size)], as: UTF8.self)
+                case TP_REC_MODULE.rawValue where size >= sizeOf(tp_rec_module.self):
+                    typealias R = tp_rec_module
+                    let bias = u64(o + at(\R.bias))
+                    let nr = Int(u16(o + at(\R.nranges))), pl = Int(u16(o + at(\R.path_len))), bl = Int(u16(o + at(\R.build_id_len)))
+                    let first = o + sizeOf(R.self)
+                    guard sizeOf(R.self) + nr * 16 + pl + bl <= size else { break }
                     var ranges: [Range<UInt64>] = []
                     for i in 0..<nr {
-                        let lo = u64(o + 24 + i * 16), hi = u64(o + 32 + i * 16)
+                        let lo = u64(first + i * 16), hi = u64(first + i * 16 + 8)
                         if lo < hi { ranges.append(lo..<hi) }
                     }
-                    let p = o + 24 + nr * 16
+                    let p = first + nr * 16
                     let path = String(decoding: raw[p..<(p + pl)], as: UTF8.self)
                     let build = raw[(p + pl)..<(p + pl + bl)].map { String(format: "%02x", $0) }.joined()
                     rec.modules.append(LoadedModule(path: path, buildID: build, bias: bias, executableRanges: ranges))
-                case 6 where size >= 8 + 8 + counterNames.count * 8 + 128 * 8:   // COUNTERS (cumulative: last wins)
-                    for (i, key) in counterNames.enumerated() { rec.counters[key] = u64(o + 16 + i * 8) }
-                    let h = o + 16 + counterNames.count * 8
-                    rec.handlerHistogram = (0..<128).map { u64(h + $0 * 8) }
-                    if size >= 16 + counterNames.count * 8 + 256 * 8 {
-                        rec.asyncHistogram = (0..<128).map { u64(h + 128 * 8 + $0 * 8) }
-                    }
-                    if size >= 16 + counterNames.count * 8 + 384 * 8 {
-                        rec.actorWaitHistogram = (0..<128).map { u64(h + 256 * 8 + $0 * 8) }
-                    }
-                    if size >= 16 + counterNames.count * 8 + 387 * 8 {
-                        rec.counters["clock.tsc"] = u64(h + 384 * 8)
-                        rec.counters["clock.maxSkewNs"] = u64(h + 385 * 8)
-                        rec.counters["clock.resyncs"] = u64(h + 386 * 8)
-                    }
-                    rec.endMonotonicNs = max(rec.endMonotonicNs, u64(o + 8))
-                case 7 where size >= 16:   // END
+                case TP_REC_COUNTERS.rawValue where size >= sizeOf(tp_rec_counters.self):   // cumulative: the last wins
+                    typealias R = tp_rec_counters
+                    for (i, key) in counterNames.enumerated() { rec.counters[key] = u64(o + at(\R.values) + i * 8) }
+                    let buckets = Int(TP_HANDLER_BUCKETS)
+                    rec.handlerHistogram = (0..<buckets).map { u64(o + at(\R.handler_ns_hist) + $0 * 8) }
+                    rec.asyncHistogram = (0..<buckets).map { u64(o + at(\R.async_ns_hist) + $0 * 8) }
+                    rec.actorWaitHistogram = (0..<buckets).map { u64(o + at(\R.actor_wait_hist) + $0 * 8) }
+                    rec.counters["clock.tsc"] = u64(o + at(\R.clock_tsc))
+                    rec.counters["clock.maxSkewNs"] = u64(o + at(\R.clock_max_skew_ns))
+                    rec.counters["clock.resyncs"] = u64(o + at(\R.clock_resyncs))
+                    rec.endMonotonicNs = max(rec.endMonotonicNs, u64(o + at(\R.time_ns)))
+                case TP_REC_END.rawValue where size >= sizeOf(tp_rec_end.self):
                     rec.complete = true
-                    rec.endMonotonicNs = max(rec.endMonotonicNs, u64(o + 8))
-                case 8 where size >= 48:   // JOB
-                    let j = Job(taskID: u64(o + 8), enqueueNs: u64(o + 16), startNs: u64(o + 24), endNs: u64(o + 32),
-                                tid: Int32(bitPattern: u32(o + 40)), isEventLoopTick: flags & 1 != 0)
+                    rec.endMonotonicNs = max(rec.endMonotonicNs, u64(o + at(\tp_rec_end.time_ns)))
+                case TP_REC_JOB.rawValue where size >= sizeOf(tp_rec_job.self):
+                    typealias R = tp_rec_job
+                    let j = Job(taskID: u64(o + at(\R.task_id)), enqueueNs: u64(o + at(\R.enqueue_ns)), startNs: u64(o + at(\R.start_ns)),
+                                endNs: u64(o + at(\R.end_ns)), tid: Int32(bitPattern: u32(o + at(\R.tid))),
+                                isEventLoopTick: UInt32(flags) & UInt32(TP_JOB_FLAG_EVENT_LOOP_TICK) != 0)
                     rec.jobs.append(j)
                     rec.endMonotonicNs = max(rec.endMonotonicNs, j.endNs)
-                case 10 where size >= 80:   // JOB_AGG
-                    let np = Int(u16(o + 74)), nd = Int(u16(o + 76))
-                    guard 80 + (np + nd) * 4 <= size else { break }
-                    func hist(_ first: Int, _ n: Int) -> [Int: UInt64] {
+                case TP_REC_JOB_AGG.rawValue where size >= sizeOf(tp_rec_job_agg.self):
+                    typealias R = tp_rec_job_agg
+                    let np = Int(u16(o + at(\R.npoll))), nd = Int(u16(o + at(\R.ndelay))), first = o + sizeOf(R.self)
+                    guard sizeOf(R.self) + (np + nd) * 4 <= size else { break }
+                    func hist(_ from: Int, _ n: Int) -> [Int: UInt64] {
                         var h: [Int: UInt64] = [:]
                         for i in 0..<n {
-                            let v = u32(o + 80 + (first + i) * 4)
+                            let v = u32(first + (from + i) * 4)   // bucket << 24 | count
                             h[Int(v >> 24), default: 0] += UInt64(v & 0xFFFFFF)
                         }
                         return h
                     }
-                    let tid = Int32(bitPattern: u32(o + 56))
-                    let key = JobAggregateKey(tid: tid, slot: u16(o + 72), gen: u32(o + 68))
+                    let tid = Int32(bitPattern: u32(o + at(\R.tid)))
+                    let key = JobAggregateKey(tid: tid, slot: u16(o + at(\R.slot)), gen: u32(o + at(\R.gen)))
                     rec.jobAggregates[key] = JobAggregate(
-                        taskID: u64(o + 8), tid: tid, polls: UInt64(u32(o + 60)), busyNs: u64(o + 16),
-                        maxPollNs: u64(o + 24), delays: UInt64(u32(o + 64)), maxDelayNs: u64(o + 32),
+                        taskID: u64(o + at(\R.task_id)), tid: tid, polls: UInt64(u32(o + at(\R.polls))), busyNs: u64(o + at(\R.busy_ns)),
+                        maxPollNs: u64(o + at(\R.max_poll_ns)), delays: UInt64(u32(o + at(\R.delays))), maxDelayNs: u64(o + at(\R.max_delay_ns)),
                         pollHistogram: hist(0, np), delayHistogram: hist(np, nd))
-                    rec.endMonotonicNs = max(rec.endMonotonicNs, u64(o + 48))
-                case 11 where size >= 40:   // BLOCKING
-                    let n = Int(u16(o + 38))
-                    guard 40 + n * 8 <= size else { break }
-                    rec.blockingCalls.append(BlockingCall(startNs: u64(o + 8), durationNs: u64(o + 16), taskID: u64(o + 24),
-                                                          tid: Int32(bitPattern: u32(o + 32)), primitive: u16(o + 36),
-                                                          frameStart: rec.frames.count, frameCount: n))
-                    for i in 0..<n { rec.frames.append(u64(o + 40 + i * 8)) }
-                case 9:   // NOTE
-                    rec.notes.append(String(decoding: raw[(o + 8)..<(o + size)], as: UTF8.self))
-                case 13 where size >= 16:   // PROCESS: parent pid, executable, command line
-                    let exeLen = Int(u16(o + 12)), cmdLen = Int(u16(o + 14))
-                    guard 16 + exeLen + cmdLen <= size else { break }
-                    rec.parentPid = Int32(bitPattern: u32(o + 8))
-                    rec.executable = String(decoding: raw[(o + 16)..<(o + 16 + exeLen)], as: UTF8.self)
-                    var args = raw[(o + 16 + exeLen)..<(o + 16 + exeLen + cmdLen)].split(separator: 0, omittingEmptySubsequences: false)
+                    rec.endMonotonicNs = max(rec.endMonotonicNs, u64(o + at(\R.last_end_ns)))
+                case TP_REC_BLOCKING.rawValue where size >= sizeOf(tp_rec_blocking.self):
+                    typealias R = tp_rec_blocking
+                    let n = Int(u16(o + at(\R.nframes))), first = o + sizeOf(R.self)
+                    guard sizeOf(R.self) + n * 8 <= size else { break }
+                    rec.blockingCalls.append(BlockingCall(startNs: u64(o + at(\R.start_ns)), durationNs: u64(o + at(\R.duration_ns)),
+                                                          taskID: u64(o + at(\R.task_id)), tid: Int32(bitPattern: u32(o + at(\R.tid))),
+                                                          primitive: u16(o + at(\R.primitive)), frameStart: rec.frames.count, frameCount: n))
+                    for i in 0..<n { rec.frames.append(u64(first + i * 8)) }
+                case TP_REC_NOTE.rawValue:
+                    rec.notes.append(String(decoding: raw[(o + hdr)..<(o + size)], as: UTF8.self))
+                case TP_REC_PROCESS.rawValue where size >= sizeOf(tp_rec_process.self):   // parent pid, executable, command line
+                    typealias R = tp_rec_process
+                    let exeLen = Int(u16(o + at(\R.exe_len))), cmdLen = Int(u16(o + at(\R.cmdline_len))), first = o + sizeOf(R.self)
+                    guard sizeOf(R.self) + exeLen + cmdLen <= size else { break }
+                    rec.parentPid = Int32(bitPattern: u32(o + at(\R.ppid)))
+                    rec.executable = String(decoding: raw[first..<(first + exeLen)], as: UTF8.self)
+                    var args = raw[(first + exeLen)..<(first + exeLen + cmdLen)].split(separator: 0, omittingEmptySubsequences: false)
                     if args.last?.isEmpty == true { args.removeLast() }
                     rec.commandLine = args.map { String(decoding: $0, as: UTF8.self) }
-                case 12:   // EXEC: what follows (if the exec failed) is still this image
-                    rec.execPath = String(decoding: raw[(o + 8)..<(o + size)], as: UTF8.self)
+                case TP_REC_EXEC.rawValue:   // what follows (if the exec failed) is still this image
+                    rec.execPath = String(decoding: raw[(o + hdr)..<(o + size)], as: UTF8.self)
                 default:
                     break   // unknown or short record: skip it whole
                 }
@@ -184,7 +202,7 @@ extension RawRecording {
             rec.trailingBytes = raw.count - o
             // An image that ends by exec'ing another program ended cleanly; the exec failed when
             // more records follow, and then the EXEC record says nothing about the end.
-            if lastType == 12 { rec.complete = true } else { rec.execPath = nil }
+            if lastType == TP_REC_EXEC.rawValue { rec.complete = true } else { rec.execPath = nil }
         }
         return rec
     }

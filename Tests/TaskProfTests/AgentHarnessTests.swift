@@ -26,7 +26,7 @@ final class AgentHarnessTests: XCTestCase {
         let root = TestSupport.packageRoot
         let build = try TestSupport.run(["/usr/bin/env", "clang", "-std=gnu11", "-O1", "-g", "-Wall", "-Werror",
                                          "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-                                         "-I", root + "/Sources/CTaskProfAgent/include",
+                                         "-I", root + "/Sources/CTaskProfAgent/include", "-I", root + "/Sources/CTaskProfFormat/include",
                                          root + "/Tests/agent/\(name).c", "-o", exe])
         XCTAssertEqual(build.status, 0, build.stderr, file: file, line: line)
         let r = try TestSupport.run([exe])

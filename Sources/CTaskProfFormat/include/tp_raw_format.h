@@ -1,5 +1,9 @@
 // The raw stream the agent writes while the target runs ("taskprof raw", version 1).
 //
+// The one definition of the stream: the agent (CTaskProfAgent) writes these structs, and the
+// `taskprof` reader (TaskProfRecord/RawRecording+Parse.swift) takes its record numbers, field
+// offsets and counter names from them through this header-only target (CTaskProfFormat).
+//
 // Why a separate raw format: the agent must never symbolize or aggregate inside the target, so it
 // streams fixed-layout records and the `taskprof` command turns them into a `.taskprof` profile
 // after the target exits. Every record is self-delimiting, so a stream cut short by a crash is
@@ -45,6 +49,7 @@ enum tp_record_type {
     TP_REC_BLOCKING = 11,    // a blocking call on a runtime thread that took too long
     TP_REC_EXEC = 12,        // the process is about to exec: the path (not NUL-terminated); its new image writes a stream of its own
     TP_REC_PROCESS = 13,     // who this image is: parent pid, executable path, command line (once, after the header)
+    TP_REC_COUNT             // one past the last: the Swift reader's test checks it handles every type
 };
 
 
@@ -180,6 +185,45 @@ enum tp_counter {
     TP_CTR_SAMPLING_REARMED,   // threads whose perf event the program closed, given a new one
     TP_CTR_COUNT
 };
+
+// The name each counter has in a profile (`taskprof report --json`, docs/FORMAT.md). Defined here
+// so a counter cannot be added on one side only: tp_format.c is built with -Werror=switch.
+static inline const char *tp_counter_name(enum tp_counter c) {
+    switch (c) {
+    case TP_CTR_SAMPLES: return "samples";
+    case TP_CTR_DROPPED_RING_FULL: return "dropped.ringFull";
+    case TP_CTR_DROPPED_NO_THREAD: return "dropped.noThread";
+    case TP_CTR_FRAMES_CFI: return "unwind.framesCFI";
+    case TP_CTR_FRAMES_FP: return "unwind.framesFP";
+    case TP_CTR_TRUNCATED: return "stacks.truncated";
+    case TP_CTR_THREADS: return "threads";
+    case TP_CTR_THREADS_UNSAMPLED: return "threads.unsampled";
+    case TP_CTR_EVENTS_DROPPED: return "events.dropped";
+    case TP_CTR_TASK_NAMES_DROPPED: return "taskNames.dropped";
+    case TP_CTR_HANDLER_NS_TOTAL: return "handler.nsTotal";
+    case TP_CTR_JOBS: return "jobs";
+    case TP_CTR_BLOCKING_CALLS: return "blockingCalls";
+    case TP_CTR_ASYNC_CHAINS: return "async.chains";
+    case TP_CTR_ASYNC_BAD: return "async.bad";
+    case TP_CTR_ASYNC_TRUNCATED: return "async.truncated";
+    case TP_CTR_FRAMES_SIGNAL: return "unwind.signalFrames";
+    case TP_CTR_DROPPED_BLOCKED: return "dropped.blocked";
+    case TP_CTR_ACTOR_JOBS: return "actor.jobs";
+    case TP_CTR_ACTOR_WAIT_NS: return "actor.waitNsTotal";
+    case TP_CTR_ACTOR_WAIT_MAX_NS: return "actor.waitNsMax";
+    case TP_CTR_CAPTURES: return "longPoll.captures";
+    case TP_CTR_UNWIND_BROKEN: return "unwind.broken";
+    case TP_CTR_ASYNC_FROM_R14: return "async.fromR14";
+    case TP_CTR_CFI_ROWS: return "unwind.cfiRows";
+    case TP_CTR_CFI_BYTES: return "unwind.cfiBytes";
+    case TP_CTR_CFI_MISSING: return "unwind.cfiMissing";
+    case TP_CTR_STREAM_REOPENED: return "stream.reopened";
+    case TP_CTR_STREAM_LOST_BYTES: return "stream.lostBytes";
+    case TP_CTR_SAMPLING_REARMED: return "sampling.rearmed";
+    case TP_CTR_COUNT: break;
+    }
+    return 0;
+}
 
 #define TP_HANDLER_BUCKETS 128
 

@@ -1,0 +1,60 @@
+import CTaskProfFormat
+import XCTest
+@testable import TaskProfRecord
+
+/// The raw stream is defined once, in tp_raw_format.h: the reader takes its record numbers,
+/// offsets and counter names from there. These fail when a record type or a counter is added
+/// on the agent's side and not read on the Swift side.
+final class RawFormatTests: XCTestCase {
+    func testTheReaderHandlesEveryRecordType() {
+        XCTAssertEqual(RawRecording.recordTypes, Set(1..<TP_REC_COUNT.rawValue),
+                       "record types in tp_raw_format.h without a case in RawRecording+Parse.swift, or the reverse")
+    }
+
+    func testTheMagicIsTheHeadersEightBytes() {
+        XCTAssertEqual(RawRecording.headerMagic, [0x54, 0x50, 0x52, 0x41, 0x57, 0, 0, 1])
+    }
+
+    func testEveryCounterHasItsOwnName() {
+        let names = RawRecording.counterNames
+        XCTAssertEqual(names.count, Int(TP_CTR_COUNT.rawValue))
+        XCTAssertFalse(names.contains { $0.hasPrefix("counter.") }, "a counter without a name in tp_counter_name: \(names)")
+        XCTAssertEqual(Set(names).count, names.count, "two counters share a name")
+    }
+
+    /// A stream written field by field from the C structs reads back: the offsets agree.
+    func testAHandWrittenStreamReadsBack() throws {
+        var header = tp_raw_header()
+        withUnsafeMutableBytes(of: &header.magic) { $0.copyBytes(from: RawRecording.headerMagic) }
+        header.version = UInt32(TP_RAW_VERSION)
+        header.header_size = UInt32(MemoryLayout<tp_raw_header>.size)
+        header.pid = 4242
+        header.start_monotonic_ns = 1_000
+        header.engine = TP_ENGINE_PERF.rawValue
+        header.rate_hz = 999
+        var bytes = withUnsafeBytes(of: header) { Array($0) }
+        var sample = tp_rec_sample()
+        sample.h.type = UInt16(TP_REC_SAMPLE.rawValue)
+        sample.h.size = UInt32(MemoryLayout<tp_rec_sample>.size + 16)
+        sample.time_ns = 5_000
+        sample.task_id = 7
+        sample.tid = 99
+        sample.nframes = 2
+        bytes += withUnsafeBytes(of: sample) { Array($0) }
+        bytes += [UInt64(0x1234), UInt64(0x5678)].withUnsafeBytes { Array($0) }
+        var end = tp_rec_end()
+        end.h.type = UInt16(TP_REC_END.rawValue)
+        end.h.size = UInt32(MemoryLayout<tp_rec_end>.size)
+        end.time_ns = 9_000
+        bytes += withUnsafeBytes(of: end) { Array($0) }
+        let rec = try RawRecording.parse(bytes, name: "hand-written")
+        XCTAssertEqual(rec.pid, 4242)
+        XCTAssertEqual(rec.engine, "perf")
+        XCTAssertEqual(rec.samples.count, 1)
+        XCTAssertEqual(rec.samples.first?.taskID, 7)
+        XCTAssertEqual(rec.samples.first?.tid, 99)
+        XCTAssertEqual(Array(rec.frames), [0x1234, 0x5678])
+        XCTAssertTrue(rec.complete)
+        XCTAssertEqual(rec.endMonotonicNs, 9_000)
+    }
+}
