@@ -71,7 +71,7 @@ public struct DiffHTMLReport {
     /// The JSON of the data block, safe inside a `<script>` element.
     func dataJSON() -> String {
         let enc = JSONEncoder()
-        enc.outputFormatting = [.withoutEscapingSlashes]
+        enc.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]   // the same diff, the same page
         let data = (try? enc.encode(pageData())) ?? Data("{}".utf8)
         return Self.escapeForScript(String(decoding: data, as: UTF8.self))
     }

@@ -34,7 +34,7 @@ public struct DiffRenderer {
         if d.base.buildID == d.new.buildID && !d.base.buildID.isEmpty {
             out.append("  note: both profiles are of the same build")
         }
-        if let t = d.options.taskName { out.append("  scope: tasks named \"\(t)\"") }
+        if let t = d.options.taskName { out.append("  scope: tasks named \"\(Format.safe(t))\"") }
         let test = d.options.normalization == .samples ? "two-proportion z-test" : "Poisson rate test"
         out.append("  \(d.functions.count) functions compared; * = significant (\(test), p < \(Self.g(d.options.alpha))/\(d.functions.count))"
                    + " and at least \(Self.g(d.options.minChangePoints)) points")
@@ -83,8 +83,8 @@ public struct DiffRenderer {
                 out.append(bold("Long polls") + " (by task and top function)")
                 for f in findings {
                     let what = f.status == .new
-                        ? red("new     ") + " \(f.task): \(f.function)  \(f.newCount) poll\(f.newCount == 1 ? "" : "s"), longest \(Format.ms(f.newMaxNs))"
-                        : blue("resolved") + " \(f.task): \(f.function)  was \(f.baseCount) poll\(f.baseCount == 1 ? "" : "s"), longest \(Format.ms(f.baseMaxNs))"
+                        ? red("new     ") + " \(Format.safe(f.task)): \(Format.safe(f.function))  \(f.newCount) poll\(f.newCount == 1 ? "" : "s"), longest \(Format.ms(f.newMaxNs))"
+                        : blue("resolved") + " \(Format.safe(f.task)): \(Format.safe(f.function))  was \(f.baseCount) poll\(f.baseCount == 1 ? "" : "s"), longest \(Format.ms(f.baseMaxNs))"
                     out.append("  " + what)
                 }
             }
@@ -100,7 +100,7 @@ public struct DiffRenderer {
         out.append("    self: base     new        Δ   total: base     new        Δ  function")
         for f in rows.prefix(topFunctions) {
             out.append("       " + values(f.selfShare) + "        " + values(f.totalShare) + "  "
-                       + Format.truncate(f.shortName, 70) + "  [\(f.module)]")
+                       + Format.truncate(f.shortName, 70) + "  [\(Format.safe(f.module))]")
         }
         if rows.count > topFunctions { out.append("  … \(rows.count - topFunctions) more (--json has them all)") }
     }

@@ -46,14 +46,14 @@ extension TerminalSummary {
         }
         // Per-process notes, but not that a C program has no Swift tasks.
         for n in p.meta.notes where !n.contains("ended without the agent's final flush") && !n.contains("no Swift tasks") {
-            out.append(warn("  note: \(n)"))
+            out.append(warn("  note: \(Format.safe(n))"))
         }
         let detailed = order.enumerated().filter { i, k in
             perProcess[k] > 0 && (i == 0 || (i < Self.detailedProcesses && perProcess[k] * 5 >= total))
         }.map(\.element)
         var text = out.joined(separator: "\n") + "\n"
         for k in detailed {
-            text += "\n" + bold("── \(p.processes[k].label) ──") + "\n" + renderProcess(p.process(at: k))
+            text += "\n" + bold("── \(Format.safe(p.processes[k].label)) ──") + "\n" + renderProcess(p.process(at: k))
         }
         return text
     }

@@ -49,9 +49,9 @@ public struct TerminalSummary {
                    + (m.targetCPUTimeNs > 0 ? ", target CPU time \(Format.seconds(m.targetCPUTimeNs))" : ""))
         // The default delivery needs no words; any other says why it was chosen (a kernel before
         // 5.19, perf_event_paranoid, a --signal of the user's).
-        if !m.engineNote.isEmpty && !m.engineNote.hasSuffix("(sigtrap)") { out.append("  engine: \(m.engineNote)") }
+        if !m.engineNote.isEmpty && !m.engineNote.hasSuffix("(sigtrap)") { out.append("  engine: \(Format.safe(m.engineNote))") }
         if !m.complete { out.append(warn("  note: the recording ended without a clean exit; it holds what was written before")) }
-        for n in m.notes where !n.hasPrefix("the target ended without") && !n.hasPrefix("the process ended without") { out.append(warn("  note: \(n)")) }
+        for n in m.notes where !n.hasPrefix("the target ended without") && !n.hasPrefix("the process ended without") { out.append(warn("  note: \(Format.safe(n))")) }
         if let note = Self.unwindNote(p) { out.append(warn("  note: \(note)")) }
 
         let tasks = p.taskStats().filter { $0.samples > 0 }
@@ -86,8 +86,8 @@ public struct TerminalSummary {
         if !functions.isEmpty {
             out.append(bold("Top functions (self)"))
             for f in functions.prefix(topFunctions) where f.selfSamples > 0 {
-                let loc = f.file.map { " \(($0 as NSString).lastPathComponent):\(f.line ?? 0)" } ?? ""
-                out.append("  \(Format.percent(Double(f.selfSamples) / Double(max(samples, 1))))  \(Format.truncate(f.shortName, 60))  [\(f.module)\(loc)]")
+                let loc = f.file.map { " \(Format.safe(($0 as NSString).lastPathComponent)):\(f.line ?? 0)" } ?? ""
+                out.append("  \(Format.percent(Double(f.selfSamples) / Double(max(samples, 1))))  \(Format.truncate(f.shortName, 60))  [\(Format.safe(f.module))\(loc)]")
             }
         }
         if let j = p.jobs, j.runtime.jobs > 0 {
@@ -102,8 +102,8 @@ public struct TerminalSummary {
                 out.append(warn("Long polls (> \(Format.ms(j.longPollThresholdNs))): \(j.longPolls.count)"))
                 let names = p.taskNames
                 for l in j.longPolls.prefix(5) {
-                    let top = l.stacks.first.flatMap { p.stacks[Int($0.stack)].last }.map { p.frames[Int($0)].shortName } ?? "(no samples)"
-                    let who = l.taskID == 0 ? "event-loop tick" : "in " + (names[l.taskID] ?? TaskInfo.unnamedLabel(l.taskID))
+                    let top = l.stacks.first.flatMap { p.stacks[Int($0.stack)].last }.map { Format.safe(p.frames[Int($0)].shortName) } ?? "(no samples)"
+                    let who = l.taskID == 0 ? "event-loop tick" : "in " + Format.safe(names[l.taskID] ?? TaskInfo.unnamedLabel(l.taskID))
                     out.append("  \(Format.ms(l.durationNs)) at \(Format.ms(l.startNs)) \(who) on thread \(l.thread): \(top)")
                 }
             }
@@ -112,9 +112,9 @@ public struct TerminalSummary {
             let names = p.taskNames
             out.append(warn("Blocking calls on runtime threads (≥ \(Format.ms(b.thresholdNs))): \(b.sites.reduce(0) { $0 + $1.count })"))
             for s in b.sites.prefix(8) {
-                let loc = s.file.map { " (\(($0 as NSString).lastPathComponent):\(s.line ?? 0))" } ?? ""
-                let tasks = s.taskIDs.prefix(3).map { names[$0] ?? TaskInfo.unnamedLabel($0) }.joined(separator: ", ")
-                out.append("  \(s.primitive) in \(s.function)\(loc): \(s.count)×, total \(Format.ms(s.totalNs)), max \(Format.ms(s.maxNs))"
+                let loc = s.file.map { " (\(Format.safe(($0 as NSString).lastPathComponent)):\(s.line ?? 0))" } ?? ""
+                let tasks = s.taskIDs.prefix(3).map { Format.safe(names[$0] ?? TaskInfo.unnamedLabel($0)) }.joined(separator: ", ")
+                out.append("  \(s.primitive) in \(Format.safe(s.function))\(loc): \(s.count)×, total \(Format.ms(s.totalNs)), max \(Format.ms(s.maxNs))"
                            + (tasks.isEmpty ? " on an event loop" : " in \(tasks)"))
             }
         }

@@ -86,10 +86,7 @@ extension TaskProf {
             do {
                 if let folded {
                     let sink = try OutputSink(path: folded)
-                    for line in ProfileDiff.differentialFolded(base: bp, new: np, taskName: task) {
-                        sink.write(line.frames.joined(separator: ";"))
-                        sink.write(" \(line.base) \(line.new)\n")
-                    }
+                    DiffFoldedRenderer(taskName: task).render(base: bp, new: np, to: sink)
                     sink.close()
                 }
                 if let json {

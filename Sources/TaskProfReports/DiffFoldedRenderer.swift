@@ -1,0 +1,17 @@
+import TaskProfAnalysis
+import TaskProfModel
+
+/// Differential folded stacks (`diff --folded`): `frame;…;leaf base_count new_count`, one line per
+/// stack seen in either profile, the format difffolded.pl writes and flamegraph.pl reads.
+public struct DiffFoldedRenderer {
+    public var taskName: String?
+
+    public init(taskName: String? = nil) { self.taskName = taskName }
+
+    public func render(base: Profile, new: Profile, to sink: OutputSink) {
+        for line in ProfileDiff.differentialFolded(base: base, new: new, taskName: taskName) {
+            sink.write(line.frames.joined(separator: ";"))
+            sink.write(" \(line.base) \(line.new)\n")
+        }
+    }
+}
