@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/release
 OUT := out
 
-.PHONY: all deps build demo test unit-test browser-test bench reports clean
+.PHONY: all deps build demo test unit-test browser-test lint bench reports clean
 
 all: build
 
@@ -22,8 +22,13 @@ demo: build
 
 test: build
 	@Scripts/install-deps.sh test
+	Scripts/lint.sh
 	TASKPROF_BUILD_DIR=$(CURDIR)/$(BIN) $(SWIFT) test
 	@$(MAKE) --no-print-directory browser-test
+
+lint:
+	@Scripts/install-deps.sh test
+	Scripts/lint.sh
 
 browser-test:
 	@mkdir -p $(OUT)

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages taskprof needs, only those missing. Usage:
 #   Scripts/install-deps.sh build     # libdw-dev libelf-dev (the symbolizer), libunwind-dev (the unwinder tests' reference)
-#   Scripts/install-deps.sh test      # the above plus chromium (HTML report checks) and linux-perf (stacks compared with perf)
+#   Scripts/install-deps.sh test      # the above plus chromium (HTML report checks), linux-perf (stacks compared with perf),
+#                                     # shellcheck and eslint (Scripts/lint.sh)
 set -euo pipefail
 want=(libdw-dev libelf-dev libunwind-dev)
-if [ "${1:-build}" = "test" ]; then want+=(chromium linux-perf); fi
+if [ "${1:-build}" = "test" ]; then want+=(chromium linux-perf shellcheck eslint); fi
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -59,5 +59,7 @@ TP_EXPORT tp_handler_fn signal(int sig, tp_handler_fn handler) {
     next.sa_flags = SA_RESTART;   // glibc's signal() has BSD semantics
     sigemptyset(&next.sa_mask);
     tp_sampler_set_chained(&next);
-    return (prev.sa_flags & SA_SIGINFO) ? (tp_handler_fn)prev.sa_sigaction : prev.sa_handler;
+    // sa_handler and sa_sigaction share one union in glibc's struct sigaction: either way, this
+    // is the handler the program had installed.
+    return prev.sa_handler;
 }

@@ -1,6 +1,6 @@
 // SwiftPM builds a C target from at least one source file: this one checks, at compile time, the
 // layouts both sides of the stream rely on (the agent writes them, the Swift reader reads them
-// by MemoryLayout offsets of the same structs). -Werror=switch (Package.swift) makes a counter
+// by MemoryLayout offsets of the same structs). -Wall -Werror (Package.swift; -Wswitch is in -Wall) make a counter
 // without a name in tp_counter_name a build error.
 #include "tp_raw_format.h"
 #include <stddef.h>

@@ -37,8 +37,9 @@ extension Profile {
         }
         return totalCount.map { key, total in
             let w = where_[key]!
-            return FunctionStat(name: key.name, shortName: w.0, module: key.module, file: w.1, line: w.2,
-                                selfSamples: selfCount[key] ?? 0, totalSamples: total)
+            return FunctionStat(
+                name: key.name, shortName: w.0, module: key.module, file: w.1, line: w.2,
+                selfSamples: selfCount[key] ?? 0, totalSamples: total)
         }.sorted { ($0.selfSamples, $0.totalSamples, $1.name) > ($1.selfSamples, $1.totalSamples, $0.name) }
     }
 }

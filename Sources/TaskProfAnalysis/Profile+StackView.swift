@@ -32,11 +32,13 @@ extension Profile {
         var stackHasAsync: [Int32: Bool] = [:]
         for s in samples where s.taskID != 0 {
             inTasks += UInt64(s.count)
-            let has = stackHasAsync[s.stack] ?? {
-                let v = stacks.indices.contains(Int(s.stack)) && Self.hasAsyncFrame(stacks[Int(s.stack)], isAsync)
-                stackHasAsync[s.stack] = v
-                return v
-            }()
+            let has =
+                stackHasAsync[s.stack]
+                ?? {
+                    let v = stacks.indices.contains(Int(s.stack)) && Self.hasAsyncFrame(stacks[Int(s.stack)], isAsync)
+                    stackHasAsync[s.stack] = v
+                    return v
+                }()
             if has { logical += UInt64(s.count) }
         }
         return inTasks == 0 ? 0 : Double(logical) / Double(inTasks)

@@ -19,8 +19,10 @@ public struct DiffOptions: Sendable, Equatable {
     /// A change smaller than this many percentage points is never flagged, however significant.
     public var minChangePoints: Double
 
-    public init(normalization: DiffNormalization = .samples, taskName: String? = nil, alpha: Double = 0.001,
-                minChangePoints: Double = 0.5) {
+    public init(
+        normalization: DiffNormalization = .samples, taskName: String? = nil, alpha: Double = 0.001,
+        minChangePoints: Double = 0.5
+    ) {
         self.normalization = normalization
         self.taskName = taskName
         self.alpha = alpha
@@ -198,16 +200,18 @@ public struct ProfileDiff: Sendable {
         base = DiffProfileIdentity(bp, scopeSamples: bw.total)
         new = DiffProfileIdentity(np, scopeSamples: nw.total)
 
-        let norm = DiffNormalizer(mode: options.normalization, baseTotal: bw.total, newTotal: nw.total,
-                                  baseSeconds: Double(bp.meta.durationNs) / 1e9, newSeconds: Double(np.meta.durationNs) / 1e9)
+        let norm = DiffNormalizer(
+            mode: options.normalization, baseTotal: bw.total, newTotal: nw.total,
+            baseSeconds: Double(bp.meta.durationNs) / 1e9, newSeconds: Double(np.meta.durationNs) / 1e9)
         let compared = (0..<table.count).filter { bw.totals[$0] > 0 || nw.totals[$0] > 0 }
         functionAlpha = DiffSignificance.correctedAlpha(options.alpha, tests: compared.count)
         let fa = functionAlpha
         functions = compared.map { f in
-            FunctionDiff(name: table.keys[f].name, shortName: table.shortNames[f], module: table.modules[f],
-                         file: table.files[f], line: table.lines[f],
-                         selfShare: norm.value(bw.selfs[f], nw.selfs[f], alpha: fa, minChange: options.minChangePoints),
-                         totalShare: norm.value(bw.totals[f], nw.totals[f], alpha: fa, minChange: options.minChangePoints))
+            FunctionDiff(
+                name: table.keys[f].name, shortName: table.shortNames[f], module: table.modules[f],
+                file: table.files[f], line: table.lines[f],
+                selfShare: norm.value(bw.selfs[f], nw.selfs[f], alpha: fa, minChange: options.minChangePoints),
+                totalShare: norm.value(bw.totals[f], nw.totals[f], alpha: fa, minChange: options.minChangePoints))
         }.sorted { a, b in
             let ka = (abs(a.selfShare.change), abs(a.totalShare.change)), kb = (abs(b.selfShare.change), abs(b.totalShare.change))
             if ka != kb { return ka > kb }
@@ -216,17 +220,19 @@ public struct ProfileDiff: Sendable {
 
         // Tasks: always over whole profiles, grouped by name or kind.
         let bt = bIndex.taskGroupStats(), nt = nIndex.taskGroupStats()
-        let taskNorm = DiffNormalizer(mode: options.normalization, baseTotal: bp.sampleCount, newTotal: np.sampleCount,
-                                      baseSeconds: Double(bp.meta.durationNs) / 1e9, newSeconds: Double(np.meta.durationNs) / 1e9)
+        let taskNorm = DiffNormalizer(
+            mode: options.normalization, baseTotal: bp.sampleCount, newTotal: np.sampleCount,
+            baseSeconds: Double(bp.meta.durationNs) / 1e9, newSeconds: Double(np.meta.durationNs) / 1e9)
         let labels = Set(bt.keys).union(nt.keys)
         taskAlpha = DiffSignificance.correctedAlpha(options.alpha, tests: labels.count)
         let ta = taskAlpha
         tasks = labels.map { label in
             let b = bt[label], n = nt[label]
-            return TaskDiff(label: label, named: (b?.named ?? n?.named) ?? false, baseTasks: b?.tasks ?? 0, newTasks: n?.tasks ?? 0,
-                            cpu: taskNorm.value(b?.samples ?? 0, n?.samples ?? 0, alpha: ta, minChange: options.minChangePoints),
-                            basePollP99Ns: b?.pollP99, newPollP99Ns: n?.pollP99, baseDelayP99Ns: b?.delayP99, newDelayP99Ns: n?.delayP99,
-                            baseLongPolls: b?.longPolls, newLongPolls: n?.longPolls)
+            return TaskDiff(
+                label: label, named: (b?.named ?? n?.named) ?? false, baseTasks: b?.tasks ?? 0, newTasks: n?.tasks ?? 0,
+                cpu: taskNorm.value(b?.samples ?? 0, n?.samples ?? 0, alpha: ta, minChange: options.minChangePoints),
+                basePollP99Ns: b?.pollP99, newPollP99Ns: n?.pollP99, baseDelayP99Ns: b?.delayP99, newDelayP99Ns: n?.delayP99,
+                baseLongPolls: b?.longPolls, newLongPolls: n?.longPolls)
         }.sorted { a, b in
             let ka = max(a.cpu.base, a.cpu.new), kb = max(b.cpu.base, b.cpu.new)
             return ka != kb ? ka > kb : a.label < b.label
@@ -236,12 +242,16 @@ public struct ProfileDiff: Sendable {
             let bl = bIndex.longPollGroups(table: table), nl = nIndex.longPollGroups(table: table)
             var out: [LongPollFinding] = []
             for (key, n) in nl where bl[key] == nil {
-                out.append(LongPollFinding(status: .new, task: key.task, function: key.function, baseCount: 0, newCount: n.count,
-                                           baseMaxNs: 0, newMaxNs: n.maxNs))
+                out.append(
+                    LongPollFinding(
+                        status: .new, task: key.task, function: key.function, baseCount: 0, newCount: n.count,
+                        baseMaxNs: 0, newMaxNs: n.maxNs))
             }
             for (key, b) in bl where nl[key] == nil {
-                out.append(LongPollFinding(status: .resolved, task: key.task, function: key.function, baseCount: b.count, newCount: 0,
-                                           baseMaxNs: b.maxNs, newMaxNs: 0))
+                out.append(
+                    LongPollFinding(
+                        status: .resolved, task: key.task, function: key.function, baseCount: b.count, newCount: 0,
+                        baseMaxNs: b.maxNs, newMaxNs: 0))
             }
             findings = out.sorted { ($0.status == .new ? 0 : 1, $0.task, $0.function) < ($1.status == .new ? 0 : 1, $1.task, $1.function) }
         } else {
@@ -318,15 +328,18 @@ public struct ProfileDiff: Sendable {
         var changed = true
         while changed {
             changed = false
-            for prefix in ["merged ", "async function pointer to ", "specialized ",
-                           "await resume partial function for ", "suspend resume partial function for ",
-                           "resume partial function for "] where s.hasPrefix(prefix) {
+            for prefix in [
+                "merged ", "async function pointer to ", "specialized ",
+                "await resume partial function for ", "suspend resume partial function for ",
+                "resume partial function for ",
+            ] where s.hasPrefix(prefix) {
                 s = s.dropFirst(prefix.count)
                 changed = true
             }
             // `(2) await resume partial function for X`
             if s.first == "(", let close = s.firstIndex(of: ")"), close > s.index(after: s.startIndex),
-               s[s.index(after: s.startIndex)..<close].allSatisfy(\.isNumber) {
+                s[s.index(after: s.startIndex)..<close].allSatisfy(\.isNumber)
+            {
                 let rest = s[s.index(after: close)...].drop { $0 == " " }
                 if rest.hasPrefix("await resume") || rest.hasPrefix("suspend resume") || rest.hasPrefix("resume partial") {
                     s = rest
@@ -337,7 +350,8 @@ public struct ProfileDiff: Sendable {
             if let open = s.firstIndex(of: "<") {
                 let words = s[s.startIndex..<open]
                 if words.hasSuffix("specialization "), words.allSatisfy({ $0.isLowercase || $0 == " " || $0 == "-" }),
-                   let close = matchingAngle(s, open), s[s.index(after: close)...].hasPrefix(" of ") {
+                    let close = matchingAngle(s, open), s[s.index(after: close)...].hasPrefix(" of ")
+                {
                     s = s[s.index(close, offsetBy: 5)...]
                     changed = true
                 }
@@ -352,7 +366,9 @@ public struct ProfileDiff: Sendable {
         var previous: Character = " "
         while i < s.endIndex {
             defer { previous = s[i]; i = s.index(after: i) }
-            if s[i] == "<" { depth += 1 } else if s[i] == ">" && previous != "-" {   // not the arrow of a function type
+            if s[i] == "<" {
+                depth += 1
+            } else if s[i] == ">" && previous != "-" {  // not the arrow of a function type
                 depth -= 1
                 if depth == 0 { return i }
             }
@@ -374,7 +390,9 @@ public struct ProfileDiff: Sendable {
             var depth = 0
             var open = i - 1
             while open >= 0 {
-                if chars[open] == ")" { depth += 1 } else if chars[open] == "(" {
+                if chars[open] == ")" {
+                    depth += 1
+                } else if chars[open] == "(" {
                     if depth == 0 { break }
                     depth -= 1
                 }
@@ -432,7 +450,9 @@ public struct DiffFlameData: Sendable {
             var localStack = [Int?](repeating: nil, count: p.stacks.count)
             for s in p.samples where s.count > 0 {
                 let si: Int
-                if let known = localStack[Int(s.stack)] { si = known } else {
+                if let known = localStack[Int(s.stack)] {
+                    si = known
+                } else {
                     let path = p.stacks[Int(s.stack)].map { f -> Int in
                         let g = side.frameFunction[Int(f)]
                         if let i = funcIndex[g] { return i }
@@ -440,7 +460,9 @@ public struct DiffFlameData: Sendable {
                         functions.append(Function(name: table.keys[g].name, shortName: table.shortNames[g], module: table.modules[g]))
                         return functions.count - 1
                     }
-                    if let i = stackIndex[path] { si = i } else {
+                    if let i = stackIndex[path] {
+                        si = i
+                    } else {
                         si = stacks.count
                         stackIndex[path] = si
                         stacks.append(path)
@@ -450,7 +472,9 @@ public struct DiffFlameData: Sendable {
                 var ti = -1
                 if s.taskID != 0 {
                     let label = side.taskGroup[s.taskID] ?? TaskInfo.unnamedLabel(s.taskID)
-                    if let i = taskIndex[label] { ti = i } else {
+                    if let i = taskIndex[label] {
+                        ti = i
+                    } else {
                         ti = tasks.count
                         taskIndex[label] = ti
                         tasks.append(label)
@@ -458,7 +482,9 @@ public struct DiffFlameData: Sendable {
                 }
                 let thread = p.threads.indices.contains(Int(s.thread)) ? side.threadGroup[Int(s.thread)] : "thread"
                 let hi: Int
-                if let i = threadIndex[thread] { hi = i } else {
+                if let i = threadIndex[thread] {
+                    hi = i
+                } else {
                     hi = threads.count
                     threadIndex[thread] = hi
                     threads.append(thread)
@@ -516,8 +542,9 @@ struct DiffNormalizer {
         let b = basePercent(cb), n = newPercent(cn)
         let p = pValue(cb, cn)
         let significant = p < alpha
-        return DiffValue(baseCount: cb, newCount: cn, base: b, new: n, pValue: p, significant: significant,
-                         flagged: significant && abs(n - b) >= minChange)
+        return DiffValue(
+            baseCount: cb, newCount: cn, base: b, new: n, pValue: p, significant: significant,
+            flagged: significant && abs(n - b) >= minChange)
     }
 }
 
@@ -539,8 +566,9 @@ struct DiffFunctionTable {
     var count: Int { keys.count }
 
     mutating func intern(_ f: SymbolizedFrame, mainModule: String?) -> Int {
-        let key = DiffFunctionKey(name: ProfileDiff.canonicalFunctionName(f.function),
-                                  module: f.module == mainModule ? "<main>" : f.module)
+        let key = DiffFunctionKey(
+            name: ProfileDiff.canonicalFunctionName(f.function),
+            module: f.module == mainModule ? "<main>" : f.module)
         if let i = index[key] {
             if files[i] == nil, f.file != nil { files[i] = f.file; lines[i] = f.line }
             return i
@@ -627,9 +655,11 @@ struct DiffSideIndex {
     /// Runtime, C library and glue frames: not what a task "is".
     static func isRuntime(_ f: SymbolizedFrame) -> Bool {
         let m = f.module
-        for prefix in ["libswift", "libdispatch", "libc.so", "libc-", "ld-linux", "ld-2", "libpthread", "libFoundation",
-                       "lib_Foundation", "libstdc++", "libgcc_s", "libm.so", "libm-", "libBlocksRuntime", "libTaskProfAgent",
-                       "libunwind", "libicu", "[vdso]", "linux-vdso", "?"] where m.hasPrefix(prefix) {
+        for prefix in [
+            "libswift", "libdispatch", "libc.so", "libc-", "ld-linux", "ld-2", "libpthread", "libFoundation",
+            "lib_Foundation", "libstdc++", "libgcc_s", "libm.so", "libm-", "libBlocksRuntime", "libTaskProfAgent",
+            "libunwind", "libicu", "[vdso]", "linux-vdso", "?",
+        ] where m.hasPrefix(prefix) {
             return true
         }
         let s = f.shortName

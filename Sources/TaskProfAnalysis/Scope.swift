@@ -5,7 +5,7 @@ public enum Scope: Sendable, Equatable {
     case all
     case task(UInt64)
     case taskName(String)
-    case thread(Int32)   // thread index in the profile
+    case thread(Int32)  // thread index in the profile
 
     /// `--task NAME|ID`: an id if it parses as one and exists, else a name.
     public static func task(_ selector: String, in profile: Profile) -> Scope? {
@@ -47,8 +47,10 @@ extension Profile {
 
     /// The root label of a sample group under a grouping, or nil for no root frame. `kinds`
     /// (from `TaskKinds`) is only read by `.taskKind`.
-    public func rootLabel(for s: SampleGroup, groupBy: GroupBy, names: [UInt64: String],
-                          kinds: [UInt64: String] = [:]) -> String? {
+    public func rootLabel(
+        for s: SampleGroup, groupBy: GroupBy, names: [UInt64: String],
+        kinds: [UInt64: String] = [:]
+    ) -> String? {
         let thread = threads.indices.contains(Int(s.thread)) ? threads[Int(s.thread)].label : "thread ?"
         switch groupBy {
         case .none: return nil

@@ -12,11 +12,13 @@ public struct TaskKinds: Sendable {
         var kindOfStack: [Int32: Int32] = [:]
         var votes: [UInt64: [Int32: UInt64]] = [:]
         for s in profile.samples where s.taskID != 0 {
-            let kind = kindOfStack[s.stack] ?? {
-                let k = profile.stacks.indices.contains(Int(s.stack)) ? Self.kindFrame(of: profile.stacks[Int(s.stack)], frames: frames) : -1
-                kindOfStack[s.stack] = k
-                return k
-            }()
+            let kind =
+                kindOfStack[s.stack]
+                ?? {
+                    let k = profile.stacks.indices.contains(Int(s.stack)) ? Self.kindFrame(of: profile.stacks[Int(s.stack)], frames: frames) : -1
+                    kindOfStack[s.stack] = k
+                    return k
+                }()
             if kind >= 0 { votes[s.taskID, default: [:]][kind, default: 0] += UInt64(s.count) }
         }
         // Most samples win: a sample whose chain could not be read names a deeper function.

@@ -49,8 +49,10 @@ extension Profile {
             byKind[k, default: ([], 0)].samples += UInt64(s.count)
         }
         let total = Double(max(sampleCount, 1))
-        return byKind.map { TaskKindStat(kind: $0.key, tasks: $0.value.tasks.count, samples: $0.value.samples, cpuShare: Double($0.value.samples) / total) }
-            .sorted { ($0.samples, $1.kind) > ($1.samples, $0.kind) }
+        return byKind.map {
+            TaskKindStat(kind: $0.key, tasks: $0.value.tasks.count, samples: $0.value.samples, cpuShare: Double($0.value.samples) / total)
+        }
+        .sorted { ($0.samples, $1.kind) > ($1.samples, $0.kind) }
     }
 
     public func threadStats() -> [ThreadStat] {

@@ -28,8 +28,10 @@ public struct BlockingSite: Sendable, Equatable {
     /// One line on what to do instead.
     public var advice: String
 
-    public init(primitive: String, function: String, file: String?, line: Int?, count: UInt64, totalNs: UInt64,
-                maxNs: UInt64, taskIDs: [UInt64], threads: [Int32], stacks: [StackWeight], advice: String) {
+    public init(
+        primitive: String, function: String, file: String?, line: Int?, count: UInt64, totalNs: UInt64,
+        maxNs: UInt64, taskIDs: [UInt64], threads: [Int32], stacks: [StackWeight], advice: String
+    ) {
         self.primitive = primitive
         self.function = function
         self.file = file

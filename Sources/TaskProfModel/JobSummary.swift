@@ -38,8 +38,9 @@ public struct DurationStats: Sendable, Equatable {
             return sorted[min(max(i, 0), sorted.count - 1)]
         }
         let total = sorted.reduce(0.0) { $0 + Double($1) }
-        self.init(count: UInt64(sorted.count), meanNs: UInt64(total / Double(sorted.count)),
-                  p50Ns: rank(0.50), p99Ns: rank(0.99), maxNs: sorted[sorted.count - 1])
+        self.init(
+            count: UInt64(sorted.count), meanNs: UInt64(total / Double(sorted.count)),
+            p50Ns: rank(0.50), p99Ns: rank(0.99), maxNs: sorted[sorted.count - 1])
     }
 }
 
@@ -71,8 +72,10 @@ public struct RuntimeJobStats: Sendable, Equatable {
     /// start of the job inside the actor's drain.
     public var actorQueueWait: DurationStats
 
-    public init(workerThreads: UInt32 = 0, jobs: UInt64 = 0, jobsPerSecond: Double = 0, busyFraction: Double = 0,
-                schedulingDelay: DurationStats = DurationStats(), actorQueueWait: DurationStats = DurationStats()) {
+    public init(
+        workerThreads: UInt32 = 0, jobs: UInt64 = 0, jobsPerSecond: Double = 0, busyFraction: Double = 0,
+        schedulingDelay: DurationStats = DurationStats(), actorQueueWait: DurationStats = DurationStats()
+    ) {
         self.workerThreads = workerThreads
         self.jobs = jobs
         self.jobsPerSecond = jobsPerSecond

@@ -45,25 +45,32 @@ extension Profile {
                 return i
             }
             let threadBase = Int32(out.threads.count)
-            out.threads += p.threads.map { var t = $0; t.process = Int32(k); return t }
+            out.threads += p.threads.map {
+                var t = $0; t.process = Int32(k); return t
+            }
             let task = { (id: UInt64) in TaskInfo.globalID(id, process: k) }
             out.tasks += p.tasks.map { TaskInfo(id: task($0.id), name: $0.name) }
             let shift = UInt32(clamping: offset / bucketNs)
             out.samples += p.samples.map { s in
-                SampleGroup(taskID: task(s.taskID), thread: s.thread + threadBase, stack: stackMap[Int(s.stack)], count: s.count,
-                            buckets: s.buckets.map { TimeBucket(index: $0.index &+ shift, count: $0.count) })
+                SampleGroup(
+                    taskID: task(s.taskID), thread: s.thread + threadBase, stack: stackMap[Int(s.stack)], count: s.count,
+                    buckets: s.buckets.map { TimeBucket(index: $0.index &+ shift, count: $0.count) })
             }
             for m in p.modules where moduleSeen.insert(m.path + "\u{0}" + m.buildID).inserted { out.modules.append(m) }
             for (name, v) in p.counters { out.counters[name, default: 0] &+= v }
             if let j = p.jobs {
-                jobs.append(JobSummary(
-                    longPollThresholdNs: j.longPollThresholdNs,
-                    tasks: j.tasks.map { var t = $0; t.taskID = task(t.taskID); return t },
-                    runtime: j.runtime,
-                    longPolls: j.longPolls.map {
-                        LongPoll(taskID: task($0.taskID), thread: $0.thread, startNs: $0.startNs &+ offset, durationNs: $0.durationNs,
-                                 stacks: $0.stacks.map { StackCount(stack: stackMap[Int($0.stack)], count: $0.count) })
-                    }))
+                jobs.append(
+                    JobSummary(
+                        longPollThresholdNs: j.longPollThresholdNs,
+                        tasks: j.tasks.map {
+                            var t = $0; t.taskID = task(t.taskID); return t
+                        },
+                        runtime: j.runtime,
+                        longPolls: j.longPolls.map {
+                            LongPoll(
+                                taskID: task($0.taskID), thread: $0.thread, startNs: $0.startNs &+ offset, durationNs: $0.durationNs,
+                                stacks: $0.stacks.map { StackCount(stack: stackMap[Int($0.stack)], count: $0.count) })
+                        }))
             }
             if let b = p.blocking {
                 blockingThreshold = blockingThreshold ?? b.thresholdNs
@@ -87,9 +94,10 @@ extension Profile {
         }
         out.blocking?.sites.sort { $0.totalNs > $1.totalNs }
         if !jobs.isEmpty {
-            out.jobs = JobSummary(longPollThresholdNs: jobs[0].longPollThresholdNs, tasks: jobs.flatMap(\.tasks),
-                                  runtime: combinedRuntime(jobs.map(\.runtime)),
-                                  longPolls: jobs.flatMap(\.longPolls).sorted { $0.startNs < $1.startNs })
+            out.jobs = JobSummary(
+                longPollThresholdNs: jobs[0].longPollThresholdNs, tasks: jobs.flatMap(\.tasks),
+                runtime: combinedRuntime(jobs.map(\.runtime)),
+                longPolls: jobs.flatMap(\.longPolls).sorted { $0.startNs < $1.startNs })
         }
         for (k, part) in parts.enumerated() where parts.count > 1 {
             out.meta.notes += part.profile.meta.notes.map { "\(out.processes[k].label): \($0)" }
@@ -105,15 +113,17 @@ extension Profile {
         func combine(_ stats: [DurationStats], _ mainStats: DurationStats) -> DurationStats {
             let count = stats.reduce(0) { $0 + $1.count }
             let mean = count == 0 ? 0 : UInt64(stats.reduce(0.0) { $0 + Double($1.meanNs) * Double($1.count) } / Double(count))
-            return DurationStats(count: count, meanNs: mean, p50Ns: mainStats.p50Ns, p99Ns: mainStats.p99Ns,
-                                 maxNs: stats.map(\.maxNs).max() ?? 0)
+            return DurationStats(
+                count: count, meanNs: mean, p50Ns: mainStats.p50Ns, p99Ns: mainStats.p99Ns,
+                maxNs: stats.map(\.maxNs).max() ?? 0)
         }
         let workers = all.reduce(0) { $0 + $1.workerThreads }
         let busy = workers == 0 ? 0 : all.reduce(0.0) { $0 + $1.busyFraction * Double($1.workerThreads) } / Double(workers)
-        return RuntimeJobStats(workerThreads: workers, jobs: all.reduce(0) { $0 + $1.jobs },
-                               jobsPerSecond: all.reduce(0) { $0 + $1.jobsPerSecond }, busyFraction: busy,
-                               schedulingDelay: combine(all.map(\.schedulingDelay), main.schedulingDelay),
-                               actorQueueWait: combine(all.map(\.actorQueueWait), main.actorQueueWait))
+        return RuntimeJobStats(
+            workerThreads: workers, jobs: all.reduce(0) { $0 + $1.jobs },
+            jobsPerSecond: all.reduce(0) { $0 + $1.jobsPerSecond }, busyFraction: busy,
+            schedulingDelay: combine(all.map(\.schedulingDelay), main.schedulingDelay),
+            actorQueueWait: combine(all.map(\.actorQueueWait), main.actorQueueWait))
     }
 
     /// The profile of one process of a merged profile, as if it had been recorded alone: its
@@ -152,7 +162,9 @@ extension Profile {
         if var j = jobs {
             j.tasks = j.tasks.filter { mine($0.taskID) }
             j.longPolls = j.longPolls.filter { $0.taskID == 0 ? tids.contains($0.thread) : mine($0.taskID) }
-                .map { var l = $0; l.startNs = l.startNs >= offset ? l.startNs - offset : 0; return l }
+                .map {
+                    var l = $0; l.startNs = l.startNs >= offset ? l.startNs - offset : 0; return l
+                }
             j.runtime = pr.jobRuntime ?? RuntimeJobStats()
             out.jobs = pr.jobRuntime == nil && j.tasks.isEmpty ? nil : j
         }

@@ -19,10 +19,12 @@ public struct Profile: Sendable {
     /// of one process (its meta describes it).
     public var processes: [ProfiledProcess] = []
 
-    public init(meta: ProfileMeta, counters: [String: UInt64] = [:], modules: [LoadedModule] = [],
-                frames: [SymbolizedFrame] = [], stacks: [[Int32]] = [], threads: [ThreadInfo] = [],
-                tasks: [TaskInfo] = [], samples: [SampleGroup] = [], jobs: JobSummary? = nil,
-                blocking: BlockingSummary? = nil) {
+    public init(
+        meta: ProfileMeta, counters: [String: UInt64] = [:], modules: [LoadedModule] = [],
+        frames: [SymbolizedFrame] = [], stacks: [[Int32]] = [], threads: [ThreadInfo] = [],
+        tasks: [TaskInfo] = [], samples: [SampleGroup] = [], jobs: JobSummary? = nil,
+        blocking: BlockingSummary? = nil
+    ) {
         self.meta = meta
         self.counters = counters
         self.modules = modules
@@ -75,11 +77,13 @@ public struct ProfileMeta: Sendable, Equatable {
     /// Things the agent or the recorder want the user to know.
     public var notes: [String]
 
-    public init(command: [String], startTimeNs: UInt64 = 0, durationNs: UInt64 = 0, host: String = "",
-                pid: Int32 = 0, engine: String = "", engineNote: String = "", rateHz: UInt32 = 0,
-                signal: Int32 = 0, exitDescription: String = "", targetCPUTimeNs: UInt64 = 0,
-                complete: Bool = true, jobTracking: Bool = false, mainBuildID: String = "",
-                bucketNs: UInt64 = 10_000_000, notes: [String] = []) {
+    public init(
+        command: [String], startTimeNs: UInt64 = 0, durationNs: UInt64 = 0, host: String = "",
+        pid: Int32 = 0, engine: String = "", engineNote: String = "", rateHz: UInt32 = 0,
+        signal: Int32 = 0, exitDescription: String = "", targetCPUTimeNs: UInt64 = 0,
+        complete: Bool = true, jobTracking: Bool = false, mainBuildID: String = "",
+        bucketNs: UInt64 = 10_000_000, notes: [String] = []
+    ) {
         self.command = command
         self.startTimeNs = startTimeNs
         self.durationNs = durationNs

@@ -29,12 +29,16 @@ extension ProfileFile {
             let ns = try r.count()
             var stacks: [StackWeight] = []
             for _ in 0..<ns {
-                stacks.append(StackWeight(stack: Int32(try r.count(limit: Int(Int32.max))),
-                                          count: UInt32(try r.count(limit: Int(UInt32.max))), totalNs: try r.varint()))
+                stacks.append(
+                    StackWeight(
+                        stack: Int32(try r.count(limit: Int(Int32.max))),
+                        count: UInt32(try r.count(limit: Int(UInt32.max))), totalNs: try r.varint()))
             }
-            sites.append(BlockingSite(primitive: primitive, function: function, file: file.isEmpty ? nil : file,
-                                      line: line == 0 ? nil : Int(clamping: line), count: count, totalNs: total, maxNs: maxNs,
-                                      taskIDs: tasks, threads: threads, stacks: stacks, advice: try r.string()))
+            sites.append(
+                BlockingSite(
+                    primitive: primitive, function: function, file: file.isEmpty ? nil : file,
+                    line: line == 0 ? nil : Int(clamping: line), count: count, totalNs: total, maxNs: maxNs,
+                    taskIDs: tasks, threads: threads, stacks: stacks, advice: try r.string()))
         }
         return BlockingSummary(thresholdNs: threshold, sites: sites)
     }

@@ -34,8 +34,10 @@ extension ProfileFile {
         let nt = try r.count()
         var tasks: [TaskJobStats] = []
         for _ in 0..<nt {
-            tasks.append(TaskJobStats(taskID: try r.varint(), pollTime: try decodeStats(&r), schedulingDelay: try decodeStats(&r),
-                                      busyNs: try r.varint(), longPolls: try r.varint()))
+            tasks.append(
+                TaskJobStats(
+                    taskID: try r.varint(), pollTime: try decodeStats(&r), schedulingDelay: try decodeStats(&r),
+                    busyNs: try r.varint(), longPolls: try r.varint()))
         }
         let nl = try r.count()
         var polls: [LongPoll] = []

@@ -38,9 +38,10 @@ extension ProfileFile {
             let nn = try r.count()
             for _ in 0..<nn { pr.notes.append(try r.string()) }
             if try r.bool() {
-                pr.jobRuntime = RuntimeJobStats(workerThreads: UInt32(clamping: try r.varint()), jobs: try r.varint(),
-                                                jobsPerSecond: try r.double(), busyFraction: try r.double(),
-                                                schedulingDelay: try decodeStats(&r), actorQueueWait: try decodeStats(&r))
+                pr.jobRuntime = RuntimeJobStats(
+                    workerThreads: UInt32(clamping: try r.varint()), jobs: try r.varint(),
+                    jobsPerSecond: try r.double(), busyFraction: try r.double(),
+                    schedulingDelay: try decodeStats(&r), actorQueueWait: try decodeStats(&r))
             }
             p.processes.append(pr)
         }

@@ -115,7 +115,7 @@ public enum ProfileFile {
         }
         if written != 0 || rename(tmp, path) != 0 {
             let err = written != 0 ? written : errno
-            unlink(tmp)   // never leave half a profile behind
+            unlink(tmp)  // never leave half a profile behind
             throw ProfileIOError.cannotWrite(path, String(cString: strerror(err)))
         }
     }
@@ -176,9 +176,11 @@ public enum ProfileFile {
                 for _ in 0..<n {
                     let fn = try r.string(), short = try r.string(), module = try r.string()
                     let file = try r.string(), line = try r.varint(), flags = try r.u8()
-                    p.frames.append(SymbolizedFrame(function: fn, shortName: short, module: module,
-                                                    file: file.isEmpty ? nil : file, line: line == 0 ? nil : Int(clamping: line),
-                                                    inlined: flags & 1 != 0, isAsync: flags & 2 != 0))
+                    p.frames.append(
+                        SymbolizedFrame(
+                            function: fn, shortName: short, module: module,
+                            file: file.isEmpty ? nil : file, line: line == 0 ? nil : Int(clamping: line),
+                            inlined: flags & 1 != 0, isAsync: flags & 2 != 0))
                 }
             case .stacks:
                 let n = try r.count()
@@ -229,7 +231,7 @@ public enum ProfileFile {
                 guard seen.contains(Tag.threads.rawValue) else { throw ProfileFormatError.corrupt("the PROCESSES section comes before THREADS") }
                 try decodeProcesses(&r, into: &p)
             case .end: sawEnd = true
-            case nil: break   // a newer section: skip
+            case nil: break  // a newer section: skip
             }
             if sawEnd { break }
             offset = end
@@ -262,8 +264,12 @@ public enum ProfileFile {
             throw ProfileFormatError.corrupt("stack \(i) refers to a frame that does not exist")
         }
         for s in p.samples {
-            guard s.stack >= 0, Int(s.stack) < p.stacks.count else { throw ProfileFormatError.corrupt("a sample refers to stack \(s.stack) of \(p.stacks.count)") }
-            guard s.thread >= 0, Int(s.thread) < p.threads.count else { throw ProfileFormatError.corrupt("a sample refers to thread \(s.thread) of \(p.threads.count)") }
+            guard s.stack >= 0, Int(s.stack) < p.stacks.count else {
+                throw ProfileFormatError.corrupt("a sample refers to stack \(s.stack) of \(p.stacks.count)")
+            }
+            guard s.thread >= 0, Int(s.thread) < p.threads.count else {
+                throw ProfileFormatError.corrupt("a sample refers to thread \(s.thread) of \(p.threads.count)")
+            }
         }
         for site in p.blocking?.sites ?? [] {
             for s in site.stacks where s.stack < 0 || Int(s.stack) >= p.stacks.count {

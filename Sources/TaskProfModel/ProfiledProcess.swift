@@ -23,9 +23,11 @@ public struct ProfiledProcess: Sendable, Equatable {
     /// The process's own Swift runtime figures (the profile's `jobs.runtime` combines them).
     public var jobRuntime: RuntimeJobStats?
 
-    public init(pid: Int32, parentPid: Int32 = 0, image: Int = 0, executable: String = "", command: [String] = [],
-                exitDescription: String = "", startOffsetNs: UInt64 = 0, durationNs: UInt64 = 0, complete: Bool = true,
-                counters: [String: UInt64] = [:], notes: [String] = []) {
+    public init(
+        pid: Int32, parentPid: Int32 = 0, image: Int = 0, executable: String = "", command: [String] = [],
+        exitDescription: String = "", startOffsetNs: UInt64 = 0, durationNs: UInt64 = 0, complete: Bool = true,
+        counters: [String: UInt64] = [:], notes: [String] = []
+    ) {
         self.pid = pid
         self.parentPid = parentPid
         self.image = image

@@ -16,8 +16,10 @@ public struct SymbolizedFrame: Sendable, Hashable, Codable {
     /// True for frames recovered from the async context chain (logical frames).
     public var isAsync: Bool
 
-    public init(function: String, shortName: String, module: String, file: String? = nil,
-                line: Int? = nil, inlined: Bool = false, isAsync: Bool = false) {
+    public init(
+        function: String, shortName: String, module: String, file: String? = nil,
+        line: Int? = nil, inlined: Bool = false, isAsync: Bool = false
+    ) {
         self.function = function
         self.shortName = shortName
         self.module = module

@@ -24,7 +24,7 @@ struct BlockingAnalyzer {
         case "sleep", "usleep", "nanosleep", "clock_nanosleep":
             return "use `try await Task.sleep(for:)`, which suspends the task instead of blocking a pool thread"
         case "pthread_mutex_lock", "pthread_rwlock_rdlock", "pthread_rwlock_wrlock", "futex wait", "sem_wait", "sem_timedwait",
-             "pthread_cond_wait", "pthread_cond_timedwait":
+            "pthread_cond_wait", "pthread_cond_timedwait":
             return "a contended lock or wait blocks a pool thread: hold locks only around brief work, or use an actor or an async-aware primitive"
         case "waitpid":
             return "waiting for a process blocks a pool thread: use an async process API or a dedicated thread"
@@ -35,8 +35,10 @@ struct BlockingAnalyzer {
         }
     }
 
-    func summarize(raw: RawRecording, intern: (ArraySlice<UInt64>) -> Int32, frames: () -> [SymbolizedFrame],
-                   stacks: () -> [[Int32]]) -> BlockingSummary {
+    func summarize(
+        raw: RawRecording, intern: (ArraySlice<UInt64>) -> Int32, frames: () -> [SymbolizedFrame],
+        stacks: () -> [[Int32]]
+    ) -> BlockingSummary {
         struct Key: Hashable { var primitive: String; var function: String; var file: String?; var line: Int? }
         struct Acc {
             var count: UInt64 = 0, total: UInt64 = 0, max: UInt64 = 0
@@ -67,12 +69,13 @@ struct BlockingAnalyzer {
             groups[key] = acc
         }
         let sites = groups.map { key, acc in
-            BlockingSite(primitive: key.primitive, function: key.function, file: key.file, line: key.line,
-                         count: acc.count, totalNs: acc.total, maxNs: acc.max, taskIDs: acc.tasks.sorted(),
-                         threads: acc.threads.sorted(),
-                         stacks: acc.stacks.map { StackWeight(stack: $0.key, count: $0.value.count, totalNs: $0.value.total) }
-                             .sorted { ($0.totalNs, $1.stack) > ($1.totalNs, $0.stack) },
-                         advice: Self.advice(for: key.primitive))
+            BlockingSite(
+                primitive: key.primitive, function: key.function, file: key.file, line: key.line,
+                count: acc.count, totalNs: acc.total, maxNs: acc.max, taskIDs: acc.tasks.sorted(),
+                threads: acc.threads.sorted(),
+                stacks: acc.stacks.map { StackWeight(stack: $0.key, count: $0.value.count, totalNs: $0.value.total) }
+                    .sorted { ($0.totalNs, $1.stack) > ($1.totalNs, $0.stack) },
+                advice: Self.advice(for: key.primitive))
         }.sorted { ($0.totalNs, $1.function, $1.primitive) > ($1.totalNs, $0.function, $0.primitive) }
         return BlockingSummary(thresholdNs: thresholdNs, sites: sites)
     }

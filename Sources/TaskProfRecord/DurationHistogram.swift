@@ -44,7 +44,8 @@ public struct DurationHistogram {
     public func stats(exactSum: UInt64? = nil, max: UInt64) -> DurationStats {
         guard count > 0 else { return DurationStats() }
         let mean = exactSum.map { Double($0) } ?? estimatedSum
-        return DurationStats(count: count, meanNs: UInt64(mean / Double(count)),
-                             p50Ns: Swift.min(percentile(0.5), max), p99Ns: Swift.min(percentile(0.99), max), maxNs: max)
+        return DurationStats(
+            count: count, meanNs: UInt64(mean / Double(count)),
+            p50Ns: Swift.min(percentile(0.5), max), p99Ns: Swift.min(percentile(0.99), max), maxNs: max)
     }
 }

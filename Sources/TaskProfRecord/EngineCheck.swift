@@ -10,7 +10,8 @@ public struct EngineCheck: Sendable, Equatable {
     /// The machine's settings; TASKPROF_PERF_PARANOID and TASKPROF_KERNEL_RELEASE pretend others
     /// (tests; the agent reads the same kernel override).
     public static func current(environment: [String: String] = ProcessInfo.processInfo.environment) -> EngineCheck {
-        let paranoidText = environment["TASKPROF_PERF_PARANOID"]
+        let paranoidText =
+            environment["TASKPROF_PERF_PARANOID"]
             ?? (try? String(contentsOfFile: "/proc/sys/kernel/perf_event_paranoid", encoding: .utf8)) ?? ""
         var release = environment["TASKPROF_KERNEL_RELEASE"] ?? ""
         if release.isEmpty {
@@ -38,12 +39,15 @@ public struct EngineCheck: Sendable, Equatable {
         if !perfAllowed {
             let fix = "`sudo sysctl kernel.perf_event_paranoid=2` allows it"
             if engine == "perf" {
-                throw RecordError.engineUnavailable("--engine perf needs perf_event_open, which perf_event_paranoid \(paranoid ?? 0) forbids (\(fix)); or use --engine auto")
+                throw RecordError.engineUnavailable(
+                    "--engine perf needs perf_event_open, which perf_event_paranoid \(paranoid ?? 0) forbids (\(fix)); or use --engine auto")
             }
-            return "perf_event_paranoid is \(paranoid ?? 0): sampling with per-thread CPU timers, limited to about 250 samples/s per thread by the kernel's tick (\(fix))"
+            return
+                "perf_event_paranoid is \(paranoid ?? 0): sampling with per-thread CPU timers, limited to about 250 samples/s per thread by the kernel's tick (\(fix))"
         }
         if !hasPerfSigtrap {
-            return "kernel \(kernelRelease) is older than 5.19: samples arrive as a signal on perf's descriptor (fasync) instead of perf's own SIGTRAP"
+            return
+                "kernel \(kernelRelease) is older than 5.19: samples arrive as a signal on perf's descriptor (fasync) instead of perf's own SIGTRAP"
         }
         return nil
     }

@@ -55,17 +55,20 @@ struct JobAnalyzer {
             }
             let stacks = counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
                 .map { StackCount(stack: $0.key, count: $0.value) }
-            longPolls.append(LongPoll(taskID: j.taskID, thread: j.tid, startNs: j.startNs &- raw.startMonotonicNs,
-                                      durationNs: j.endNs - j.startNs, stacks: stacks))
+            longPolls.append(
+                LongPoll(
+                    taskID: j.taskID, thread: j.tid, startNs: j.startNs &- raw.startMonotonicNs,
+                    durationNs: j.endNs - j.startNs, stacks: stacks))
             if !j.isEventLoopTick { longPerTask[j.taskID, default: 0] += 1 }
         }
         longPolls.sort { $0.durationNs > $1.durationNs }
 
         let taskStats = perTask.keys.sorted().map { id -> TaskJobStats in
             let t = perTask[id]!
-            return TaskJobStats(taskID: id, pollTime: t.polls.stats(exactSum: t.busy, max: t.maxPoll),
-                                schedulingDelay: t.delays.stats(max: t.maxDelay),
-                                busyNs: t.busy, longPolls: longPerTask[id] ?? 0)
+            return TaskJobStats(
+                taskID: id, pollTime: t.polls.stats(exactSum: t.busy, max: t.maxPoll),
+                schedulingDelay: t.delays.stats(max: t.maxDelay),
+                busyNs: t.busy, longPolls: longPerTask[id] ?? 0)
         }
         let duration = max(raw.endMonotonicNs &- raw.startMonotonicNs, 1)
         let workers = UInt32(poolTids.count)

@@ -95,9 +95,10 @@ public struct ProfileBuilder {
         counters["stream.trailingBytes"] = UInt64(raw.trailingBytes)
         for (i, n) in raw.handlerHistogram.enumerated() where n > 0 { counters["handler.hist.\(i)"] = n }
         for (i, n) in raw.asyncHistogram.enumerated() where n > 0 { counters["handler.async.hist.\(i)"] = n }
-        var profile = Profile(meta: meta, counters: counters, modules: raw.modules, frames: interner.frames,
-                              stacks: interner.stacks, threads: threads, tasks: tasks, samples: samples,
-                              blocking: blocking)
+        var profile = Profile(
+            meta: meta, counters: counters, modules: raw.modules, frames: interner.frames,
+            stacks: interner.stacks, threads: threads, tasks: tasks, samples: samples,
+            blocking: blocking)
         if raw.jobTracking {
             profile.jobs = JobAnalyzer(thresholdNs: longPollThresholdNs)
                 .summarize(raw: raw, threads: threads, sampleStacks: { i in symbolizedStack[Int(sampleStack[i])] })
@@ -112,10 +113,15 @@ public struct ProfileBuilder {
             let t = raw.threads[tid]
             let name = DispatchThreadName.display(t?.name ?? "")
             let kind: ThreadKind
-            if t?.kind == 1 { kind = .main }
-            else if name.hasPrefix("NIO-ELT") { kind = .nioEventLoop }
-            else if t?.kind == 2 || (t?.jobsRun ?? 0) > 0 || name.contains("qos") { kind = .swiftPool }
-            else { kind = .other }
+            if t?.kind == 1 {
+                kind = .main
+            } else if name.hasPrefix("NIO-ELT") {
+                kind = .nioEventLoop
+            } else if t?.kind == 2 || (t?.jobsRun ?? 0) > 0 || name.contains("qos") {
+                kind = .swiftPool
+            } else {
+                kind = .other
+            }
             return ThreadInfo(tid: tid, name: name, kind: kind, jobsRun: t?.jobsRun ?? 0)
         }
     }

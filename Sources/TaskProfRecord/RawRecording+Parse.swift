@@ -27,8 +27,10 @@ extension RawRecording {
         let b = [UInt8](h.readData(ofLength: 64))
         guard b.count == 64, Array(b[0..<8]) == headerMagic else { throw RawStreamError.notARawStream(path) }
         return b.withUnsafeBytes { raw in
-            (Int32(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: at(\tp_raw_header.pid), as: UInt64.self)),
-             raw.loadUnaligned(fromByteOffset: at(\tp_raw_header.start_monotonic_ns), as: UInt64.self))
+            (
+                Int32(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: at(\tp_raw_header.pid), as: UInt64.self)),
+                raw.loadUnaligned(fromByteOffset: at(\tp_raw_header.start_monotonic_ns), as: UInt64.self)
+            )
         }
     }
 
@@ -46,8 +48,9 @@ extension RawRecording {
         let sizeField = at(\tp_raw_header.header_size)
         let headerSize = stream.count >= 16 ? Int(stream.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: sizeField, as: UInt32.self) }) : 0
         guard headerSize >= sizeOf(tp_raw_header.self), headerSize <= stream.count,
-              let tail = try? Self.parse(Array(stream[0..<headerSize]) + end, name: "end file"),
-              !tail.counters.isEmpty else { return }
+            let tail = try? Self.parse(Array(stream[0..<headerSize]) + end, name: "end file"),
+            !tail.counters.isEmpty
+        else { return }
         counters = tail.counters
         handlerHistogram = tail.handlerHistogram
         asyncHistogram = tail.asyncHistogram
@@ -99,12 +102,14 @@ extension RawRecording {
                     let n = Int(u16(o + at(\R.nframes))), first = o + sizeOf(R.self)
                     guard sizeOf(R.self) + n * 8 <= size else { break }
                     let t = u64(o + at(\R.time_ns))
-                    rec.samples.append(Sample(timeNs: t, taskID: u64(o + at(\R.task_id)), tid: Int32(bitPattern: u32(o + at(\R.tid))),
-                                              flags: flags, frameStart: rec.frames.count, frameCount: n))
+                    rec.samples.append(
+                        Sample(
+                            timeNs: t, taskID: u64(o + at(\R.task_id)), tid: Int32(bitPattern: u32(o + at(\R.tid))),
+                            flags: flags, frameStart: rec.frames.count, frameCount: n))
                     for i in 0..<n { rec.frames.append(u64(first + i * 8)) }
                     rec.endMonotonicNs = max(rec.endMonotonicNs, t)
                 case TP_REC_THREAD.rawValue where size >= sizeOf(tp_rec_thread.self),
-                     TP_REC_THREAD_END.rawValue where size >= sizeOf(tp_rec_thread.self):
+                    TP_REC_THREAD_END.rawValue where size >= sizeOf(tp_rec_thread.self):
                     typealias R = tp_rec_thread
                     let tid = Int32(bitPattern: u32(o + at(\R.tid)))
                     var th = rec.threads[tid] ?? Thread(tid: tid, name: "", kind: 0, jobsRun: 0, ended: false)
@@ -133,7 +138,7 @@ extension RawRecording {
                     let path = String(decoding: raw[p..<(p + pl)], as: UTF8.self)
                     let build = raw[(p + pl)..<(p + pl + bl)].map { String(format: "%02x", $0) }.joined()
                     rec.modules.append(LoadedModule(path: path, buildID: build, bias: bias, executableRanges: ranges))
-                case TP_REC_COUNTERS.rawValue where size >= sizeOf(tp_rec_counters.self):   // cumulative: the last wins
+                case TP_REC_COUNTERS.rawValue where size >= sizeOf(tp_rec_counters.self):  // cumulative: the last wins
                     typealias R = tp_rec_counters
                     for (i, key) in counterNames.enumerated() { rec.counters[key] = u64(o + at(\R.values) + i * 8) }
                     let buckets = Int(TP_HANDLER_BUCKETS)
@@ -149,9 +154,10 @@ extension RawRecording {
                     rec.endMonotonicNs = max(rec.endMonotonicNs, u64(o + at(\tp_rec_end.time_ns)))
                 case TP_REC_JOB.rawValue where size >= sizeOf(tp_rec_job.self):
                     typealias R = tp_rec_job
-                    let j = Job(taskID: u64(o + at(\R.task_id)), enqueueNs: u64(o + at(\R.enqueue_ns)), startNs: u64(o + at(\R.start_ns)),
-                                endNs: u64(o + at(\R.end_ns)), tid: Int32(bitPattern: u32(o + at(\R.tid))),
-                                isEventLoopTick: UInt32(flags) & UInt32(TP_JOB_FLAG_EVENT_LOOP_TICK) != 0)
+                    let j = Job(
+                        taskID: u64(o + at(\R.task_id)), enqueueNs: u64(o + at(\R.enqueue_ns)), startNs: u64(o + at(\R.start_ns)),
+                        endNs: u64(o + at(\R.end_ns)), tid: Int32(bitPattern: u32(o + at(\R.tid))),
+                        isEventLoopTick: UInt32(flags) & UInt32(TP_JOB_FLAG_EVENT_LOOP_TICK) != 0)
                     rec.jobs.append(j)
                     rec.endMonotonicNs = max(rec.endMonotonicNs, j.endNs)
                 case TP_REC_JOB_AGG.rawValue where size >= sizeOf(tp_rec_job_agg.self):
@@ -161,7 +167,7 @@ extension RawRecording {
                     func hist(_ from: Int, _ n: Int) -> [Int: UInt64] {
                         var h: [Int: UInt64] = [:]
                         for i in 0..<n {
-                            let v = u32(first + (from + i) * 4)   // bucket << 24 | count
+                            let v = u32(first + (from + i) * 4)  // bucket << 24 | count
                             h[Int(v >> 24), default: 0] += UInt64(v & 0xFFFFFF)
                         }
                         return h
@@ -177,13 +183,15 @@ extension RawRecording {
                     typealias R = tp_rec_blocking
                     let n = Int(u16(o + at(\R.nframes))), first = o + sizeOf(R.self)
                     guard sizeOf(R.self) + n * 8 <= size else { break }
-                    rec.blockingCalls.append(BlockingCall(startNs: u64(o + at(\R.start_ns)), durationNs: u64(o + at(\R.duration_ns)),
-                                                          taskID: u64(o + at(\R.task_id)), tid: Int32(bitPattern: u32(o + at(\R.tid))),
-                                                          primitive: u16(o + at(\R.primitive)), frameStart: rec.frames.count, frameCount: n))
+                    rec.blockingCalls.append(
+                        BlockingCall(
+                            startNs: u64(o + at(\R.start_ns)), durationNs: u64(o + at(\R.duration_ns)),
+                            taskID: u64(o + at(\R.task_id)), tid: Int32(bitPattern: u32(o + at(\R.tid))),
+                            primitive: u16(o + at(\R.primitive)), frameStart: rec.frames.count, frameCount: n))
                     for i in 0..<n { rec.frames.append(u64(first + i * 8)) }
                 case TP_REC_NOTE.rawValue:
                     rec.notes.append(String(decoding: raw[(o + hdr)..<(o + size)], as: UTF8.self))
-                case TP_REC_PROCESS.rawValue where size >= sizeOf(tp_rec_process.self):   // parent pid, executable, command line
+                case TP_REC_PROCESS.rawValue where size >= sizeOf(tp_rec_process.self):  // parent pid, executable, command line
                     typealias R = tp_rec_process
                     let exeLen = Int(u16(o + at(\R.exe_len))), cmdLen = Int(u16(o + at(\R.cmdline_len))), first = o + sizeOf(R.self)
                     guard sizeOf(R.self) + exeLen + cmdLen <= size else { break }
@@ -192,10 +200,10 @@ extension RawRecording {
                     var args = raw[(first + exeLen)..<(first + exeLen + cmdLen)].split(separator: 0, omittingEmptySubsequences: false)
                     if args.last?.isEmpty == true { args.removeLast() }
                     rec.commandLine = args.map { String(decoding: $0, as: UTF8.self) }
-                case TP_REC_EXEC.rawValue:   // what follows (if the exec failed) is still this image
+                case TP_REC_EXEC.rawValue:  // what follows (if the exec failed) is still this image
                     rec.execPath = String(decoding: raw[(o + hdr)..<(o + size)], as: UTF8.self)
                 default:
-                    break   // unknown or short record: skip it whole
+                    break  // unknown or short record: skip it whole
                 }
                 o += size
             }

@@ -59,8 +59,10 @@ public struct TargetExit: Sendable, Equatable {
 }
 
 public func signalName(_ sig: Int32) -> String {
-    let names: [Int32: String] = [1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS",
-                                  8: "SIGFPE", 9: "SIGKILL", 11: "SIGSEGV", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM"]
+    let names: [Int32: String] = [
+        1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS",
+        8: "SIGFPE", 9: "SIGKILL", 11: "SIGSEGV", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM",
+    ]
     return names[sig] ?? "signal \(sig)"
 }
 
@@ -161,8 +163,9 @@ public struct Recorder {
             let image = images[stream.pid, default: 0]
             images[stream.pid] = image + 1
             let isTarget = stream.pid == targetPid && lastImage[stream.pid] == i && exit != nil
-            var process = ProfiledProcess(pid: raw.pid, parentPid: raw.parentPid, image: image, executable: raw.executable,
-                                          command: raw.commandLine.isEmpty && stream.pid == targetPid && image == 0 ? options.command : raw.commandLine)
+            var process = ProfiledProcess(
+                pid: raw.pid, parentPid: raw.parentPid, image: image, executable: raw.executable,
+                command: raw.commandLine.isEmpty && stream.pid == targetPid && image == 0 ? options.command : raw.commandLine)
             if let exec = raw.execPath {
                 process.exitDescription = "exec'd \(exec)"
             } else if isTarget, let exit {
@@ -198,12 +201,15 @@ public struct Recorder {
         meta.exitDescription = process.exitDescription
         if isTarget { meta.targetCPUTimeNs = exit?.cpuTimeNs ?? 0 }
         if !raw.complete {
-            meta.notes.append("the process ended without the agent's final flush (crash, signal or _exit): the last few milliseconds of samples may be missing")
+            meta.notes.append(
+                "the process ended without the agent's final flush (crash, signal or _exit): the last few milliseconds of samples may be missing")
         }
         let symbolizer = DwarfSymbolizerFactory.make(raw.modules)
-        var builder = ProfileBuilder(longPollThresholdNs: UInt64(options.longPollMs * 1_000_000), progress: { done, total in
-            if total > 20_000 && done % 20_000 == 0 { log("symbolizing \(process.label): \(done)/\(total) stacks") }
-        })
+        var builder = ProfileBuilder(
+            longPollThresholdNs: UInt64(options.longPollMs * 1_000_000),
+            progress: { done, total in
+                if total > 20_000 && done % 20_000 == 0 { log("symbolizing \(process.label): \(done)/\(total) stacks") }
+            })
         builder.blockingThresholdNs = UInt64(options.blockingMs * 1_000_000)
         return builder.build(raw: raw, symbolizer: symbolizer, meta: meta)
     }

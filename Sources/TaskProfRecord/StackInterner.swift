@@ -74,7 +74,8 @@ struct StackInterner {
     /// being awaited), marked async so physical views can leave it out.
     private mutating func expandAsync(_ address: UInt64) -> Int32 {
         if let hit = asyncCache[address] { return hit }
-        var frame = symbolizer.symbolize(address: address, isReturnAddress: false).last
+        var frame =
+            symbolizer.symbolize(address: address, isReturnAddress: false).last
             ?? SymbolizedFrame(function: "0x" + String(address, radix: 16), shortName: "0x" + String(address, radix: 16), module: "")
         frame.inlined = false
         frame.isAsync = true

@@ -23,7 +23,8 @@ public enum TargetValidator {
             case .wrongArchitecture(let p):
                 return "\(p) is not an x86-64 program; taskprof supports Linux x86-64 only"
             case .staticallyLinked(let p):
-                return "\(p) is statically linked: the agent is injected with LD_PRELOAD, which needs a dynamically linked program (build without -static-executable / --static-swift-stdlib)"
+                return
+                    "\(p) is statically linked: the agent is injected with LD_PRELOAD, which needs a dynamically linked program (build without -static-executable / --static-swift-stdlib)"
             }
         }
     }
@@ -36,15 +37,18 @@ public enum TargetValidator {
             guard FileManager.default.fileExists(atPath: candidate) else { throw Problem.notFound(command) }
         } else {
             let dirs = (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map(String.init)
-            guard let found = dirs.map({ ($0.isEmpty ? "." : $0) + "/" + command })
-                .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            guard
+                let found = dirs.map({ ($0.isEmpty ? "." : $0) + "/" + command })
+                    .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+            else {
                 throw Problem.notFound(command)
             }
             candidate = found
         }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: candidate, isDirectory: &isDir), !isDir.boolValue,
-              access(candidate, X_OK) == 0 else { throw Problem.notExecutable(candidate) }
+            access(candidate, X_OK) == 0
+        else { throw Problem.notExecutable(candidate) }
         try checkELF(candidate)
         return candidate.hasPrefix("/") ? candidate : FileManager.default.currentDirectoryPath + "/" + candidate
     }
@@ -65,7 +69,7 @@ public enum TargetValidator {
         guard ph.count == Int(phentsize * phnum) else { throw Problem.notELF(path, script: false) }
         let hasInterp = (0..<Int(phnum)).contains { i in
             let o = i * Int(phentsize)
-            return (UInt32(ph[o]) | UInt32(ph[o + 1]) << 8 | UInt32(ph[o + 2]) << 16 | UInt32(ph[o + 3]) << 24) == 3   // PT_INTERP
+            return (UInt32(ph[o]) | UInt32(ph[o + 1]) << 8 | UInt32(ph[o + 2]) << 16 | UInt32(ph[o + 3]) << 24) == 3  // PT_INTERP
         }
         guard hasInterp else { throw Problem.staticallyLinked(path) }
     }

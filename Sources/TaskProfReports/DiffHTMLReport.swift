@@ -59,19 +59,20 @@ public struct DiffHTMLReport {
             samples.append(Int64(clamping: g.base))
             samples.append(Int64(clamping: g.new))
         }
-        return PageData(base: j.base, new: j.new, normalize: j.normalize, task: j.task,
-                        baseSeconds: Double(diff.base.durationNs) / 1e9, newSeconds: Double(diff.new.durationNs) / 1e9,
-                        identical: j.identical, significance: j.significance,
-                        funcs: flame.functions.map { [$0.shortName, $0.name, $0.module] }, stacks: flame.stacks,
-                        tasks: flame.tasks, threads: flame.threads, samples: samples, functions: j.functions,
-                        regressions: j.regressions.count, improvements: j.improvements.count,
-                        taskTable: j.tasks, longPolls: j.longPolls)
+        return PageData(
+            base: j.base, new: j.new, normalize: j.normalize, task: j.task,
+            baseSeconds: Double(diff.base.durationNs) / 1e9, newSeconds: Double(diff.new.durationNs) / 1e9,
+            identical: j.identical, significance: j.significance,
+            funcs: flame.functions.map { [$0.shortName, $0.name, $0.module] }, stacks: flame.stacks,
+            tasks: flame.tasks, threads: flame.threads, samples: samples, functions: j.functions,
+            regressions: j.regressions.count, improvements: j.improvements.count,
+            taskTable: j.tasks, longPolls: j.longPolls)
     }
 
     /// The JSON of the data block, safe inside a `<script>` element.
     func dataJSON() -> String {
         let enc = JSONEncoder()
-        enc.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]   // the same diff, the same page
+        enc.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]  // the same diff, the same page
         let data = (try? enc.encode(pageData())) ?? Data("{}".utf8)
         return Self.escapeForScript(String(decoding: data, as: UTF8.self))
     }

@@ -167,17 +167,21 @@ public struct DiffJSON: Codable, Equatable {
         new = Build(d.new)
         normalize = d.options.normalization.rawValue
         task = d.options.taskName
-        significance = Significance(test: d.options.normalization == .samples ? "two-proportion z-test" : "poisson rate test",
-                                    alpha: d.options.alpha, functionsCompared: d.functions.count, functionAlpha: d.functionAlpha,
-                                    taskGroupsCompared: d.tasks.count, taskAlpha: d.taskAlpha, minChangePoints: d.options.minChangePoints)
+        significance = Significance(
+            test: d.options.normalization == .samples ? "two-proportion z-test" : "poisson rate test",
+            alpha: d.options.alpha, functionsCompared: d.functions.count, functionAlpha: d.functionAlpha,
+            taskGroupsCompared: d.tasks.count, taskAlpha: d.taskAlpha, minChangePoints: d.options.minChangePoints)
         identical = d.identicalCounts
         regressions = d.regressions.map(Function.init)
         improvements = d.improvements.map(Function.init)
         functions = d.functions.prefix(maxFunctions).map(Function.init)
         tasks = d.tasks.map(Task.init)
         longPolls = d.findings.map { list in
-            list.map { Finding(status: $0.status.rawValue, task: $0.task, function: $0.function, baseCount: $0.baseCount,
-                               newCount: $0.newCount, baseMaxMs: Double($0.baseMaxNs) / 1e6, newMaxMs: Double($0.newMaxNs) / 1e6) }
+            list.map {
+                Finding(
+                    status: $0.status.rawValue, task: $0.task, function: $0.function, baseCount: $0.baseCount,
+                    newCount: $0.newCount, baseMaxMs: Double($0.baseMaxNs) / 1e6, newMaxMs: Double($0.newMaxNs) / 1e6)
+            }
         }
     }
 

@@ -36,15 +36,20 @@ public struct DiffRenderer {
         }
         if let t = d.options.taskName { out.append("  scope: tasks named \"\(Format.safe(t))\"") }
         let test = d.options.normalization == .samples ? "two-proportion z-test" : "Poisson rate test"
-        out.append("  \(d.functions.count) functions compared; * = significant (\(test), p < \(Self.g(d.options.alpha))/\(d.functions.count))"
-                   + " and at least \(Self.g(d.options.minChangePoints)) points")
+        out.append(
+            "  \(d.functions.count) functions compared; * = significant (\(test), p < \(Self.g(d.options.alpha))/\(d.functions.count))"
+                + " and at least \(Self.g(d.options.minChangePoints)) points")
 
         if d.identicalCounts {
             out.append(bold("No changes") + ": both profiles have the same samples in every function and task.")
         } else {
             let regressions = d.regressions.count, improvements = d.improvements.count
-            out.append(regressions + improvements == 0 ? bold("No significant changes.")
-                       : bold("\(regressions) significant regression\(regressions == 1 ? "" : "s"), \(improvements) significant improvement\(improvements == 1 ? "" : "s")"))
+            out.append(
+                regressions + improvements == 0
+                    ? bold("No significant changes.")
+                    : bold(
+                        "\(regressions) significant regression\(regressions == 1 ? "" : "s"), \(improvements) significant improvement\(improvements == 1 ? "" : "s")"
+                    ))
             // Flagged changes, and unflagged ones of at least the minimum size (marked by the absent `*`).
             let minimum = max(d.options.minChangePoints, Self.epsilon)
             let grew = d.functions.filter { $0.isRegression || max($0.selfShare.change, $0.totalShare.change) >= minimum }.sorted { a, b in
@@ -64,7 +69,9 @@ public struct DiffRenderer {
         let tasks = d.tasks.filter { $0.cpu.baseCount > 0 || $0.cpu.newCount > 0 || $0.basePollP99Ns != nil || $0.newPollP99Ns != nil }
         if !tasks.isEmpty {
             out.append(bold("Tasks") + " (CPU share; poll time and scheduling delay p99, long polls: base → new)")
-            out.append("  " + Format.pad("task", 28) + "   base     new        Δ   " + Format.pad("poll p99", 22) + Format.pad("delay p99", 22) + "long polls")
+            out.append(
+                "  " + Format.pad("task", 28) + "   base     new        Δ   " + Format.pad("poll p99", 22) + Format.pad("delay p99", 22)
+                    + "long polls")
             for t in tasks.prefix(topTasks) {
                 var line = "  " + Format.pad(Format.truncate(t.label, 28), 28) + " " + values(t.cpu)
                 line += "   " + Format.pad(pair(t.basePollP99Ns, t.newPollP99Ns), 22) + Format.pad(pair(t.baseDelayP99Ns, t.newDelayP99Ns), 22)
@@ -82,9 +89,12 @@ public struct DiffRenderer {
             } else {
                 out.append(bold("Long polls") + " (by task and top function)")
                 for f in findings {
-                    let what = f.status == .new
-                        ? red("new     ") + " \(Format.safe(f.task)): \(Format.safe(f.function))  \(f.newCount) poll\(f.newCount == 1 ? "" : "s"), longest \(Format.ms(f.newMaxNs))"
-                        : blue("resolved") + " \(Format.safe(f.task)): \(Format.safe(f.function))  was \(f.baseCount) poll\(f.baseCount == 1 ? "" : "s"), longest \(Format.ms(f.baseMaxNs))"
+                    let what =
+                        f.status == .new
+                        ? red("new     ")
+                            + " \(Format.safe(f.task)): \(Format.safe(f.function))  \(f.newCount) poll\(f.newCount == 1 ? "" : "s"), longest \(Format.ms(f.newMaxNs))"
+                        : blue("resolved")
+                            + " \(Format.safe(f.task)): \(Format.safe(f.function))  was \(f.baseCount) poll\(f.baseCount == 1 ? "" : "s"), longest \(Format.ms(f.baseMaxNs))"
                     out.append("  " + what)
                 }
             }
@@ -99,8 +109,9 @@ public struct DiffRenderer {
         out.append(bold(title) + " (percentage points)")
         out.append("    self: base     new        Δ   total: base     new        Δ  function")
         for f in rows.prefix(topFunctions) {
-            out.append("       " + values(f.selfShare) + "        " + values(f.totalShare) + "  "
-                       + Format.truncate(f.shortName, 70) + "  [\(Format.safe(f.module))]")
+            out.append(
+                "       " + values(f.selfShare) + "        " + values(f.totalShare) + "  "
+                    + Format.truncate(f.shortName, 70) + "  [\(Format.safe(f.module))]")
         }
         if rows.count > topFunctions { out.append("  … \(rows.count - topFunctions) more (--json has them all)") }
     }

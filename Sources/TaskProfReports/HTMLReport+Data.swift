@@ -68,7 +68,7 @@ extension HTMLReport {
         var funcOf = [Int32](repeating: 0, count: p.frames.count)
         var funcKeys: [FuncKey] = []
         var funcIndex: [FuncKey: Int32] = [:]
-        var funcRep: [Int] = []          // the frame that gives the function's file and line
+        var funcRep: [Int] = []  // the frame that gives the function's file and line
         for (i, f) in p.frames.enumerated() {
             let key = FuncKey(name: f.function, module: f.module)
             if let j = funcIndex[key] {
@@ -158,11 +158,13 @@ extension HTMLReport {
 
         w.key("modules"); w.array(modules) { w.string($0) }
         w.raw(",\n"); w.key("files"); w.array(files) { w.string($0) }
-        w.raw(",\n"); w.key("funcs"); w.array(funcRows) { r in
+        w.raw(",\n"); w.key("funcs");
+        w.array(funcRows) { r in
             w.raw("["); w.string(r.short); w.raw(","); w.string(r.full); w.raw(",")
             w.int(r.module); w.raw(","); w.int(r.file); w.raw(","); w.int(r.line); w.raw("]")
         }
-        w.raw(",\n"); w.key("frames"); w.array(frameRows) { r in
+        w.raw(",\n"); w.key("frames");
+        w.array(frameRows) { r in
             w.raw("["); w.int(Int(r.fn)); w.raw(","); w.int(r.file); w.raw(","); w.int(r.line); w.raw(","); w.int(r.flags); w.raw("]")
         }
         w.raw(",\n"); w.key("stacks"); w.raw("[")
@@ -185,14 +187,17 @@ extension HTMLReport {
         let kindIndex = Dictionary(uniqueKeysWithValues: kinds.enumerated().map { ($1, $0) })
         w.key("kinds"); w.array(kinds) { w.string($0) }
         w.raw(",\n")
-        w.key("tasks"); w.array(tasks) { t in
+        w.key("tasks");
+        w.array(tasks) { t in
             w.raw("["); w.id(TaskInfo.localID(t.id)); w.raw(",")
             if let n = t.name { w.string(n) } else { w.raw("null") }
             w.raw(",")
             if let j = jobsByTask[t.id] {
-                let values: [UInt64] = [j.pollTime.count, j.longPolls, j.pollTime.meanNs, j.pollTime.p50Ns, j.pollTime.p99Ns,
-                                        j.pollTime.maxNs, j.schedulingDelay.p50Ns, j.schedulingDelay.p99Ns,
-                                        j.schedulingDelay.maxNs, j.busyNs]
+                let values: [UInt64] = [
+                    j.pollTime.count, j.longPolls, j.pollTime.meanNs, j.pollTime.p50Ns, j.pollTime.p99Ns,
+                    j.pollTime.maxNs, j.schedulingDelay.p50Ns, j.schedulingDelay.p99Ns,
+                    j.schedulingDelay.maxNs, j.busyNs,
+                ]
                 w.array(values) { w.int($0) }
             } else {
                 w.raw("null")
@@ -201,14 +206,16 @@ extension HTMLReport {
             w.raw(","); w.int(TaskInfo.processIndex(t.id))
             w.raw("]")
         }
-        w.raw(",\n"); w.key("threads"); w.array(p.threads) { t in
+        w.raw(",\n"); w.key("threads");
+        w.array(p.threads) { t in
             w.raw("["); w.int(Int(t.tid)); w.raw(","); w.string(t.name); w.raw(","); w.string(t.kind.rawValue)
             w.raw(","); w.int(t.jobsRun); w.raw(","); w.string(t.label); w.raw(","); w.int(Int(t.process)); w.raw("]")
         }
         // A run that followed children: [pid, image, label, command, exit, start ns, length ns,
         // hottest function of its own] per process (empty for one process).
         let hottest = p.processStats().map(\.hottestFunction)
-        w.raw(",\n"); w.key("processes"); w.array(p.processes.count > 1 ? Array(p.processes.indices) : []) { k in
+        w.raw(",\n"); w.key("processes");
+        w.array(p.processes.count > 1 ? Array(p.processes.indices) : []) { k in
             let pr = p.processes[k]
             w.raw("["); w.int(Int(pr.pid)); w.raw(","); w.int(pr.image); w.raw(","); w.string(pr.label); w.raw(",")
             w.string(pr.command.isEmpty ? pr.name : pr.command.joined(separator: " ")); w.raw(","); w.string(pr.exitDescription)
@@ -227,7 +234,8 @@ extension HTMLReport {
         }
         w.raw("],\n")
 
-        w.key("longPolls"); w.array(Array((p.jobs?.longPolls ?? []).enumerated())) { i, l in
+        w.key("longPolls");
+        w.array(Array((p.jobs?.longPolls ?? []).enumerated())) { i, l in
             w.raw("["); w.int(pollTasks[i]); w.raw(","); w.int(threadByTid[l.thread] ?? -1); w.raw(",")
             w.int(Int(l.thread)); w.raw(","); w.int(l.startNs); w.raw(","); w.int(l.durationNs); w.raw(",[")
             var firstStack = true
@@ -240,7 +248,8 @@ extension HTMLReport {
         }
         // One entry per blocking site; its flame graph is off-CPU time: stacks weighted by the
         // microseconds they blocked.
-        w.raw(",\n"); w.key("blocking"); w.array(Array((p.blocking?.sites ?? []).enumerated())) { i, b in
+        w.raw(",\n"); w.key("blocking");
+        w.array(Array((p.blocking?.sites ?? []).enumerated())) { i, b in
             let loc = b.file.map { " (\(($0 as NSString).lastPathComponent):\(b.line ?? 0))" } ?? ""
             w.raw("{"); w.key("call"); w.string("\(b.primitive) in \(b.function)\(loc), \(b.count)×")
             w.raw(","); w.key("task"); w.int(blockingTasks[i])
@@ -321,9 +330,12 @@ final class JSONBytes {
         if v < 10 {
             bytes.append(UInt8(ascii: "0") + UInt8(v))
         } else {
-            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                         UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var digits:
+                (
+                    UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                    UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+                ) =
+                    (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
             var n = 0
             var x = v
             withUnsafeMutableBytes(of: &digits) { buf in
@@ -375,8 +387,10 @@ final class JSONBytes {
 
     private func unicodeEscape(_ v: UInt16) {
         let hex = Array("0123456789abcdef".utf8)
-        bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), hex[Int(v >> 12) & 15], hex[Int(v >> 8) & 15],
-                                  hex[Int(v >> 4) & 15], hex[Int(v) & 15]])
+        bytes.append(contentsOf: [
+            0x5C, UInt8(ascii: "u"), hex[Int(v >> 12) & 15], hex[Int(v >> 8) & 15],
+            hex[Int(v >> 4) & 15], hex[Int(v) & 15],
+        ])
     }
 
     func array<S: Sequence>(_ items: S, _ each: (S.Element) -> Void) {

@@ -181,54 +181,67 @@ public struct JSONSummary: Codable, Equatable {
     public init(_ p: Profile, maxFunctions: Int = 200) {
         let m = p.meta
         let iso = ISO8601DateFormatter()
-        profile = ProfileInfo(command: m.command, startTime: iso.string(from: Date(timeIntervalSince1970: Double(m.startTimeNs) / 1e9)),
-                              durationMs: Double(m.durationNs) / 1e6, engine: m.engine, rateHz: m.rateHz,
-                              samples: p.sampleCount, dropped: p.droppedCount, complete: m.complete, exit: m.exitDescription,
-                              host: m.host, buildID: m.mainBuildID, jobTracking: m.jobTracking,
-                              targetCpuMs: Double(m.targetCPUTimeNs) / 1e6,
-                              stacks: p.hasLogicalFrames ? "logical" : "physical", logicalStackShare: p.logicalStackShare,
-                              counters: p.counters)
+        profile = ProfileInfo(
+            command: m.command, startTime: iso.string(from: Date(timeIntervalSince1970: Double(m.startTimeNs) / 1e9)),
+            durationMs: Double(m.durationNs) / 1e6, engine: m.engine, rateHz: m.rateHz,
+            samples: p.sampleCount, dropped: p.droppedCount, complete: m.complete, exit: m.exitDescription,
+            host: m.host, buildID: m.mainBuildID, jobTracking: m.jobTracking,
+            targetCpuMs: Double(m.targetCPUTimeNs) / 1e6,
+            stacks: p.hasLogicalFrames ? "logical" : "physical", logicalStackShare: p.logicalStackShare,
+            counters: p.counters)
         let several = p.processes.count > 1
         if several {
             processes = p.processStats().map { st in
                 let pr = p.processes[st.index]
-                return Process(pid: pr.pid, image: pr.image, parentPid: pr.parentPid, executable: pr.executable, command: pr.command,
-                               exit: pr.exitDescription, complete: pr.complete, startMs: Double(pr.startOffsetNs) / 1e6,
-                               durationMs: Double(pr.durationNs) / 1e6, samples: st.samples, tasks: st.tasks,
-                               hottestFunction: st.hottestFunction)
+                return Process(
+                    pid: pr.pid, image: pr.image, parentPid: pr.parentPid, executable: pr.executable, command: pr.command,
+                    exit: pr.exitDescription, complete: pr.complete, startMs: Double(pr.startOffsetNs) / 1e6,
+                    durationMs: Double(pr.durationNs) / 1e6, samples: st.samples, tasks: st.tasks,
+                    hottestFunction: st.hottestFunction)
             }
         }
         let kinds = TaskKinds(p).labels
         tasks = p.taskStats().map { t in
-            Task(id: TaskInfo.localID(t.id), process: several ? TaskInfo.processIndex(t.id) : nil, name: t.name, kind: kinds[t.id], samples: t.samples, cpuShare: t.cpuShare, polls: t.jobs?.pollTime.count,
-                 longPolls: t.jobs?.longPolls, pollTime: t.jobs.map { Percentiles($0.pollTime) },
-                 schedulingDelay: t.jobs.map { Percentiles($0.schedulingDelay) }, busyMs: t.jobs.map { Double($0.busyNs) / 1e6 })
+            Task(
+                id: TaskInfo.localID(t.id), process: several ? TaskInfo.processIndex(t.id) : nil, name: t.name, kind: kinds[t.id], samples: t.samples,
+                cpuShare: t.cpuShare, polls: t.jobs?.pollTime.count,
+                longPolls: t.jobs?.longPolls, pollTime: t.jobs.map { Percentiles($0.pollTime) },
+                schedulingDelay: t.jobs.map { Percentiles($0.schedulingDelay) }, busyMs: t.jobs.map { Double($0.busyNs) / 1e6 })
         }
         taskKinds = p.taskKindStats(kinds: kinds).map { TaskKind(kind: $0.kind, tasks: $0.tasks, samples: $0.samples, cpuShare: $0.cpuShare) }
-        threads = p.threadStats().map { Thread(tid: $0.thread.tid, process: several ? Int($0.thread.process) : nil, name: $0.thread.name, kind: $0.thread.kind.rawValue, samples: $0.samples, cpuShare: $0.cpuShare) }
+        threads = p.threadStats().map {
+            Thread(
+                tid: $0.thread.tid, process: several ? Int($0.thread.process) : nil, name: $0.thread.name, kind: $0.thread.kind.rawValue,
+                samples: $0.samples, cpuShare: $0.cpuShare)
+        }
         functions = p.functionStats().prefix(maxFunctions).map {
-            Function(name: $0.name, shortName: $0.shortName, module: $0.module, file: $0.file, line: $0.line, self: $0.selfSamples, total: $0.totalSamples)
+            Function(
+                name: $0.name, shortName: $0.shortName, module: $0.module, file: $0.file, line: $0.line, self: $0.selfSamples, total: $0.totalSamples)
         }
         let names = p.taskNames
         let threadNames = Dictionary(p.threads.map { ($0.tid, $0.label) }, uniquingKeysWith: { a, _ in a })
         runtime = p.jobs.map { j in
-            Runtime(workerThreads: j.runtime.workerThreads, jobs: j.runtime.jobs, jobsPerSecond: j.runtime.jobsPerSecond,
-                    busyFraction: j.runtime.busyFraction, schedulingDelay: Percentiles(j.runtime.schedulingDelay),
-                    actorQueueWait: Percentiles(j.runtime.actorQueueWait))
+            Runtime(
+                workerThreads: j.runtime.workerThreads, jobs: j.runtime.jobs, jobsPerSecond: j.runtime.jobsPerSecond,
+                busyFraction: j.runtime.busyFraction, schedulingDelay: Percentiles(j.runtime.schedulingDelay),
+                actorQueueWait: Percentiles(j.runtime.actorQueueWait))
         }
         longPolls = (p.jobs?.longPolls ?? []).map { l in
             let stack = l.stacks.first.map { p.stacks[Int($0.stack)].map { Frame(p.frames[Int($0)]) } } ?? []
-            return LongPollEntry(kind: l.taskID == 0 ? "event-loop-tick" : "job", taskId: TaskInfo.localID(l.taskID), taskName: names[l.taskID], thread: threadNames[l.thread] ?? "thread \(l.thread)",
-                                 startMs: Double(l.startNs) / 1e6, durationMs: Double(l.durationNs) / 1e6,
-                                 samples: l.stacks.reduce(0) { $0 + UInt64($1.count) }, stack: stack,
-                                 captured: l.stacks.first.map { $0.count == 0 } ?? false)
+            return LongPollEntry(
+                kind: l.taskID == 0 ? "event-loop-tick" : "job", taskId: TaskInfo.localID(l.taskID), taskName: names[l.taskID],
+                thread: threadNames[l.thread] ?? "thread \(l.thread)",
+                startMs: Double(l.startNs) / 1e6, durationMs: Double(l.durationNs) / 1e6,
+                samples: l.stacks.reduce(0) { $0 + UInt64($1.count) }, stack: stack,
+                captured: l.stacks.first.map { $0.count == 0 } ?? false)
         }
         blockingCalls = (p.blocking?.sites ?? []).map { b in
             let stack = b.stacks.first.map { p.stacks[Int($0.stack)].map { Frame(p.frames[Int($0)]) } } ?? []
-            return BlockingCall(primitive: b.primitive, site: Site(function: b.function, file: b.file, line: b.line),
-                                taskIds: b.taskIDs.map(TaskInfo.localID), taskNames: b.taskIDs.map { names[$0] ?? TaskInfo.unnamedLabel($0) },
-                                threads: b.threads.map { threadNames[$0] ?? "thread \($0)" }, count: b.count,
-                                totalMs: Double(b.totalNs) / 1e6, maxMs: Double(b.maxNs) / 1e6, stack: stack, advice: b.advice)
+            return BlockingCall(
+                primitive: b.primitive, site: Site(function: b.function, file: b.file, line: b.line),
+                taskIds: b.taskIDs.map(TaskInfo.localID), taskNames: b.taskIDs.map { names[$0] ?? TaskInfo.unnamedLabel($0) },
+                threads: b.threads.map { threadNames[$0] ?? "thread \($0)" }, count: b.count,
+                totalMs: Double(b.totalNs) / 1e6, maxMs: Double(b.maxNs) / 1e6, stack: stack, advice: b.advice)
         }
     }
 

@@ -14,7 +14,8 @@ public final class OutputSink {
             closeAtEnd = false
         } else {
             guard FileManager.default.createFile(atPath: path, contents: nil),
-                  let h = FileHandle(forWritingAtPath: path) else {
+                let h = FileHandle(forWritingAtPath: path)
+            else {
                 throw ReportError.cannotWrite(path)
             }
             handle = h

@@ -19,11 +19,13 @@ extension TerminalSummary {
 
         var out: [String] = []
         out.append(bold("taskprof: ") + Format.truncate(p.meta.command.joined(separator: " "), 200) + " (\(p.meta.exitDescription))")
-        out.append("  duration \(Format.seconds(p.meta.durationNs)), \(p.sampleCount) samples, \(p.droppedCount) dropped, "
-                   + "\(p.processes.count) processes, engine \(p.meta.engine) at \(p.meta.rateHz) Hz/thread")
+        out.append(
+            "  duration \(Format.seconds(p.meta.durationNs)), \(p.sampleCount) samples, \(p.droppedCount) dropped, "
+                + "\(p.processes.count) processes, engine \(p.meta.engine) at \(p.meta.rateHz) Hz/thread")
         out.append(bold("Processes") + " (by samples; CPU = samples ÷ rate; start and length from the run's start)")
-        out.append("  " + Format.pad("pid", 9) + Format.lpad("samples", 8) + "   share" + Format.lpad("CPU", 9)
-                   + Format.lpad("tasks", 7) + Format.lpad("start", 9) + Format.lpad("length", 9) + "  command · hottest function of its own")
+        out.append(
+            "  " + Format.pad("pid", 9) + Format.lpad("samples", 8) + "   share" + Format.lpad("CPU", 9)
+                + Format.lpad("tasks", 7) + Format.lpad("start", 9) + Format.lpad("length", 9) + "  command · hottest function of its own")
         for k in order.prefix(Self.processRows) {
             let pr = p.processes[k]
             let pid = pr.image == 0 ? "\(pr.pid)" : "\(pr.pid).\(pr.image)"
@@ -31,18 +33,20 @@ extension TerminalSummary {
             // keep the whole command line).
             let argv0 = pr.command.first.map { $0.split(separator: "/").last.map(String.init) ?? $0 } ?? pr.name
             let command = ([argv0] + pr.command.dropFirst()).joined(separator: " ")
-            out.append("  " + Format.pad(pid, 9) + Format.lpad(String(perProcess[k]), 8) + "  "
-                       + Format.percent(Double(perProcess[k]) / Double(total))
-                       + Format.lpad(Format.seconds(UInt64(Double(perProcess[k]) / rate * 1e9)), 9)
-                       + Format.lpad(String(tasks[k]), 7) + Format.lpad(Format.seconds(pr.startOffsetNs), 9)
-                       + Format.lpad(Format.seconds(pr.durationNs), 9) + "  " + Format.truncate(command, 60)
-                       + (hottest[k].map { " · " + Format.truncate($0, 40) } ?? "")
-                       + (pr.exitDescription.hasPrefix("exec'd") ? "  (\(pr.exitDescription))" : ""))
+            out.append(
+                "  " + Format.pad(pid, 9) + Format.lpad(String(perProcess[k]), 8) + "  "
+                    + Format.percent(Double(perProcess[k]) / Double(total))
+                    + Format.lpad(Format.seconds(UInt64(Double(perProcess[k]) / rate * 1e9)), 9)
+                    + Format.lpad(String(tasks[k]), 7) + Format.lpad(Format.seconds(pr.startOffsetNs), 9)
+                    + Format.lpad(Format.seconds(pr.durationNs), 9) + "  " + Format.truncate(command, 60)
+                    + (hottest[k].map { " · " + Format.truncate($0, 40) } ?? "")
+                    + (pr.exitDescription.hasPrefix("exec'd") ? "  (\(pr.exitDescription))" : ""))
         }
         if order.count > Self.processRows {
             let rest = order.dropFirst(Self.processRows)
-            out.append("  … \(rest.count) more processes with \(rest.reduce(0) { $0 + perProcess[$1] }) samples"
-                       + " (`taskprof report P --process PID` shows any one)")
+            out.append(
+                "  … \(rest.count) more processes with \(rest.reduce(0) { $0 + perProcess[$1] }) samples"
+                    + " (`taskprof report P --process PID` shows any one)")
         }
         // Per-process notes, but not that a C program has no Swift tasks.
         for n in p.meta.notes where !n.contains("ended without the agent's final flush") && !n.contains("no Swift tasks") {

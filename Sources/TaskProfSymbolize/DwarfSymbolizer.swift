@@ -117,8 +117,10 @@ private final class SymbolizerEngine {
                         file = callee.call_file.map { module.sourcePath($0, unit: unit) }
                         line = callee.call_line > 0 ? Int(callee.call_line) : nil
                     }
-                    frames.append(SymbolizedFrame(function: full, shortName: short, module: module.name,
-                                                  file: file, line: line, inlined: level > 0))
+                    frames.append(
+                        SymbolizedFrame(
+                            function: full, shortName: short, module: module.name,
+                            file: file, line: line, inlined: level > 0))
                 }
                 return frames.reversed()
             }
@@ -126,8 +128,11 @@ private final class SymbolizerEngine {
 
         guard let symbol else { return unresolved }
         let (full, short) = demangled(symbol)
-        return [SymbolizedFrame(function: full, shortName: short, module: module.name,
-                                file: lineFile, line: lineNumber)]
+        return [
+            SymbolizedFrame(
+                function: full, shortName: short, module: module.name,
+                file: lineFile, line: lineNumber)
+        ]
     }
 
     private func scopeName(_ scope: tp_dwarf_scope) -> String? {

@@ -210,7 +210,8 @@ private struct ShortNameParser {
         if conformance.first == UInt8(ascii: "<"), let close = matchingClose(in: conformance, at: conformance.startIndex) {
             conformance = trim(conformance[(close + 1)...])
         }
-        let type = firstTopLevel(" : ", in: conformance).map { conformance[conformance.startIndex..<$0] }
+        let type =
+            firstTopLevel(" : ", in: conformance).map { conformance[conformance.startIndex..<$0] }
             ?? conformance
         return "protocol witness for " + requirement + " in " + simplify(type, depth: depth + 1)
     }
@@ -311,7 +312,8 @@ private struct ShortNameParser {
             var j = parameter.startIndex
             while j < parameter.endIndex, isIdentifierByte(parameter[j]) { j += 1 }
             if j > parameter.startIndex, j < parameter.endIndex, parameter[j] == UInt8(ascii: ":"),
-               j + 1 == parameter.endIndex || parameter[j + 1] == UInt8(ascii: " ") {
+                j + 1 == parameter.endIndex || parameter[j + 1] == UInt8(ascii: " ")
+            {
                 labels.append(text(parameter[parameter.startIndex..<j]))
             } else {
                 labels.append("_")
@@ -328,11 +330,14 @@ private struct ShortNameParser {
     private func dropPartialFunctionPrefix(_ s: Slice) -> Slice? {
         var rest = s
         if rest.first == UInt8(ascii: "("), let close = firstIndex(of: UInt8(ascii: ")"), in: rest),
-           rest[(rest.startIndex + 1)..<close].allSatisfy(isDigit) {
+            rest[(rest.startIndex + 1)..<close].allSatisfy(isDigit)
+        {
             rest = trim(rest[(close + 1)...])
         }
-        for prefix in ["await resume partial function for ", "suspend resume partial function for ",
-                       "resume partial function for "] {
+        for prefix in [
+            "await resume partial function for ", "suspend resume partial function for ",
+            "resume partial function for ",
+        ] {
             if let after = drop(prefix, from: rest) { return after }
         }
         return nil
@@ -345,7 +350,7 @@ private struct ShortNameParser {
         guard let open = firstIndex(of: UInt8(ascii: "<"), in: s) else { return nil }
         let words = s[s.startIndex..<open]
         guard hasSuffix("specialization ", words),
-              words.allSatisfy({ isLowercase($0) || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "-") })
+            words.allSatisfy({ isLowercase($0) || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "-") })
         else { return nil }
         if let close = matchingClose(in: s, at: open), let rest = drop(" of ", from: s[(close + 1)...]) { return rest }
         // The demangler prints some parameter lists unbalanced (`<Arg[4] = [Closure Propagated :
@@ -374,7 +379,8 @@ private struct ShortNameParser {
                 return (text(s[s.startIndex..<wordEnd]), s[(wordEnd + 1)...])
             }
             let plain = word.allSatisfy { isLowercase($0) || $0 == UInt8(ascii: "-") }
-            let number = word.drop(while: { $0 == UInt8(ascii: "#") }).allSatisfy(isDigit)
+            let number =
+                word.drop(while: { $0 == UInt8(ascii: "#") }).allSatisfy(isDigit)
                 && word.contains(where: isDigit)
             guard plain || number else { return nil }
             wordCount += 1
@@ -416,7 +422,8 @@ private struct ShortNameParser {
         while i < s.endIndex {
             let c = s[i]
             if depth == 0, c == needle[0], i + needle.count <= s.endIndex,
-               s[i..<(i + needle.count)].elementsEqual(needle) {
+                s[i..<(i + needle.count)].elementsEqual(needle)
+            {
                 return i
             }
             switch c {
@@ -481,9 +488,9 @@ private struct ShortNameParser {
     private func isOperatorByte(_ c: UInt8) -> Bool {
         switch c {
         case UInt8(ascii: "/"), UInt8(ascii: "="), UInt8(ascii: "-"), UInt8(ascii: "+"),
-             UInt8(ascii: "!"), UInt8(ascii: "*"), UInt8(ascii: "%"), UInt8(ascii: "<"),
-             UInt8(ascii: ">"), UInt8(ascii: "&"), UInt8(ascii: "|"), UInt8(ascii: "^"),
-             UInt8(ascii: "~"), UInt8(ascii: "?"), UInt8(ascii: "."):
+            UInt8(ascii: "!"), UInt8(ascii: "*"), UInt8(ascii: "%"), UInt8(ascii: "<"),
+            UInt8(ascii: ">"), UInt8(ascii: "&"), UInt8(ascii: "|"), UInt8(ascii: "^"),
+            UInt8(ascii: "~"), UInt8(ascii: "?"), UInt8(ascii: "."):
             return true
         default:
             return false

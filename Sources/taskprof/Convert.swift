@@ -9,18 +9,22 @@ extension TaskProf {
         static let configuration = CommandConfiguration(
             abstract: "Turn the agent's raw stream into a profile.",
             discussion: """
-            `record` does this by itself; use `convert` when it kept the raw streams because
-            something failed after the run, or to re-symbolize a raw stream.
-            """
+                `record` does this by itself; use `convert` when it kept the raw streams because
+                something failed after the run, or to re-symbolize a raw stream.
+                """
         )
 
-        @Argument(help: ArgumentHelp("A raw stream (<pid>.raw) written by the agent, or the directory of a run's streams (.taskprof-raw-<pid>: one profile of all its processes).", valueName: "raw"))
+        @Argument(
+            help: ArgumentHelp(
+                "A raw stream (<pid>.raw) written by the agent, or the directory of a run's streams (.taskprof-raw-<pid>: one profile of all its processes).",
+                valueName: "raw"))
         var raw: String
 
         @Option(name: [.short, .long], help: ArgumentHelp("Profile to write.", valueName: "file"))
         var output: String
 
-        @Option(name: .customLong("long-poll"), help: ArgumentHelp("Report Swift jobs that run longer than this without suspending.", valueName: "ms"))
+        @Option(
+            name: .customLong("long-poll"), help: ArgumentHelp("Report Swift jobs that run longer than this without suspending.", valueName: "ms"))
         var longPoll: Double = 10
 
         func validate() throws {
@@ -33,7 +37,8 @@ extension TaskProf {
                 if FileManager.default.fileExists(atPath: raw, isDirectory: &isDir), isDir.boolValue {
                     var options = RecordOptions(command: ["(converted from \(raw))"], output: output)
                     options.longPollMs = longPoll
-                    let first = try FileManager.default.contentsOfDirectory(atPath: raw).filter { $0.hasSuffix(".raw") }.sorted().first
+                    let first =
+                        try FileManager.default.contentsOfDirectory(atPath: raw).filter { $0.hasSuffix(".raw") }.sorted().first
                         .map { try RawRecording.readHeader(path: raw + "/" + $0).pid } ?? 0
                     let profile = try Recorder(options: options, log: { Console.error($0) })
                         .convert(rawDir: raw, targetPid: first, exit: nil, removeStreams: false)

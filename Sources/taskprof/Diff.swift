@@ -9,14 +9,14 @@ extension TaskProf {
         static let configuration = CommandConfiguration(
             abstract: "Compare two profiles, e.g. two builds of one program, and show what grew or shrank.",
             discussion: """
-            Functions are matched by symbolized name and module, not by address, so two builds compare. \
-            A change is marked significant (*) when a test on the sample counts says it is not sampling noise \
-            (p < 0.001 after a Bonferroni correction over the functions compared) and it is at least 0.5 \
-            percentage points.
+                Functions are matched by symbolized name and module, not by address, so two builds compare. \
+                A change is marked significant (*) when a test on the sample counts says it is not sampling noise \
+                (p < 0.001 after a Bonferroni correction over the functions compared) and it is at least 0.5 \
+                percentage points.
 
-            Exit status: 0; 1 with --fail-on-regression when a significant growth exceeds the limit; 2 when a \
-            profile cannot be read or an output cannot be written. See docs/DIFF.md.
-            """
+                Exit status: 0; 1 with --fail-on-regression when a significant growth exceeds the limit; 2 when a \
+                profile cannot be read or an output cannot be written. See docs/DIFF.md.
+                """
         )
 
         @Argument(help: ArgumentHelp("The profile to compare against (the old build).", valueName: "base"))
@@ -28,25 +28,43 @@ extension TaskProf {
         @Option(name: .long, help: ArgumentHelp("Write the differential flame graph and tables as one self-contained HTML file.", valueName: "file"))
         var html: String?
 
-        @Option(name: .long, help: ArgumentHelp("Write differential folded stacks (`stack count_base count_new`) to FILE ('-' for standard output).", valueName: "file"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Write differential folded stacks (`stack count_base count_new`) to FILE ('-' for standard output).", valueName: "file"))
         var folded: String?
 
         @Option(name: .long, help: ArgumentHelp("Write the diff as JSON to FILE ('-' for standard output).", valueName: "file"))
         var json: String?
 
-        @Option(name: .long, help: ArgumentHelp("Normalize by total samples (shares) or by recorded duration (samples per second): samples or time.", valueName: "samples|time"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Normalize by total samples (shares) or by recorded duration (samples per second): samples or time.", valueName: "samples|time"))
         var normalize: NormalizeArgument = .samples
 
-        @Option(name: .customLong("fail-on-regression"), help: ArgumentHelp("Exit with status 1 when a function's self or total share, or a task's CPU share, grew significantly by more than PCT percentage points.", valueName: "pct"))
+        @Option(
+            name: .customLong("fail-on-regression"),
+            help: ArgumentHelp(
+                "Exit with status 1 when a function's self or total share, or a task's CPU share, grew significantly by more than PCT percentage points.",
+                valueName: "pct"))
         var failOnRegression: Double?
 
         @Option(name: .long, help: ArgumentHelp("Compare only the tasks with this name.", valueName: "name"))
         var task: String?
 
-        @Option(name: .customLong("process"), help: ArgumentHelp("In profiles of several processes (record --follow-children): compare only the processes matching this pid, executable name or part of a command line, on each side.", valueName: "process"))
+        @Option(
+            name: .customLong("process"),
+            help: ArgumentHelp(
+                "In profiles of several processes (record --follow-children): compare only the processes matching this pid, executable name or part of a command line, on each side.",
+                valueName: "process"))
         var process: String?
 
-        @Option(name: .long, help: ArgumentHelp("Compare logical stacks (with awaiting async callers, the default) or physical ones; use physical against a profile recorded without logical stacks.", valueName: "logical|physical"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Compare logical stacks (with awaiting async callers, the default) or physical ones; use physical against a profile recorded without logical stacks.",
+                valueName: "logical|physical"))
         var stacks: StackViewArgument = .logical
 
         @Option(name: .long, help: "Colour in the table: auto (on a terminal), always or never.")
@@ -111,7 +129,9 @@ extension TaskProf {
                 let violations = d.violations(thresholdPoints: limit)
                 if !violations.isEmpty {
                     for v in violations { Console.error("taskprof: regression: \(v)") }
-                    Console.error("taskprof: \(violations.count) significant growth\(violations.count == 1 ? "" : "s") above --fail-on-regression \(String(format: "%g", limit)) points")
+                    Console.error(
+                        "taskprof: \(violations.count) significant growth\(violations.count == 1 ? "" : "s") above --fail-on-regression \(String(format: "%g", limit)) points"
+                    )
                     throw ExitCode(1)
                 }
             }

@@ -8,7 +8,10 @@ enum ProcessSelection {
         guard !p.processes.isEmpty else { return try select(selector, in: p) }
         let matches = p.processIndices(matching: selector)
         guard !matches.isEmpty else {
-            throw CLIError(message: "no process of the \(side) profile matches '\(selector)' (processes: \(p.processes.prefix(8).map(\.label).joined(separator: ", ")))")
+            throw CLIError(
+                message:
+                    "no process of the \(side) profile matches '\(selector)' (processes: \(p.processes.prefix(8).map(\.label).joined(separator: ", ")))"
+            )
         }
         return matches.count == 1 ? p.process(at: matches[0]) : p.restricted(toProcesses: Set(matches))
     }
@@ -23,7 +26,10 @@ enum ProcessSelection {
             ks.prefix(8).map { p.processes[$0].label }.joined(separator: ", ") + (ks.count > 8 ? ", … (\(ks.count) in all)" : "")
         }
         guard !matches.isEmpty else {
-            throw CLIError(message: "no process matches '\(selector)' (processes: \(list(Array(p.processes.indices)))); give a pid, pid.image, executable name or part of a command line")
+            throw CLIError(
+                message:
+                    "no process matches '\(selector)' (processes: \(list(Array(p.processes.indices)))); give a pid, pid.image, executable name or part of a command line"
+            )
         }
         if matches.count == 1 { return p.process(at: matches[0]) }
         // A pid that exec'd names each of its images: then pid.image picks one.

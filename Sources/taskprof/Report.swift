@@ -15,7 +15,11 @@ extension TaskProf {
 
         @OptionGroup var reports: ReportOutputOptions
 
-        @Option(name: .customLong("process"), help: ArgumentHelp("In a profile of several processes (record --follow-children): report one, by pid, pid.image, executable name or a part of its command line.", valueName: "process"))
+        @Option(
+            name: .customLong("process"),
+            help: ArgumentHelp(
+                "In a profile of several processes (record --follow-children): report one, by pid, pid.image, executable name or a part of its command line.",
+                valueName: "process"))
         var process: String?
 
         @Option(name: .long, help: "Colour in the summary: auto (on a terminal), always or never.")

@@ -15,10 +15,18 @@ struct ReportOutputOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Write the self-contained HTML report to FILE.", valueName: "file"))
     var html: String?
 
-    @Option(name: .customLong("group-by"), help: "Root frame of folded stacks: task, task-name, task-kind (a named task's name, else the closure that started it), thread, process or none.")
+    @Option(
+        name: .customLong("group-by"),
+        help:
+            "Root frame of folded stacks: task, task-name, task-kind (a named task's name, else the closure that started it), thread, process or none."
+    )
     var groupBy: GroupByArgument = .task
 
-    @Option(name: .long, help: ArgumentHelp("logical: a resumed async function's awaiting callers (from the task's async contexts) sit above the runtime frames; physical: only what was on the thread's stack.", valueName: "logical|physical"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "logical: a resumed async function's awaiting callers (from the task's async contexts) sit above the runtime frames; physical: only what was on the thread's stack.",
+            valueName: "logical|physical"))
     var stacks: StackViewArgument = .logical
 
     @Option(name: .long, help: ArgumentHelp("Keep only one task, by name or id.", valueName: "name|id"))

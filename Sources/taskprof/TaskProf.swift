@@ -7,10 +7,10 @@ struct TaskProf: ParsableCommand {
         commandName: "taskprof",
         abstract: "A task-aware sampling profiler for Swift Concurrency and SwiftNIO programs on Linux.",
         discussion: """
-        Record a run with no code change, then look at it per Swift task:
-          taskprof record -o run.taskprof -- .build/release/MyBench --iterations 10
-          taskprof report run.taskprof --html run.html
-        """,
+            Record a run with no code change, then look at it per Swift task:
+              taskprof record -o run.taskprof -- .build/release/MyBench --iterations 10
+              taskprof report run.taskprof --html run.html
+            """,
         version: "0.1.0",
         subcommands: [Record.self, Report.self, Convert.self, Diff.self]
     )

@@ -24,10 +24,12 @@ final class AgentHarnessTests: XCTestCase {
     private func runSanitizedHarness(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
         let exe = try TestSupport.tempDir() + "/" + name
         let root = TestSupport.packageRoot
-        let build = try TestSupport.run(["/usr/bin/env", "clang", "-std=gnu11", "-O1", "-g", "-Wall", "-Werror",
-                                         "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-                                         "-I", root + "/Sources/CTaskProfAgent/include", "-I", root + "/Sources/CTaskProfFormat/include",
-                                         root + "/Tests/agent/\(name).c", "-o", exe])
+        let build = try TestSupport.run([
+            "/usr/bin/env", "clang", "-std=gnu11", "-O1", "-g", "-Wall", "-Werror",
+            "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+            "-I", root + "/Sources/CTaskProfAgent/include", "-I", root + "/Sources/CTaskProfFormat/include",
+            root + "/Tests/agent/\(name).c", "-o", exe,
+        ])
         XCTAssertEqual(build.status, 0, build.stderr, file: file, line: line)
         let r = try TestSupport.run([exe])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr, file: file, line: line)
@@ -42,12 +44,16 @@ final class AgentHarnessTests: XCTestCase {
         let exe = dir + "/unwind_reference"
         let root = TestSupport.packageRoot
         let src = root + "/Tests/agent/unwind_reference.c"
-        let fp = try TestSupport.run(["/usr/bin/env", "clang", "-std=gnu11", "-O2", "-g", "-Wall", "-Werror",
-                                      "-fno-omit-frame-pointer", "-DREF_FP_PART", "-c", src, "-o", dir + "/fp.o"])
+        let fp = try TestSupport.run([
+            "/usr/bin/env", "clang", "-std=gnu11", "-O2", "-g", "-Wall", "-Werror",
+            "-fno-omit-frame-pointer", "-DREF_FP_PART", "-c", src, "-o", dir + "/fp.o",
+        ])
         XCTAssertEqual(fp.status, 0, fp.stderr)
-        let build = try TestSupport.run(["/usr/bin/env", "clang", "-std=gnu11", "-O2", "-g", "-Wall", "-Werror",
-                                         "-fomit-frame-pointer", "-rdynamic", src, dir + "/fp.o", "-o", exe,
-                                         "-lunwind", "-lm", "-ldl", "-lpthread", "-lrt", "-Wl,-z,now"])
+        let build = try TestSupport.run([
+            "/usr/bin/env", "clang", "-std=gnu11", "-O2", "-g", "-Wall", "-Werror",
+            "-fomit-frame-pointer", "-rdynamic", src, dir + "/fp.o", "-o", exe,
+            "-lunwind", "-lm", "-ldl", "-lpthread", "-lrt", "-Wl,-z,now",
+        ])
         XCTAssertEqual(build.status, 0, build.stderr)
         let r = try TestSupport.run([exe, "3"])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)

@@ -27,8 +27,10 @@ final class BenchmarkRecipeTests: XCTestCase {
     }
 
     func testPackageBenchmarkRecipeProfilesTheBenchmarkOnly() throws {
-        let (r, p) = try record(["--process", "BenchPackageBenchmarks", "--",
-                                 "swift", "package", "--allow-writing-to-package-directory", "benchmark", "--filter", "tasks"])
+        let (r, p) = try record([
+            "--process", "BenchPackageBenchmarks", "--",
+            "swift", "package", "--allow-writing-to-package-directory", "benchmark", "--filter", "tasks",
+        ])
         // Only the benchmark executable was profiled: not the driver, SwiftPM, the compilers, the
         // plugin or BenchmarkTool (whose command line names the benchmark target too).
         XCTAssertGreaterThanOrEqual(p.processes.count, 2, "the listing process and the run of \"tasks\"")
@@ -47,8 +49,10 @@ final class BenchmarkRecipeTests: XCTestCase {
     /// Both benchmarks in one run: each ran in a process of its own, told apart by the hottest
     /// function of its own code.
     func testEachBenchmarkIsToldApart() throws {
-        let (_, p) = try record(["--process", "BenchPackageBenchmarks", "--",
-                                 "swift", "package", "--allow-writing-to-package-directory", "benchmark"])
+        let (_, p) = try record([
+            "--process", "BenchPackageBenchmarks", "--",
+            "swift", "package", "--allow-writing-to-package-directory", "benchmark",
+        ])
         let hottest = p.processStats().map(\.hottestFunction)
         let ranked = busiest(p).prefix(2).map { hottest[$0.index] }
         XCTAssertEqual(Set(ranked.compactMap { $0 }), ["benchPackageChecksum(_:)", "benchPackageSortWork(count:seed:)"], "\(ranked)")
@@ -58,8 +62,10 @@ final class BenchmarkRecipeTests: XCTestCase {
     }
 
     func testSwiftTestRecipeProfilesTheTestRunner() throws {
-        let (_, p) = try record(["--process", "BenchPackagePackageTests.xctest", "--",
-                                 "swift", "test", "--filter", "BenchPackageTests.BenchPackageTests/testWork"])
+        let (_, p) = try record([
+            "--process", "BenchPackagePackageTests.xctest", "--",
+            "swift", "test", "--filter", "BenchPackageTests.BenchPackageTests/testWork",
+        ])
         XCTAssertEqual(Set(p.processes.map(\.name)), ["BenchPackagePackageTests.xctest"], "\(p.processes.map(\.label))")
         let top = try XCTUnwrap(busiest(p).first)
         let runner = p.processes[top.index]

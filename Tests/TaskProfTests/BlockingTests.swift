@@ -22,8 +22,10 @@ final class BlockingTests: XCTestCase {
 
     func testInTaskCallsAreReportedAndPlainThreadCallsAreNot() throws {
         let dir = try TestSupport.tempDir()
-        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/b.taskprof",
-                                     "--json", dir + "/b.json", "--", try TestSupport.binary("BlockingCalls")])
+        let r = try TestSupport.run([
+            try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/b.taskprof",
+            "--json", dir + "/b.json", "--", try TestSupport.binary("BlockingCalls"),
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let s = try JSONDecoder().decode(Summary.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/b.json")))
         let expected: [(primitive: String, site: String, task: String, code: String)] = [
@@ -46,8 +48,9 @@ final class BlockingTests: XCTestCase {
             // The site's file:line is the line of the blocking call itself.
             XCTAssertEqual(hit.site.file.map { ($0 as NSString).lastPathComponent }, "main.swift", "\(e.site)")
             let line = try XCTUnwrap(hit.site.line, "\(e.site) has no line")
-            XCTAssertTrue(source.indices.contains(line - 1) && source[line - 1].contains(e.code),
-                          "\(e.site) at line \(line): \(source.indices.contains(line - 1) ? String(source[line - 1]) : "?")")
+            XCTAssertTrue(
+                source.indices.contains(line - 1) && source[line - 1].contains(e.code),
+                "\(e.site) at line \(line): \(source.indices.contains(line - 1) ? String(source[line - 1]) : "?")")
         }
         // Calls from a plain Thread are not on a runtime thread.
         for call in s.blockingCalls {

@@ -58,8 +58,10 @@ final class CLIErrorTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("cannot read"), missing.stderr)
 
         // A real profile cut in half.
-        let rec = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/ok.taskprof", "--",
-                                       try TestSupport.binary("ExitCodes"), "exit", "0"])
+        let rec = try TestSupport.run([
+            try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/ok.taskprof", "--",
+            try TestSupport.binary("ExitCodes"), "exit", "0",
+        ])
         XCTAssertEqual(rec.status, 0, rec.stderr)
         let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/ok.taskprof"))
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: dir + "/half.taskprof"))
@@ -71,7 +73,10 @@ final class CLIErrorTests: XCTestCase {
     func testHelpTextDescribesEveryOption() throws {
         let r = try taskprof(["record", "--help"])
         XCTAssertEqual(r.status, 0)
-        for option in ["--output", "--rate", "--signal", "--engine", "--follow-children", "--process", "--long-poll", "--folded", "--json", "--html", "--group-by", "--task"] {
+        for option in [
+            "--output", "--rate", "--signal", "--engine", "--follow-children", "--process", "--long-poll", "--folded", "--json", "--html",
+            "--group-by", "--task",
+        ] {
             XCTAssertTrue(r.stdout.contains(option), "record --help lacks \(option)")
         }
         XCTAssertTrue(r.stdout.contains("Samples per second of CPU time"))

@@ -12,19 +12,23 @@ final class DiffTests: XCTestCase {
     /// A profile from (task, stack of function names, samples) rows. Frames are interned in the
     /// order given by `frameOrder` (names not in it follow), so two profiles can number the same
     /// functions differently.
-    static func profile(_ rows: [(task: UInt64, stack: [String], count: UInt32)], taskNames: [UInt64: String] = [:],
-                        frameOrder: [String] = [], module: String = "bench", buildID: String = "b1",
-                        durationNs: UInt64 = 1_000_000_000, lineBase: Int = 10, inlined: Set<String> = [],
-                        fullNames: [String: String] = [:], jobs: JobSummary? = nil,
-                        threads: [ThreadInfo] = [ThreadInfo(tid: 10, name: "pool", kind: .swiftPool)]) -> Profile {
+    static func profile(
+        _ rows: [(task: UInt64, stack: [String], count: UInt32)], taskNames: [UInt64: String] = [:],
+        frameOrder: [String] = [], module: String = "bench", buildID: String = "b1",
+        durationNs: UInt64 = 1_000_000_000, lineBase: Int = 10, inlined: Set<String> = [],
+        fullNames: [String: String] = [:], jobs: JobSummary? = nil,
+        threads: [ThreadInfo] = [ThreadInfo(tid: 10, name: "pool", kind: .swiftPool)]
+    ) -> Profile {
         var frames: [SymbolizedFrame] = []
         var index: [String: Int32] = [:]
         func frame(_ name: String) -> Int32 {
             if let i = index[name] { return i }
             let runtime = name.hasPrefix("swift_") || name == "start_thread"
-            frames.append(SymbolizedFrame(function: fullNames[name] ?? (runtime ? name : "Bench.\(name)"), shortName: name,
-                                          module: runtime ? "libswift_Concurrency.so" : module, file: runtime ? nil : "/src/main.swift",
-                                          line: lineBase + frames.count, inlined: inlined.contains(name)))
+            frames.append(
+                SymbolizedFrame(
+                    function: fullNames[name] ?? (runtime ? name : "Bench.\(name)"), shortName: name,
+                    module: runtime ? "libswift_Concurrency.so" : module, file: runtime ? nil : "/src/main.swift",
+                    line: lineBase + frames.count, inlined: inlined.contains(name)))
             index[name] = Int32(frames.count - 1)
             return Int32(frames.count - 1)
         }
@@ -36,20 +40,27 @@ final class DiffTests: XCTestCase {
             samples.append(SampleGroup(taskID: r.task, thread: 0, stack: Int32(stacks.count - 1), count: r.count))
         }
         let taskIDs = Set(rows.map(\.task)).subtracting([0]).sorted()
-        let meta = ProfileMeta(command: ["./\(module)"], startTimeNs: 1_700_000_000_000_000_000, durationNs: durationNs,
-                               host: "test", rateHz: 999, mainBuildID: buildID)
-        return Profile(meta: meta, modules: [LoadedModule(path: "/bin/\(module)", buildID: buildID, bias: 0, executableRanges: [])],
-                       frames: frames, stacks: stacks, threads: threads,
-                       tasks: taskIDs.map { TaskInfo(id: $0, name: taskNames[$0]) }, samples: samples, jobs: jobs)
+        let meta = ProfileMeta(
+            command: ["./\(module)"], startTimeNs: 1_700_000_000_000_000_000, durationNs: durationNs,
+            host: "test", rateHz: 999, mainBuildID: buildID)
+        return Profile(
+            meta: meta, modules: [LoadedModule(path: "/bin/\(module)", buildID: buildID, bias: 0, executableRanges: [])],
+            frames: frames, stacks: stacks, threads: threads,
+            tasks: taskIDs.map { TaskInfo(id: $0, name: taskNames[$0]) }, samples: samples, jobs: jobs)
     }
 
     /// `parse` and `hash` under a task each, and `other` to fill up to `total`.
-    static func twoFunctions(parse: UInt32, hash: UInt32, total: UInt32, frameOrder: [String] = [], module: String = "bench",
-                             durationNs: UInt64 = 1_000_000_000) -> Profile {
-        profile([(1, ["start_thread", "swift_job_run", "parserTask", "parse"], parse),
-                 (2, ["start_thread", "swift_job_run", "hasherTask", "hash"], hash),
-                 (0, ["start_thread", "other"], total - parse - hash)],
-                taskNames: [1: "parser", 2: "hasher"], frameOrder: frameOrder, module: module, durationNs: durationNs)
+    static func twoFunctions(
+        parse: UInt32, hash: UInt32, total: UInt32, frameOrder: [String] = [], module: String = "bench",
+        durationNs: UInt64 = 1_000_000_000
+    ) -> Profile {
+        profile(
+            [
+                (1, ["start_thread", "swift_job_run", "parserTask", "parse"], parse),
+                (2, ["start_thread", "swift_job_run", "hasherTask", "hash"], hash),
+                (0, ["start_thread", "other"], total - parse - hash),
+            ],
+            taskNames: [1: "parser", 2: "hasher"], frameOrder: frameOrder, module: module, durationNs: durationNs)
     }
 
     func fn(_ d: ProfileDiff, _ short: String, file: StaticString = #filePath, line: UInt = #line) throws -> FunctionDiff {
@@ -63,11 +74,13 @@ final class DiffTests: XCTestCase {
     func testFunctionsMatchByNameNotByFrameIndexOrBuild() throws {
         // Same functions, frames interned in opposite orders, different lines, one inlined in
         // the new build only, and the executables named differently.
-        let base = Self.profile([(1, ["start_thread", "main", "parse"], 30), (1, ["start_thread", "main", "hash"], 70)],
-                                frameOrder: ["start_thread", "main", "parse", "hash"], module: "bench-old", buildID: "aaaa")
-        let new = Self.profile([(1, ["start_thread", "main", "parse"], 30), (1, ["start_thread", "main", "hash"], 70)],
-                               frameOrder: ["hash", "parse", "main", "start_thread"], module: "bench-new", buildID: "bbbb",
-                               lineBase: 500, inlined: ["parse"])
+        let base = Self.profile(
+            [(1, ["start_thread", "main", "parse"], 30), (1, ["start_thread", "main", "hash"], 70)],
+            frameOrder: ["start_thread", "main", "parse", "hash"], module: "bench-old", buildID: "aaaa")
+        let new = Self.profile(
+            [(1, ["start_thread", "main", "parse"], 30), (1, ["start_thread", "main", "hash"], 70)],
+            frameOrder: ["hash", "parse", "main", "start_thread"], module: "bench-new", buildID: "bbbb",
+            lineBase: 500, inlined: ["parse"])
         XCTAssertNotEqual(base.frames.map(\.function), new.frames.map(\.function), "the test needs different frame numbering")
         let d = try ProfileDiff(base: base, new: new)
         XCTAssertEqual(Set(d.functions.map(\.shortName)), ["start_thread", "main", "parse", "hash"])
@@ -83,32 +96,46 @@ final class DiffTests: XCTestCase {
 
     func testCompilerVariantsOfOneFunctionMatch() throws {
         let full = "Bench.parse<A>(A) -> Swift.Int"
-        let base = Self.profile([(1, ["main", "parse"], 50), (1, ["main", "work"], 50)],
-                                fullNames: ["parse": "generic specialization <Swift.Int> of \(full)",
-                                            "work": "(1) await resume partial function for Bench.work() async -> ()"])
-        let new = Self.profile([(1, ["main", "parse"], 50), (1, ["main", "work"], 50)],
-                               fullNames: ["parse": full, "work": "Bench.work() async -> ()"])
+        let base = Self.profile(
+            [(1, ["main", "parse"], 50), (1, ["main", "work"], 50)],
+            fullNames: [
+                "parse": "generic specialization <Swift.Int> of \(full)",
+                "work": "(1) await resume partial function for Bench.work() async -> ()",
+            ])
+        let new = Self.profile(
+            [(1, ["main", "parse"], 50), (1, ["main", "work"], 50)],
+            fullNames: ["parse": full, "work": "Bench.work() async -> ()"])
         let d = try ProfileDiff(base: base, new: new)
         XCTAssertEqual(d.functions.count, 3, d.functions.map(\.name).joined(separator: " | "))
         XCTAssertEqual(try fn(d, "parse").name, full)
         XCTAssertTrue(d.identicalCounts)
 
-        XCTAssertEqual(ProfileDiff.canonicalFunctionName("function signature specialization <Arg[0] = Dead> of generic specialization <Swift.Int> of M.f<A>(A) -> ()"), "M.f<A>(A) -> ()")
+        XCTAssertEqual(
+            ProfileDiff.canonicalFunctionName(
+                "function signature specialization <Arg[0] = Dead> of generic specialization <Swift.Int> of M.f<A>(A) -> ()"), "M.f<A>(A) -> ()")
         XCTAssertEqual(ProfileDiff.canonicalFunctionName("merged M.g() -> ()"), "M.g() -> ()")
-        XCTAssertEqual(ProfileDiff.canonicalFunctionName("generic specialization <(Swift.Int) -> Swift.Int> of M.apply<A>(A) -> ()"), "M.apply<A>(A) -> ()")
+        XCTAssertEqual(
+            ProfileDiff.canonicalFunctionName("generic specialization <(Swift.Int) -> Swift.Int> of M.apply<A>(A) -> ()"), "M.apply<A>(A) -> ()")
         XCTAssertEqual(ProfileDiff.canonicalFunctionName("(3) suspend resume partial function for M.h() async -> ()"), "M.h() async -> ()")
         XCTAssertEqual(ProfileDiff.canonicalFunctionName("M.(helper in _0123456789ABCDEF)(Swift.Int) -> ()"), "M.helper(Swift.Int) -> ()")
-        XCTAssertEqual(ProfileDiff.canonicalFunctionName("closure #1 (Swift.Int) -> () in M.f() -> ()"), "closure #1 (Swift.Int) -> () in M.f() -> ()")
+        XCTAssertEqual(
+            ProfileDiff.canonicalFunctionName("closure #1 (Swift.Int) -> () in M.f() -> ()"), "closure #1 (Swift.Int) -> () in M.f() -> ()")
         XCTAssertEqual(ProfileDiff.canonicalFunctionName("memcpy"), "memcpy")
     }
 
     func testUnnamedTasksMatchByKindAndNamedByName() throws {
         // Unnamed tasks get new ids in every run; their outermost non-runtime frame matches them.
-        let base = Self.profile([(5, ["start_thread", "swift_job_run", "closure #1 in serve", "handle"], 40),
-                                 (9, ["start_thread", "swift_job_run", "parserTask", "parse"], 60)], taskNames: [9: "parser"])
-        let new = Self.profile([(77, ["start_thread", "swift_job_run", "closure #1 in serve", "handle"], 40),
-                                (78, ["start_thread", "swift_job_run", "closure #1 in serve", "handle"], 20),
-                                (3, ["start_thread", "swift_job_run", "parserTask", "parse"], 40)], taskNames: [3: "parser"])
+        let base = Self.profile(
+            [
+                (5, ["start_thread", "swift_job_run", "closure #1 in serve", "handle"], 40),
+                (9, ["start_thread", "swift_job_run", "parserTask", "parse"], 60),
+            ], taskNames: [9: "parser"])
+        let new = Self.profile(
+            [
+                (77, ["start_thread", "swift_job_run", "closure #1 in serve", "handle"], 40),
+                (78, ["start_thread", "swift_job_run", "closure #1 in serve", "handle"], 20),
+                (3, ["start_thread", "swift_job_run", "parserTask", "parse"], 40),
+            ], taskNames: [3: "parser"])
         let d = try ProfileDiff(base: base, new: new)
         let unnamed = try XCTUnwrap(d.tasks.first { $0.label == "unnamed: closure #1 in serve" }, "\(d.tasks.map(\.label))")
         XCTAssertEqual(unnamed.baseTasks, 1)
@@ -155,8 +182,9 @@ final class DiffTests: XCTestCase {
     // MARK: Significance
 
     func testSmallNoiseIsNotFlagged() throws {
-        let d = try ProfileDiff(base: Self.twoFunctions(parse: 500, hash: 200, total: 1000),
-                                new: Self.twoFunctions(parse: 530, hash: 190, total: 1000))
+        let d = try ProfileDiff(
+            base: Self.twoFunctions(parse: 500, hash: 200, total: 1000),
+            new: Self.twoFunctions(parse: 530, hash: 190, total: 1000))
         let parse = try fn(d, "parse")
         XCTAssertEqual(parse.selfShare.change, 3, accuracy: 1e-9)
         XCTAssertGreaterThan(parse.selfShare.pValue, 0.01)
@@ -167,8 +195,9 @@ final class DiffTests: XCTestCase {
 
         // Millions of samples make a 0.2-point change statistically significant; the minimum
         // change still keeps it out of the tables.
-        let big = try ProfileDiff(base: Self.twoFunctions(parse: 5_000_000, hash: 1_000_000, total: 10_000_000),
-                                  new: Self.twoFunctions(parse: 5_020_000, hash: 1_000_000, total: 10_000_000))
+        let big = try ProfileDiff(
+            base: Self.twoFunctions(parse: 5_000_000, hash: 1_000_000, total: 10_000_000),
+            new: Self.twoFunctions(parse: 5_020_000, hash: 1_000_000, total: 10_000_000))
         let bp = try fn(big, "parse")
         XCTAssertTrue(bp.selfShare.significant)
         XCTAssertFalse(bp.selfShare.flagged)
@@ -176,8 +205,9 @@ final class DiffTests: XCTestCase {
     }
 
     func testBigChangeIsFlagged() throws {
-        let d = try ProfileDiff(base: Self.twoFunctions(parse: 300, hash: 300, total: 1000),
-                                new: Self.twoFunctions(parse: 600, hash: 300, total: 1200))
+        let d = try ProfileDiff(
+            base: Self.twoFunctions(parse: 300, hash: 300, total: 1000),
+            new: Self.twoFunctions(parse: 600, hash: 300, total: 1200))
         let parse = try fn(d, "parse")
         XCTAssertEqual(parse.selfShare.base, 30, accuracy: 1e-9)
         XCTAssertEqual(parse.selfShare.new, 50, accuracy: 1e-9)
@@ -237,21 +267,27 @@ final class DiffTests: XCTestCase {
     func testDifferentialFoldedFormat() throws {
         let threadsA = [ThreadInfo(tid: 11, name: "worker", kind: .other), ThreadInfo(tid: 12, name: "", kind: .other)]
         let threadsB = [ThreadInfo(tid: 99, name: "worker", kind: .other), ThreadInfo(tid: 98, name: "", kind: .other)]
-        var base = Self.profile([(1, ["root", "parse"], 10), (0, ["root", "idle"], 5), (1, ["root", "a;b"], 2)],
-                                taskNames: [1: "parser"], threads: threadsA)
-        var new = Self.profile([(7, ["root", "parse"], 15), (7, ["root", "parse", "helper"], 3), (0, ["root", "idle"], 5),
-                                (8, ["root", "spawned"], 4)], taskNames: [7: "parser"], threads: threadsB)
-        base.samples.append(SampleGroup(taskID: 0, thread: 1, stack: 1, count: 1))   // unnamed thread "thread 12"
-        new.samples.append(SampleGroup(taskID: 0, thread: 1, stack: 2, count: 2))    // unnamed thread "thread 98"
+        var base = Self.profile(
+            [(1, ["root", "parse"], 10), (0, ["root", "idle"], 5), (1, ["root", "a;b"], 2)],
+            taskNames: [1: "parser"], threads: threadsA)
+        var new = Self.profile(
+            [
+                (7, ["root", "parse"], 15), (7, ["root", "parse", "helper"], 3), (0, ["root", "idle"], 5),
+                (8, ["root", "spawned"], 4),
+            ], taskNames: [7: "parser"], threads: threadsB)
+        base.samples.append(SampleGroup(taskID: 0, thread: 1, stack: 1, count: 1))  // unnamed thread "thread 12"
+        new.samples.append(SampleGroup(taskID: 0, thread: 1, stack: 2, count: 2))  // unnamed thread "thread 98"
         let text = ProfileDiff.differentialFolded(base: base, new: new).map { "\($0.frames.joined(separator: ";")) \($0.base) \($0.new)" }
-        XCTAssertEqual(text, [
-            "parser;root;a,b 2 0",
-            "parser;root;parse 10 15",
-            "parser;root;parse;helper 0 3",
-            "thread;root;idle 1 2",
-            "unnamed tasks;root;spawned 0 4",
-            "worker;root;idle 5 5",
-        ])
+        XCTAssertEqual(
+            text,
+            [
+                "parser;root;a,b 2 0",
+                "parser;root;parse 10 15",
+                "parser;root;parse;helper 0 3",
+                "thread;root;idle 1 2",
+                "unnamed tasks;root;spawned 0 4",
+                "worker;root;idle 5 5",
+            ])
         // Each side sums to its samples.
         let lines = ProfileDiff.differentialFolded(base: base, new: new)
         XCTAssertEqual(lines.reduce(0) { $0 + $1.base }, base.sampleCount)
@@ -264,17 +300,24 @@ final class DiffTests: XCTestCase {
         func jobs(_ polls: [LongPoll]) -> JobSummary {
             JobSummary(longPollThresholdNs: 10_000_000, tasks: [], runtime: RuntimeJobStats(), longPolls: polls)
         }
-        let rows: [(task: UInt64, stack: [String], count: UInt32)] = [(1, ["swift_job_run", "parse", "memcpy_like"], 10),
-                                                                      (2, ["swift_job_run", "hash"], 10)]
-        let base = Self.profile(rows, taskNames: [1: "parser", 2: "hasher"],
-                                jobs: jobs([LongPoll(taskID: 1, thread: 0, startNs: 0, durationNs: 12_000_000, stacks: [StackCount(stack: 0, count: 9)])]))
-        let new = Self.profile(rows, taskNames: [1: "parser", 2: "hasher"],
-                               jobs: jobs([LongPoll(taskID: 2, thread: 0, startNs: 0, durationNs: 30_000_000, stacks: [StackCount(stack: 1, count: 9)]),
-                                           LongPoll(taskID: 2, thread: 0, startNs: 50_000_000, durationNs: 20_000_000, stacks: [StackCount(stack: 1, count: 5)])]))
+        let rows: [(task: UInt64, stack: [String], count: UInt32)] = [
+            (1, ["swift_job_run", "parse", "memcpy_like"], 10),
+            (2, ["swift_job_run", "hash"], 10),
+        ]
+        let base = Self.profile(
+            rows, taskNames: [1: "parser", 2: "hasher"],
+            jobs: jobs([LongPoll(taskID: 1, thread: 0, startNs: 0, durationNs: 12_000_000, stacks: [StackCount(stack: 0, count: 9)])]))
+        let new = Self.profile(
+            rows, taskNames: [1: "parser", 2: "hasher"],
+            jobs: jobs([
+                LongPoll(taskID: 2, thread: 0, startNs: 0, durationNs: 30_000_000, stacks: [StackCount(stack: 1, count: 9)]),
+                LongPoll(taskID: 2, thread: 0, startNs: 50_000_000, durationNs: 20_000_000, stacks: [StackCount(stack: 1, count: 5)]),
+            ]))
         let d = try ProfileDiff(base: base, new: new)
         let findings = try XCTUnwrap(d.findings)
-        XCTAssertEqual(findings.map { "\($0.status.rawValue) \($0.task) \($0.function) \($0.baseCount) \($0.newCount) \($0.newMaxNs)" },
-                       ["new hasher hash 0 2 30000000", "resolved parser memcpy_like 1 0 0"])
+        XCTAssertEqual(
+            findings.map { "\($0.status.rawValue) \($0.task) \($0.function) \($0.baseCount) \($0.newCount) \($0.newMaxNs)" },
+            ["new hasher hash 0 2 30000000", "resolved parser memcpy_like 1 0 0"])
         XCTAssertNil(try ProfileDiff(base: Self.profile(rows), new: new).findings, "no job data in base: not compared")
         XCTAssertEqual(try ProfileDiff(base: new, new: new).findings, [])
         XCTAssertTrue(DiffRenderer().render(d).contains("new      hasher: hash  2 polls, longest 30.0 ms"), DiffRenderer().render(d))
@@ -406,7 +449,8 @@ final class DiffTests: XCTestCase {
         XCTAssertEqual(same.status, 0, same.stderr)
         XCTAssertTrue(same.stdout.contains("No changes"), same.stdout)
         XCTAssertNil(same.stdout.range(of: "[0-9][*]", options: .regularExpression), same.stdout)
-        let sameJSON = try JSONDecoder().decode(DiffJSON.self, from: Data(try TestSupport.run([taskprof, "diff", fast, fast, "--json", "-"]).stdout.utf8))
+        let sameJSON = try JSONDecoder().decode(
+            DiffJSON.self, from: Data(try TestSupport.run([taskprof, "diff", fast, fast, "--json", "-"]).stdout.utf8))
         XCTAssertTrue(sameJSON.identical)
         XCTAssertTrue(sameJSON.regressions.isEmpty && sameJSON.improvements.isEmpty)
 

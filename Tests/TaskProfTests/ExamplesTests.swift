@@ -33,8 +33,9 @@ final class ExamplesTests: XCTestCase {
         // a job that was preempted, with next to no samples of its own, and only a few of those.
         let others = polls.filter { $0.taskName != "cruncher" }
         for p in others {
-            XCTAssertLessThan(r.cpuMs(p), 0.3 * p.durationMs,
-                              "long poll of \(p.taskName ?? "task \(p.taskId)") with CPU: \(p.durationMs) ms, \(p.samples) samples, \(p.stack.map(\.function))")
+            XCTAssertLessThan(
+                r.cpuMs(p), 0.3 * p.durationMs,
+                "long poll of \(p.taskName ?? "task \(p.taskId)") with CPU: \(p.durationMs) ms, \(p.samples) samples, \(p.stack.map(\.function))")
             if !p.captured { XCTAssertFalse(p.stack.contains { $0.function == "nibble(_:)" }) }
         }
         XCTAssertLessThanOrEqual(others.count, 3, "preempted short jobs: \(others.map { ($0.taskName ?? "?", $0.durationMs) })")
@@ -77,8 +78,9 @@ final class ExamplesTests: XCTestCase {
         let shortDelay = shortTasks.compactMap(\.schedulingDelay).map { $0.meanMs * Double($0.count) }.reduce(0, +)
         let allDelay = starvedRuntime.schedulingDelay.meanMs * Double(starvedRuntime.schedulingDelay.count)
         XCTAssertGreaterThan(shortDelay, 0.8 * allDelay, "short tasks waited \(shortDelay) of \(allDelay) ms")
-        XCTAssertLessThan(Double(starvedRuntime.schedulingDelay.count), 0.7 * Double(starvedRuntime.jobs),
-                          "delays \(starvedRuntime.schedulingDelay.count) for \(starvedRuntime.jobs) jobs: one per yield, not per job")
+        XCTAssertLessThan(
+            Double(starvedRuntime.schedulingDelay.count), 0.7 * Double(starvedRuntime.jobs),
+            "delays \(starvedRuntime.schedulingDelay.count) for \(starvedRuntime.jobs) jobs: one per yield, not per job")
         // Task.sleep(for:) waits 80 ms between waves: its job is queued with that deadline on
         // Swift's ContinuousClock, and its delay counts from the deadline, so nothing in the
         // relaxed run waited long (it once counted from the enqueue: 80 ms for every sleep).
@@ -111,8 +113,9 @@ final class ExamplesTests: XCTestCase {
         let fixedTop = fixedByTask.values.max() ?? 0
         XCTAssertLessThan(Double(fixedTop) / Double(fixedTotal), 0.5, "fixed decode samples by task: \(fixedByTask)")
         XCTAssertGreaterThanOrEqual(fixedByTask.filter { $0.value > 0 }.count, 10, "fixed decode samples by task: \(fixedByTask)")
-        XCTAssertTrue(fixedByTask.keys.allSatisfy { fixed.profile.task(id: $0)?.name?.hasPrefix("decode-") == true },
-                      "decode samples outside the decode-N tasks: \(fixedByTask.keys.map { fixed.profile.task(id: $0)?.name ?? "task \($0)" })")
+        XCTAssertTrue(
+            fixedByTask.keys.allSatisfy { fixed.profile.task(id: $0)?.name?.hasPrefix("decode-") == true },
+            "decode samples outside the decode-N tasks: \(fixedByTask.keys.map { fixed.profile.task(id: $0)?.name ?? "task \($0)" })")
     }
 
     // MARK: ActorBottleneck
@@ -172,9 +175,11 @@ final class ExamplesTests: XCTestCase {
         XCTAssertGreaterThan(r.summary.profile.durationMs, 900)
         XCTAssertLessThan(r.summary.profile.durationMs, 5000)
         // Every calling site spends ~3 ms of CPU per call before blocking, so it is sampled.
-        let sites = ["sleepInTask()", "threadSleepInTask()", "lockInTask()", "semaphoreInTask()", "readInTask()", "mutexInTask()",
-                     "sleepOnThread(round:)", "threadSleepOnThread(round:)", "lockOnThread(round:)", "semaphoreOnThread(round:)",
-                     "readOnThread(round:)", "mutexOnThread(round:)"]
+        let sites = [
+            "sleepInTask()", "threadSleepInTask()", "lockInTask()", "semaphoreInTask()", "readInTask()", "mutexInTask()",
+            "sleepOnThread(round:)", "threadSleepOnThread(round:)", "lockOnThread(round:)", "semaphoreOnThread(round:)",
+            "readOnThread(round:)", "mutexOnThread(round:)",
+        ]
         for site in sites {
             XCTAssertGreaterThan(r.summary.functions.first { $0.shortName == site }?.total ?? 0, 0, "\(site) not in functions")
         }
@@ -204,13 +209,15 @@ final class ExamplesTests: XCTestCase {
         // A task executor's jobs too, run as a task executor only (thread batch) or as both
         // (thread loop): the other two entry points.
         let batches = r.summary.longPolls.filter { $0.taskName == "batcher" && $0.durationMs >= 50 }
-        XCTAssertEqual(Set(batches.map { $0.thread.prefix { $0 != " " } }), ["batch", "loop"],
-                       "\(r.summary.longPolls.map { ($0.taskName ?? "?", $0.thread, $0.durationMs) })")
+        XCTAssertEqual(
+            Set(batches.map { $0.thread.prefix { $0 != " " } }), ["batch", "loop"],
+            "\(r.summary.longPolls.map { ($0.taskName ?? "?", $0.thread, $0.durationMs) })")
         for b in batches {
             XCTAssertTrue(b.stack.contains { $0.function == "mix(_:)" }, "\(b.stack.map(\.function))")
         }
-        XCTAssertFalse(r.summary.longPolls.contains { $0.taskName?.hasPrefix("client-") == true && $0.thread.hasPrefix("ledger [") && $0.durationMs >= 50 },
-                       "a quick record(_:) as long as a settle")
+        XCTAssertFalse(
+            r.summary.longPolls.contains { $0.taskName?.hasPrefix("client-") == true && $0.thread.hasPrefix("ledger [") && $0.durationMs >= 50 },
+            "a quick record(_:) as long as a settle")
         // The clients' 800 record(_:) calls ran on the ledger thread: jobs of the thread.
         let ledger = try XCTUnwrap(r.profile.threads.first { $0.name == "ledger" }, "\(r.profile.threads.map(\.name))")
         XCTAssertEqual(ledger.kind, .swiftPool)
@@ -232,8 +239,9 @@ final class ExamplesTests: XCTestCase {
         // loop thread: most of the program's CPU time.
         let slow = try XCTUnwrap(r.summary.functions.first { $0.shortName == "slowHandler(_:)" }, "slowHandler(_:) not in functions")
         XCTAssertGreaterThan(slow.total, 50)
-        XCTAssertGreaterThan(Double(slow.total) / Double(max(r.summary.profile.samples, 1)), 0.6,
-                             "slowHandler(_:) \(slow.total) of \(r.summary.profile.samples) samples")
+        XCTAssertGreaterThan(
+            Double(slow.total) / Double(max(r.summary.profile.samples, 1)), 0.6,
+            "slowHandler(_:) \(slow.total) of \(r.summary.profile.samples) samples")
         XCTAssertTrue(r.summary.functions.contains { $0.shortName == "EchoHandler.channelRead(context:data:)" })
         let loop = try XCTUnwrap(r.summary.threads.first { $0.name.hasPrefix("NIO-ELT") && $0.samples > 0 }, "no event loop thread samples")
         XCTAssertGreaterThan(loop.cpuShare, 0.8, "event loop thread share \(loop.cpuShare)")
@@ -245,8 +253,9 @@ final class ExamplesTests: XCTestCase {
         XCTAssertGreaterThan(ticks.reduce(0) { $0 + $1.durationMs }, 180, "stalled event-loop ticks: \(r.summary.longPolls.map(\.durationMs))")
         XCTAssertTrue(ticks.allSatisfy { $0.durationMs >= 10 })
         let withHandler = ticks.filter { t in t.stack.contains { $0.function == "slowHandler(_:)" } }
-        XCTAssertGreaterThanOrEqual(withHandler.count, ticks.count / 2 + 1,
-                                    "ticks whose stacks show slowHandler(_:): \(withHandler.count) of \(ticks.count)")
+        XCTAssertGreaterThanOrEqual(
+            withHandler.count, ticks.count / 2 + 1,
+            "ticks whose stacks show slowHandler(_:): \(withHandler.count) of \(ticks.count)")
     }
 
     /// A stalled tick with no CPU sample (sampling at 1 Hz) gets its captured stack too.
@@ -366,13 +375,18 @@ final class ExamplesTests: XCTestCase {
     }
 
     /// Records an example with `taskprof record --json` and checks that it exited 0.
-    func record(_ example: String, _ args: [String] = [], recordFlags: [String] = [],
-                file: StaticString = #filePath, line: UInt = #line) throws -> Recording {
+    func record(
+        _ example: String, _ args: [String] = [], recordFlags: [String] = [],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> Recording {
         let dir = try TestSupport.tempDir()
         let out = dir + "/\(example).taskprof", json = dir + "/\(example).json"
         let start = Date()
-        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", out, "--json", json] + recordFlags + ["--",
-                                     try TestSupport.binary(example)] + args)
+        let r = try TestSupport.run(
+            [try TestSupport.binary("taskprof"), "record", "-q", "-o", out, "--json", json] + recordFlags + [
+                "--",
+                try TestSupport.binary(example),
+            ] + args)
         let seconds = Date().timeIntervalSince(start)
         XCTAssertEqual(r.status, 0, "\(example) \(args): \(r.stderr)", file: file, line: line)
         XCTAssertLessThan(seconds, 10, "\(example) \(args) took \(seconds) s under taskprof", file: file, line: line)

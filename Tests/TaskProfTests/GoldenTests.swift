@@ -23,19 +23,26 @@ final class GoldenTests: XCTestCase {
         a.exitDescription = "exit 0"
         var b = ProfiledProcess(pid: 101, parentPid: 100, command: ["./worker", "<id>"])
         b.exitDescription = "ended"
-        var meta = ProfileMeta(command: ["./server", "--port", "80"], startTimeNs: 1_700_000_000_000_000_000, host: "test",
-                               pid: 100, engine: "perf", rateHz: 999, exitDescription: "exit 0")
+        var meta = ProfileMeta(
+            command: ["./server", "--port", "80"], startTimeNs: 1_700_000_000_000_000_000, host: "test",
+            pid: 100, engine: "perf", rateHz: 999, exitDescription: "exit 0")
         meta.bucketNs = base.meta.bucketNs
         return Profile.merging([(base, a), (hostile, b)], meta: meta)
     }
-    private static let base = DiffTests.profile([(1, ["start_thread", "swift_job_run", "handle", "parse"], 60),
-                                                 (1, ["start_thread", "swift_job_run", "handle", "encode"], 40),
-                                                 (2, ["start_thread", "swift_job_run", "gone"], 10)],
-                                                taskNames: [1: "handler", 2: "old </script>"])
-    private static let new = DiffTests.profile([(1, ["start_thread", "swift_job_run", "handle", "parse"], 90),
-                                                (1, ["start_thread", "swift_job_run", "handle", "encode"], 20),
-                                                (3, ["start_thread", "swift_job_run", "added"], 15)],
-                                               taskNames: [1: "handler", 3: "new & shiny"], buildID: "b2")
+    private static let base = DiffTests.profile(
+        [
+            (1, ["start_thread", "swift_job_run", "handle", "parse"], 60),
+            (1, ["start_thread", "swift_job_run", "handle", "encode"], 40),
+            (2, ["start_thread", "swift_job_run", "gone"], 10),
+        ],
+        taskNames: [1: "handler", 2: "old </script>"])
+    private static let new = DiffTests.profile(
+        [
+            (1, ["start_thread", "swift_job_run", "handle", "parse"], 90),
+            (1, ["start_thread", "swift_job_run", "handle", "encode"], 20),
+            (3, ["start_thread", "swift_job_run", "added"], 15),
+        ],
+        taskNames: [1: "handler", 3: "new & shiny"], buildID: "b2")
 
     private func rendered(_ body: (OutputSink) throws -> Void) throws -> String {
         let path = try TestSupport.tempDir() + "/out"
@@ -63,7 +70,8 @@ final class GoldenTests: XCTestCase {
             let w = i < want.count ? want[i] : "(no line)", g = i < got.count ? got[i] : "(no line)"
             if w != g { report += ["line \(i + 1):", "  golden: \(w.prefix(300))", "  now:    \(g.prefix(300))"] }
         }
-        XCTFail("\(name) differs from its golden file (TASKPROF_BLESS=1 rewrites it when the change is meant):\n"
+        XCTFail(
+            "\(name) differs from its golden file (TASKPROF_BLESS=1 rewrites it when the change is meant):\n"
                 + report.joined(separator: "\n"), file: file, line: line)
     }
 

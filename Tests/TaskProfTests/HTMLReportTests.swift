@@ -21,12 +21,16 @@ final class HTMLReportTests: XCTestCase {
             SymbolizedFrame(function: "swift_job_run", shortName: "swift_job_run", module: "libswift_Concurrency.so"),
         ]
         for (i, n) in h.enumerated() {
-            frames.append(SymbolizedFrame(function: "Demo.\(n)(Swift.Int) -> ()", shortName: n, module: "Mod\(n)",
-                                          file: "/src/\(n).swift", line: 10 + i))
+            frames.append(
+                SymbolizedFrame(
+                    function: "Demo.\(n)(Swift.Int) -> ()", shortName: n, module: "Mod\(n)",
+                    file: "/src/\(n).swift", line: 10 + i))
         }
         // The same function at another line: the page merges it with its first frame.
-        frames.append(SymbolizedFrame(function: "Demo.\(h[0])(Swift.Int) -> ()", shortName: h[0], module: "Mod\(h[0])",
-                                      file: "/src/\(h[0]).swift", line: 99))
+        frames.append(
+            SymbolizedFrame(
+                function: "Demo.\(h[0])(Swift.Int) -> ()", shortName: h[0], module: "Mod\(h[0])",
+                file: "/src/\(h[0]).swift", line: 99))
         let stacks: [[Int32]] = [
             [0, 1, 2], [0, 1, 2, 3], [0, 1, 3, 4], [0, 1, 5, 6], [0, 1, 7], [0, 1, 7, 2], [0, 1, 3, 4, 5],
             [0, 1, 3, 4, 2], [0], [],
@@ -51,18 +55,26 @@ final class HTMLReportTests: XCTestCase {
         let d = DurationStats(count: 3, meanNs: 2_000_000, p50Ns: 1_000_000, p99Ns: 30_000_000, maxNs: 30_000_000)
         let jobs = JobSummary(
             longPollThresholdNs: 10_000_000,
-            tasks: [TaskJobStats(taskID: 1, pollTime: d, schedulingDelay: d, busyNs: 40_000_000, longPolls: 1),
-                    TaskJobStats(taskID: 2, pollTime: d, schedulingDelay: d, busyNs: 9_000_000, longPolls: 0)],
-            runtime: RuntimeJobStats(workerThreads: 2, jobs: 30, jobsPerSecond: 15, busyFraction: 0.4, schedulingDelay: d,
-                                     actorQueueWait: DurationStats(count: 12, meanNs: 20_000_000, p50Ns: 18_000_000, p99Ns: 40_000_000, maxNs: 41_000_000)),
-            longPolls: [LongPoll(taskID: 1, thread: 101, startNs: 5_000_000, durationNs: 30_000_000,
-                                 stacks: [StackCount(stack: 0, count: 25), StackCount(stack: 1, count: 3)])])
-        let meta = ProfileMeta(command: ["./bench", h[1], "https://example.invalid/x"], startTimeNs: 1_700_000_000_000_000_000,
-                               durationNs: 2_000_000_000, host: h[0], pid: 42, engine: "perf", engineNote: h[2], rateHz: 999,
-                               exitDescription: "exit 0", targetCPUTimeNs: 1_000_000_000, jobTracking: true,
-                               notes: [h[1]])
-        return Profile(meta: meta, counters: ["dropped.ringFull": 2], frames: frames, stacks: stacks, threads: threads,
-                       tasks: tasks, samples: samples, jobs: jobs)
+            tasks: [
+                TaskJobStats(taskID: 1, pollTime: d, schedulingDelay: d, busyNs: 40_000_000, longPolls: 1),
+                TaskJobStats(taskID: 2, pollTime: d, schedulingDelay: d, busyNs: 9_000_000, longPolls: 0),
+            ],
+            runtime: RuntimeJobStats(
+                workerThreads: 2, jobs: 30, jobsPerSecond: 15, busyFraction: 0.4, schedulingDelay: d,
+                actorQueueWait: DurationStats(count: 12, meanNs: 20_000_000, p50Ns: 18_000_000, p99Ns: 40_000_000, maxNs: 41_000_000)),
+            longPolls: [
+                LongPoll(
+                    taskID: 1, thread: 101, startNs: 5_000_000, durationNs: 30_000_000,
+                    stacks: [StackCount(stack: 0, count: 25), StackCount(stack: 1, count: 3)])
+            ])
+        let meta = ProfileMeta(
+            command: ["./bench", h[1], "https://example.invalid/x"], startTimeNs: 1_700_000_000_000_000_000,
+            durationNs: 2_000_000_000, host: h[0], pid: 42, engine: "perf", engineNote: h[2], rateHz: 999,
+            exitDescription: "exit 0", targetCPUTimeNs: 1_000_000_000, jobTracking: true,
+            notes: [h[1]])
+        return Profile(
+            meta: meta, counters: ["dropped.ringFull": 2], frames: frames, stacks: stacks, threads: threads,
+            tasks: tasks, samples: samples, jobs: jobs)
     }
 
     static let tempDir = FileManager.default.temporaryDirectory.appendingPathComponent("taskprof-html-tests-\(getpid())")
@@ -186,8 +198,9 @@ final class HTMLReportTests: XCTestCase {
         func decodeFrame(_ i: Int) -> F {
             let fr = frames[i], fn = funcs[fr[0]]
             let short = fn[0] as! String, full = fn[1] as! String
-            return F(function: full.isEmpty ? short : full, module: modules[fn[2] as! Int],
-                     file: fr[1] >= 0 ? files[fr[1]] : nil, line: fr[2] == 0 ? nil : fr[2])
+            return F(
+                function: full.isEmpty ? short : full, module: modules[fn[2] as! Int],
+                file: fr[1] >= 0 ? files[fr[1]] : nil, line: fr[2] == 0 ? nil : fr[2])
         }
         var decoded: [[F]] = []
         var previous: [Int] = []
@@ -243,7 +256,9 @@ final class HTMLReportTests: XCTestCase {
         let (path, html) = try Self.render(p, name: "stacks100k.html")
         let seconds = Date().timeIntervalSince(start)
         let size = html.utf8.count
-        print("HTMLReport: 100k stacks -> \(size) bytes (\(String(format: "%.2f", Double(size) / 1_048_576)) MiB) in \(String(format: "%.2f", seconds)) s: \(path)")
+        print(
+            "HTMLReport: 100k stacks -> \(size) bytes (\(String(format: "%.2f", Double(size) / 1_048_576)) MiB) in \(String(format: "%.2f", seconds)) s: \(path)"
+        )
         XCTAssertLessThan(size, 15_000_000)
         let d = try Self.dataObject(html)
         XCTAssertEqual((d["stacks"] as? [Any])?.count, 100_000)
@@ -277,8 +292,10 @@ final class HTMLReportTests: XCTestCase {
     func testSelfTestInHeadlessChromium() throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("browser/check_report.sh").path
-        for (name, profile) in [("hostile.html", Self.hostileProfile()),
-                                ("synthetic.html", SyntheticProfile.make(distinctStacks: 20_000, seed: 3))] {
+        for (name, profile) in [
+            ("hostile.html", Self.hostileProfile()),
+            ("synthetic.html", SyntheticProfile.make(distinctStacks: 20_000, seed: 3)),
+        ] {
             let (path, _) = try Self.render(profile, name: name)
             let proc = Process()
             proc.executableURL = URL(fileURLWithPath: "/bin/bash")
@@ -326,8 +343,9 @@ enum SyntheticProfile {
             frame("_dispatch_worker_thread", "_dispatch_worker_thread", "libdispatch.so", nil, nil),
             frame("_dispatch_lane_invoke", "_dispatch_lane_invoke", "libdispatch.so", nil, nil),
             frame("swift_job_run", "swift_job_run", "libswift_Concurrency.so", nil, nil),
-            frame("swift::runJobInEstablishedExecutorContext(swift::Job*)", "swift::runJobInEstablishedExecutorContext",
-                  "libswift_Concurrency.so", nil, nil),
+            frame(
+                "swift::runJobInEstablishedExecutorContext(swift::Job*)", "swift::runJobInEstablishedExecutorContext",
+                "libswift_Concurrency.so", nil, nil),
         ]
         let areas = ["Handlers", "Storage", "Codec", "Routing", "Cache", "Auth", "Metrics", "Pool"]
         let functionCount = 3_000, linesPerFunction = 3
@@ -336,9 +354,10 @@ enum SyntheticProfile {
             let area = areas[i % areas.count]
             let short = "\(area).step\(i)(_:)"
             let full = "MyServer.\(area).step\(i)(_: MyServer.Request) async throws -> MyServer.Response"
-            functionFrames.append((0..<linesPerFunction).map { l in
-                frame(full, short, "MyServer", "/src/MyServer/\(area).swift", 10 + (i * 7 + l * 3) % 900)
-            })
+            functionFrames.append(
+                (0..<linesPerFunction).map { l in
+                    frame(full, short, "MyServer", "/src/MyServer/\(area).swift", 10 + (i * 7 + l * 3) % 900)
+                })
         }
         let leaves: [Int32] = [
             frame("swift_retain", "swift_retain", "libswiftCore.so", nil, nil),
@@ -349,8 +368,9 @@ enum SyntheticProfile {
         ]
         let kinds = 40
         let entries: [Int32] = (0..<kinds).map { k in
-            frame("closure #1 in MyServer.Kind\(k).run() async -> ()", "closure #1 in Kind\(k).run()", "MyServer",
-                  "/src/MyServer/Kind\(k).swift", 20 + k)
+            frame(
+                "closure #1 in MyServer.Kind\(k).run() async -> ()", "closure #1 in Kind\(k).run()", "MyServer",
+                "/src/MyServer/Kind\(k).swift", 20 + k)
         }
 
         // Threads: main, a Swift pool, NIO event loops, others.
@@ -401,8 +421,10 @@ enum SyntheticProfile {
                     samples.append(SampleGroup(taskID: 0, thread: Int32(others[rng.below(others.count)]), stack: Int32(i), count: count))
                 } else {
                     let ids = tasksOfKind[k]
-                    samples.append(SampleGroup(taskID: ids[rng.below(ids.count)], thread: Int32(pool[rng.below(pool.count)]),
-                                               stack: Int32(i), count: count))
+                    samples.append(
+                        SampleGroup(
+                            taskID: ids[rng.below(ids.count)], thread: Int32(pool[rng.below(pool.count)]),
+                            stack: Int32(i), count: count))
                 }
             }
         }
@@ -412,30 +434,39 @@ enum SyntheticProfile {
         var jobStats: [TaskJobStats] = []
         for t in tasks {
             let p99 = UInt64(200_000 + rng.below(30_000_000))
-            jobStats.append(TaskJobStats(
-                taskID: t.id,
-                pollTime: DurationStats(count: UInt64(10 + rng.below(500)), meanNs: p99 / 8, p50Ns: p99 / 10, p99Ns: p99, maxNs: p99 * 2),
-                schedulingDelay: DurationStats(count: 100, meanNs: 50_000, p50Ns: 20_000, p99Ns: UInt64(rng.below(5_000_000)), maxNs: 9_000_000),
-                busyNs: UInt64(rng.below(500_000_000)), longPolls: p99 > 10_000_000 ? UInt64(1 + rng.below(3)) : 0))
+            jobStats.append(
+                TaskJobStats(
+                    taskID: t.id,
+                    pollTime: DurationStats(count: UInt64(10 + rng.below(500)), meanNs: p99 / 8, p50Ns: p99 / 10, p99Ns: p99, maxNs: p99 * 2),
+                    schedulingDelay: DurationStats(count: 100, meanNs: 50_000, p50Ns: 20_000, p99Ns: UInt64(rng.below(5_000_000)), maxNs: 9_000_000),
+                    busyNs: UInt64(rng.below(500_000_000)), longPolls: p99 > 10_000_000 ? UInt64(1 + rng.below(3)) : 0))
         }
         var longPolls: [LongPoll] = []
         for i in 0..<200 {
             let s = rng.below(stacks.count)
             let t = tasksOfKind[kindOfStack[s]][rng.below(tasksOfKind[kindOfStack[s]].count)]
-            longPolls.append(LongPoll(taskID: t, thread: threads[pool[rng.below(pool.count)]].tid, startNs: UInt64(i) * 40_000_000,
-                                      durationNs: UInt64(10_000_000 + rng.below(90_000_000)),
-                                      stacks: [StackCount(stack: Int32(s), count: UInt32(5 + rng.below(30))),
-                                               StackCount(stack: Int32(rng.below(stacks.count)), count: UInt32(1 + rng.below(4)))]))
+            longPolls.append(
+                LongPoll(
+                    taskID: t, thread: threads[pool[rng.below(pool.count)]].tid, startNs: UInt64(i) * 40_000_000,
+                    durationNs: UInt64(10_000_000 + rng.below(90_000_000)),
+                    stacks: [
+                        StackCount(stack: Int32(s), count: UInt32(5 + rng.below(30))),
+                        StackCount(stack: Int32(rng.below(stacks.count)), count: UInt32(1 + rng.below(4))),
+                    ]))
         }
-        let jobs = JobSummary(longPollThresholdNs: 10_000_000, tasks: jobStats,
-                              runtime: RuntimeJobStats(workerThreads: 8, jobs: 250_000, jobsPerSecond: 25_000, busyFraction: 0.7,
-                                                       schedulingDelay: DurationStats(count: 250_000, meanNs: 80_000, p50Ns: 30_000,
-                                                                                       p99Ns: 2_500_000, maxNs: 40_000_000)),
-                              longPolls: longPolls)
-        let meta = ProfileMeta(command: [".build/release/MyServer", "--synthetic", "\(distinctStacks)"], startTimeNs: 1_763_700_000_000_000_000,
-                               durationNs: 120_000_000_000, host: "synthetic", pid: 4242, engine: "perf",
-                               engineNote: "synthetic profile", rateHz: 999, exitDescription: "exit 0",
-                               targetCPUTimeNs: total * 1_001_001, jobTracking: true)
+        let jobs = JobSummary(
+            longPollThresholdNs: 10_000_000, tasks: jobStats,
+            runtime: RuntimeJobStats(
+                workerThreads: 8, jobs: 250_000, jobsPerSecond: 25_000, busyFraction: 0.7,
+                schedulingDelay: DurationStats(
+                    count: 250_000, meanNs: 80_000, p50Ns: 30_000,
+                    p99Ns: 2_500_000, maxNs: 40_000_000)),
+            longPolls: longPolls)
+        let meta = ProfileMeta(
+            command: [".build/release/MyServer", "--synthetic", "\(distinctStacks)"], startTimeNs: 1_763_700_000_000_000_000,
+            durationNs: 120_000_000_000, host: "synthetic", pid: 4242, engine: "perf",
+            engineNote: "synthetic profile", rateHz: 999, exitDescription: "exit 0",
+            targetCPUTimeNs: total * 1_001_001, jobTracking: true)
         return Profile(meta: meta, frames: frames, stacks: stacks, threads: threads, tasks: tasks, samples: samples, jobs: jobs)
     }
 }

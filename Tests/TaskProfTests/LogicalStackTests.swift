@@ -15,8 +15,9 @@ final class LogicalStackTests: XCTestCase {
         let total = work.reduce(0) { $0 + $1.count }
         XCTAssertGreaterThan(total, 100, "too few samples in work(_:) to judge")
         let withChain = work.filter { Self.containsInOrder($0.frames, Self.chain) }.reduce(0) { $0 + $1.count }
-        XCTAssertGreaterThan(Double(withChain), 0.9 * Double(total),
-                             "\(withChain) of \(total) samples in work(_:) show level1 → level2 → level3 → work; e.g. \(work.first?.frames ?? [])")
+        XCTAssertGreaterThan(
+            Double(withChain), 0.9 * Double(total),
+            "\(withChain) of \(total) samples in work(_:) show level1 → level2 → level3 → work; e.g. \(work.first?.frames ?? [])")
 
         // The awaiting callers are marked async in the profile; the resumed function is not.
         let p = r.profile
@@ -39,8 +40,10 @@ final class LogicalStackTests: XCTestCase {
     func testAwaitChainWithoutFramePointers() throws {
         let dir = try TestSupport.tempDir()
         let exe = dir + "/chain_nofp"
-        let c = try TestSupport.run(["/usr/bin/env", "swiftc", "-O", "-g", "-module-name", "AsyncChain",
-                                     TestSupport.packageRoot + "/Examples/AsyncChain/main.swift", "-o", exe])
+        let c = try TestSupport.run([
+            "/usr/bin/env", "swiftc", "-O", "-g", "-module-name", "AsyncChain",
+            TestSupport.packageRoot + "/Examples/AsyncChain/main.swift", "-o", exe,
+        ])
         XCTAssertEqual(c.status, 0, c.stderr)
         // The build really has no frame pointers in the chain (otherwise this test proves nothing).
         let dis = try TestSupport.run(["/usr/bin/objdump", "-d", "--no-show-raw-insn", exe])
@@ -58,8 +61,9 @@ final class LogicalStackTests: XCTestCase {
         let total = work.reduce(0) { $0 + $1.count }
         XCTAssertGreaterThan(total, 100, "too few samples in work(_:) to judge")
         let withChain = work.filter { Self.containsInOrder($0.frames, Self.chain) }.reduce(0) { $0 + $1.count }
-        XCTAssertGreaterThan(Double(withChain), 0.9 * Double(total),
-                             "\(withChain) of \(total) samples in work(_:) show the chain; e.g. \(work.first?.frames ?? [])")
+        XCTAssertGreaterThan(
+            Double(withChain), 0.9 * Double(total),
+            "\(withChain) of \(total) samples in work(_:) show the chain; e.g. \(work.first?.frames ?? [])")
         let p = try ProfileFile.read(path: out)
         XCTAssertGreaterThan(p.counters["async.fromR14"] ?? 0, 0, "contexts found through r14: \(p.counters)")
     }
@@ -77,8 +81,9 @@ final class LogicalStackTests: XCTestCase {
         let sleep = try XCTUnwrap(r.summary.blockingCalls.first { $0.primitive == "usleep" }, "usleep not reported")
         XCTAssertEqual(sleep.site.function, "level3(_:)")
         XCTAssertEqual(sleep.taskNames, ["chain"])
-        XCTAssertTrue(Self.containsInOrder(sleep.stack.map(\.function), ["level1(_:)", "level2(_:)", "level3(_:)"]),
-                      "blocking stack \(sleep.stack.map(\.function))")
+        XCTAssertTrue(
+            Self.containsInOrder(sleep.stack.map(\.function), ["level1(_:)", "level2(_:)", "level3(_:)"]),
+            "blocking stack \(sleep.stack.map(\.function))")
     }
 
     func testUnnamedGroupChildrenFoldIntoOneTaskKind() throws {
@@ -99,8 +104,9 @@ final class LogicalStackTests: XCTestCase {
         // runtime code belongs to the kind too, which once made this count differ by one.)
         let ofKind = r.summary.tasks.filter { $0.name == nil && $0.kind == kind.kind && $0.samples > 0 }
         XCTAssertEqual(kind.tasks, ofKind.count)
-        XCTAssertTrue(taskRoots.isSubset(of: Set(ofKind.map { "task \($0.id)" })),
-                      "children in groupChild(_:) outside the kind: \(taskRoots.subtracting(ofKind.map { "task \($0.id)" }))")
+        XCTAssertTrue(
+            taskRoots.isSubset(of: Set(ofKind.map { "task \($0.id)" })),
+            "children in groupChild(_:) outside the kind: \(taskRoots.subtracting(ofKind.map { "task \($0.id)" }))")
         // The named task keeps its name under task-kind grouping.
         XCTAssertTrue(try folded(r, ["--group-by", "task-kind"]).contains { $0.frames[0] == "chain" })
     }
@@ -121,8 +127,10 @@ final class LogicalStackTests: XCTestCase {
         if let c = Self.cached { return c }
         let dir = try TestSupport.tempDir()
         let out = dir + "/chain.taskprof", json = dir + "/chain.json"
-        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", out, "--json", json, "--",
-                                     try TestSupport.binary("AsyncChain")])
+        let r = try TestSupport.run([
+            try TestSupport.binary("taskprof"), "record", "-q", "-o", out, "--json", json, "--",
+            try TestSupport.binary("AsyncChain"),
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         guard let data = FileManager.default.contents(atPath: json) else { throw TestFailure("no JSON summary: \(r.stderr)") }
         let rec = Recorded(path: out, summary: try JSONDecoder().decode(JSONSummary.self, from: data), profile: try ProfileFile.read(path: out))
@@ -147,28 +155,32 @@ final class LogicalStackTests: XCTestCase {
     /// Kinds and views on a hand-made profile: runtime glue, thunks, async frames.
     func testTaskKindsAndPhysicalViewOnASyntheticProfile() {
         func f(_ name: String, _ module: String = "App", async: Bool = false) -> SymbolizedFrame {
-            SymbolizedFrame(function: name, shortName: name, module: module, file: name == "closure #1 in main" ? "/src/main.swift" : nil,
-                            line: 7, isAsync: async)
+            SymbolizedFrame(
+                function: name, shortName: name, module: module, file: name == "closure #1 in main" ? "/src/main.swift" : nil,
+                line: 7, isAsync: async)
         }
         let frames = [
-            f("start_thread", "libc.so.6"),                                               // 0
-            f("swift::runJobInEstablishedExecutorContext(swift::Job*)", "libswift_Concurrency.so"), // 1
-            f("partial apply for closure #1 in main", async: true),                       // 2
-            f("closure #1 in main", async: true),                                         // 3
-            f("fetch()", async: true),                                                    // 4
-            f("decode()"),                                                                // 5
-            f("closure #1 in main"),                                                      // 6 (physical, first poll)
-            f("swift_task_switch", "libswift_Concurrency.so"),                            // 7
+            f("start_thread", "libc.so.6"),  // 0
+            f("swift::runJobInEstablishedExecutorContext(swift::Job*)", "libswift_Concurrency.so"),  // 1
+            f("partial apply for closure #1 in main", async: true),  // 2
+            f("closure #1 in main", async: true),  // 3
+            f("fetch()", async: true),  // 4
+            f("decode()"),  // 5
+            f("closure #1 in main"),  // 6 (physical, first poll)
+            f("swift_task_switch", "libswift_Concurrency.so"),  // 7
         ]
         let stacks: [[Int32]] = [[0, 1, 2, 3, 4, 5], [0, 1, 6, 5], [0, 1, 7], [0, 5]]
-        let p = Profile(meta: ProfileMeta(command: ["x"]), frames: frames, stacks: stacks,
-                        threads: [ThreadInfo(tid: 1, name: "w", kind: .swiftPool)],
-                        tasks: [TaskInfo(id: 10, name: nil), TaskInfo(id: 11, name: nil), TaskInfo(id: 12, name: "named"), TaskInfo(id: 13, name: nil)],
-                        samples: [SampleGroup(taskID: 10, thread: 0, stack: 0, count: 5),
-                                  SampleGroup(taskID: 11, thread: 0, stack: 1, count: 2),
-                                  SampleGroup(taskID: 12, thread: 0, stack: 0, count: 1),
-                                  SampleGroup(taskID: 13, thread: 0, stack: 2, count: 1),
-                                  SampleGroup(taskID: 0, thread: 0, stack: 3, count: 4)])
+        let p = Profile(
+            meta: ProfileMeta(command: ["x"]), frames: frames, stacks: stacks,
+            threads: [ThreadInfo(tid: 1, name: "w", kind: .swiftPool)],
+            tasks: [TaskInfo(id: 10, name: nil), TaskInfo(id: 11, name: nil), TaskInfo(id: 12, name: "named"), TaskInfo(id: 13, name: nil)],
+            samples: [
+                SampleGroup(taskID: 10, thread: 0, stack: 0, count: 5),
+                SampleGroup(taskID: 11, thread: 0, stack: 1, count: 2),
+                SampleGroup(taskID: 12, thread: 0, stack: 0, count: 1),
+                SampleGroup(taskID: 13, thread: 0, stack: 2, count: 1),
+                SampleGroup(taskID: 0, thread: 0, stack: 3, count: 4),
+            ])
         let kinds = TaskKinds(p).labels
         // Past the thunk, whether the closure frame is logical (resumed task) or physical (first
         // poll), one kind; a sample inside the runtime gives no kind.
@@ -186,6 +198,9 @@ final class LogicalStackTests: XCTestCase {
         XCTAssertEqual(physical.stacks[1], stacks[1])
         XCTAssertFalse(physical.hasLogicalFrames)
         XCTAssertEqual(p.viewing(.logical).stacks, stacks)
-        XCTAssertEqual(physical.foldedStacks(groupBy: .none).first { $0.frames == ["start_thread", "swift::runJobInEstablishedExecutorContext(swift::Job*)", "decode()"] }?.count, 6)
+        XCTAssertEqual(
+            physical.foldedStacks(groupBy: .none).first {
+                $0.frames == ["start_thread", "swift::runJobInEstablishedExecutorContext(swift::Job*)", "decode()"]
+            }?.count, 6)
     }
 }

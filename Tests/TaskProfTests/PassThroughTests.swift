@@ -5,8 +5,9 @@ import XCTest
 /// The target behaves as without taskprof: arguments, stdin/stdout/stderr, exit status, signals.
 final class PassThroughTests: XCTestCase {
     private func record(_ dir: String, _ args: [String], stdin: String? = nil, onStart: ((Process) -> Void)? = nil) throws -> TestSupport.Result {
-        try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-o", dir + "/p.taskprof", "--"] + args,
-                            stdin: stdin, onStart: onStart)
+        try TestSupport.run(
+            [try TestSupport.binary("taskprof"), "record", "-o", dir + "/p.taskprof", "--"] + args,
+            stdin: stdin, onStart: onStart)
     }
 
     func testExitStatusPassesThrough() throws {
@@ -44,10 +45,12 @@ final class PassThroughTests: XCTestCase {
 
     func testSigtermIsForwardedToTheTarget() throws {
         let dir = try TestSupport.tempDir()
-        let r = try record(dir, [try TestSupport.binary("ExitCodes"), "wait"], onStart: { p in
-            // Give the target time to start and install its handler, then signal taskprof itself.
-            DispatchQueue.global().asyncAfter(deadline: .now() + 1.0) { kill(p.processIdentifier, SIGTERM) }
-        })
+        let r = try record(
+            dir, [try TestSupport.binary("ExitCodes"), "wait"],
+            onStart: { p in
+                // Give the target time to start and install its handler, then signal taskprof itself.
+                DispatchQueue.global().asyncAfter(deadline: .now() + 1.0) { kill(p.processIdentifier, SIGTERM) }
+            })
         XCTAssertEqual(r.status, 3, "the target's SIGTERM handler exits 3: \(r.stderr)")
         XCTAssertEqual(r.stdout, "ready\n")
         let p = try ProfileFile.read(path: dir + "/p.taskprof")

@@ -72,8 +72,10 @@ final class PerfAgreementTests: XCTestCase {
     }
 
     /// Records `binary` with both tools and checks that their chains of `module`'s functions agree.
-    private func checkAgreement(binary: String, args: [String] = [], module: String,
-                                file: StaticString = #filePath, line: UInt = #line) throws {
+    private func checkAgreement(
+        binary: String, args: [String] = [], module: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let dir = try TestSupport.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
 
@@ -85,8 +87,11 @@ final class PerfAgreementTests: XCTestCase {
         let vocabulary = Set(perfNamed.joined())
 
         // taskprof: physical stacks (what was on the thread, as perf sees it), folded root first.
-        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/t.taskprof",
-                                     "--folded", dir + "/t.folded", "--stacks", "physical", "--group-by", "none", "--", binary] + args)
+        let r = try TestSupport.run(
+            [
+                try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/t.taskprof",
+                "--folded", dir + "/t.folded", "--stacks", "physical", "--group-by", "none", "--", binary,
+            ] + args)
         XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
         let folded = try TestSupport.parseFolded(String(contentsOfFile: dir + "/t.folded", encoding: .utf8))
         let taskprofNames = Set(folded.flatMap { $0.frames.map(Self.normalize) })
@@ -97,8 +102,9 @@ final class PerfAgreementTests: XCTestCase {
         var inclusive: [String: Int] = [:]
         for stack in perfNamed { for name in Set(stack) { inclusive[name, default: 0] += 1 } }
         let unnamed = inclusive.filter { $0.value * 100 >= perfTotal && !taskprofNames.contains($0.key) }.keys.sorted()
-        XCTAssertEqual(unnamed, [], "example functions perf sees that taskprof never names (lost, or named differently)",
-                       file: file, line: line)
+        XCTAssertEqual(
+            unnamed, [], "example functions perf sees that taskprof never names (lost, or named differently)",
+            file: file, line: line)
         let shared = vocabulary.intersection(taskprofNames)
 
         // Chains (leaf first) with their sample counts, per tool.
@@ -119,15 +125,18 @@ final class PerfAgreementTests: XCTestCase {
         XCTAssertGreaterThan(reverseTotal, 200, "too few perf samples in \(module) code", file: file, line: line)
         let share = Double(agree) / Double(max(total, 1))
         let reverseShare = Double(reverseAgree) / Double(max(reverseTotal, 1))
-        let summary = "\(binary): taskprof \(agree)/\(total) = \(String(format: "%.2f", share * 100)) % of samples confirmed by perf; "
+        let summary =
+            "\(binary): taskprof \(agree)/\(total) = \(String(format: "%.2f", share * 100)) % of samples confirmed by perf; "
             + "perf \(reverseAgree)/\(reverseTotal) = \(String(format: "%.2f", reverseShare * 100)) % confirmed by taskprof"
         print(summary)
-        XCTAssertGreaterThanOrEqual(share, Self.requiredAgreement,
-                                    "\(summary)\ntaskprof chains perf does not confirm (leaf first): \(Self.describe(wrong))",
-                                    file: file, line: line)
-        XCTAssertGreaterThanOrEqual(reverseShare, Self.requiredReverseAgreement,
-                                    "\(summary)\nperf chains taskprof does not confirm (leaf first): \(Self.describe(missing))",
-                                    file: file, line: line)
+        XCTAssertGreaterThanOrEqual(
+            share, Self.requiredAgreement,
+            "\(summary)\ntaskprof chains perf does not confirm (leaf first): \(Self.describe(wrong))",
+            file: file, line: line)
+        XCTAssertGreaterThanOrEqual(
+            reverseShare, Self.requiredReverseAgreement,
+            "\(summary)\nperf chains taskprof does not confirm (leaf first): \(Self.describe(missing))",
+            file: file, line: line)
     }
 
     /// (samples confirmed, samples, unconfirmed chains) of `chains` against `reference`.

@@ -31,8 +31,11 @@ enum PerfSupport {
     static func recordDwarf(_ binary: String, _ args: [String], in dir: String) throws -> [Stack] {
         guard let perf = perfPath else { throw TestFailure("perf not found") }
         let data = dir + "/perf.data"
-        let r = try TestSupport.run([perf, "record", "-q", "-e", "cpu-clock:u", "-F", "999", "--call-graph", "dwarf",
-                                     "-o", data, "--", binary] + args)
+        let r = try TestSupport.run(
+            [
+                perf, "record", "-q", "-e", "cpu-clock:u", "-F", "999", "--call-graph", "dwarf",
+                "-o", data, "--", binary,
+            ] + args)
         guard r.status == 0 else { throw TestFailure("perf record \(binary) failed (\(r.status)): \(r.stderr)") }
         let s = try TestSupport.run([perf, "script", "-i", data, "-F", "tid,ip,sym,dso"])
         guard s.status == 0 else { throw TestFailure("perf script failed (\(s.status)): \(s.stderr)") }

@@ -7,8 +7,9 @@ import XCTest
 /// on the agent's side and not read on the Swift side.
 final class RawFormatTests: XCTestCase {
     func testTheReaderHandlesEveryRecordType() {
-        XCTAssertEqual(RawRecording.recordTypes, Set(1..<TP_REC_COUNT.rawValue),
-                       "record types in tp_raw_format.h without a case in RawRecording+Parse.swift, or the reverse")
+        XCTAssertEqual(
+            RawRecording.recordTypes, Set(1..<TP_REC_COUNT.rawValue),
+            "record types in tp_raw_format.h without a case in RawRecording+Parse.swift, or the reverse")
     }
 
     func testTheMagicIsTheHeadersEightBytes() {

@@ -8,8 +8,10 @@ import XCTest
 final class RecordTests: XCTestCase {
     func testTwoNamedTasksSplitCPUThreeToOne() throws {
         let dir = try TestSupport.tempDir()
-        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-o", dir + "/two.taskprof",
-                                     "--folded", dir + "/two.folded", "--", try TestSupport.binary("TwoTasks")])
+        let r = try TestSupport.run([
+            try TestSupport.binary("taskprof"), "record", "-o", dir + "/two.taskprof",
+            "--folded", dir + "/two.folded", "--", try TestSupport.binary("TwoTasks"),
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.hasPrefix("done "), "target stdout must pass through: \(r.stdout)")
         let lines = try TestSupport.parseFolded(String(contentsOfFile: dir + "/two.folded", encoding: .utf8))
@@ -28,8 +30,9 @@ final class RecordTests: XCTestCase {
         // Sample total against the target's CPU time × rate.
         let p = try ProfileFile.read(path: dir + "/two.taskprof")
         let expected = Double(p.meta.targetCPUTimeNs) / 1e9 * Double(p.meta.rateHz)
-        XCTAssertEqual(Double(p.sampleCount), expected, accuracy: expected * 0.15,
-                       "samples \(p.sampleCount) vs CPU \(p.meta.targetCPUTimeNs) ns × \(p.meta.rateHz) Hz")
+        XCTAssertEqual(
+            Double(p.sampleCount), expected, accuracy: expected * 0.15,
+            "samples \(p.sampleCount) vs CPU \(p.meta.targetCPUTimeNs) ns × \(p.meta.rateHz) Hz")
         XCTAssertEqual(p.meta.engine, "perf")
         XCTAssertTrue(p.meta.complete)
         // Signals that find no sampling thread (one racing a thread's exit) are counted as
@@ -48,8 +51,10 @@ final class RecordTests: XCTestCase {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let dir = try TestSupport.tempDir()
         // About 3 s of CPU work on every core: a calibration at 20 ms, then a re-sync a second.
-        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "--rate", "99", "-o", dir + "/tsc.taskprof",
-                                     "--", try TestSupport.binary("AsyncBench"), "cpu", "300"])
+        let r = try TestSupport.run([
+            try TestSupport.binary("taskprof"), "record", "-q", "--rate", "99", "-o", dir + "/tsc.taskprof",
+            "--", try TestSupport.binary("AsyncBench"), "cpu", "300",
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let p = try ProfileFile.read(path: dir + "/tsc.taskprof")
         XCTAssertEqual(p.counters["clock.tsc"], source == "tsc" ? 1 : 0, "clocksource \(source ?? "?"): \(p.counters)")
@@ -60,8 +65,11 @@ final class RecordTests: XCTestCase {
 
         var env = ProcessInfo.processInfo.environment
         env["TASKPROF_CLOCK"] = "kernel"
-        let k = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/kernel.taskprof",
-                                     "--", try TestSupport.binary("AsyncBench"), "cpu", "40"], environment: env)
+        let k = try TestSupport.run(
+            [
+                try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/kernel.taskprof",
+                "--", try TestSupport.binary("AsyncBench"), "cpu", "40",
+            ], environment: env)
         XCTAssertEqual(k.status, 0, k.stderr)
         let q = try ProfileFile.read(path: dir + "/kernel.taskprof")
         XCTAssertEqual(q.counters["clock.tsc"], 0, "\(q.counters)")
@@ -72,8 +80,10 @@ final class RecordTests: XCTestCase {
     /// why it has no tasks or jobs, instead of listing runtime symbols it could not find.
     func testNonSwiftProgramGetsOneNoteAndCPUSamples() throws {
         let dir = try TestSupport.tempDir()
-        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-o", dir + "/sh.taskprof", "--",
-                                     "/bin/sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done"])
+        let r = try TestSupport.run([
+            try TestSupport.binary("taskprof"), "record", "-o", dir + "/sh.taskprof", "--",
+            "/bin/sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done",
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let p = try ProfileFile.read(path: dir + "/sh.taskprof")
         XCTAssertEqual(p.meta.notes.filter { $0.hasPrefix("no Swift tasks") }.count, 1, "\(p.meta.notes)")
@@ -82,8 +92,10 @@ final class RecordTests: XCTestCase {
         XCTAssertGreaterThan(p.sampleCount, 50, "CPU samples of the shell loop")
         XCTAssertTrue(r.stderr.contains("note: no Swift tasks"), r.stderr)
 
-        let swift = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/two.taskprof", "--",
-                                         try TestSupport.binary("TwoTasks")])
+        let swift = try TestSupport.run([
+            try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/two.taskprof", "--",
+            try TestSupport.binary("TwoTasks"),
+        ])
         XCTAssertEqual(swift.status, 0, swift.stderr)
         let q = try ProfileFile.read(path: dir + "/two.taskprof")
         XCTAssertTrue(q.meta.notes.isEmpty, "\(q.meta.notes)")
@@ -100,8 +112,10 @@ final class RecordTests: XCTestCase {
         XCTAssertEqual(DispatchThreadName.display("TwoTasks"), "TwoTasks")
 
         let dir = try TestSupport.tempDir()
-        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/lp.taskprof", "--",
-                                     try TestSupport.binary("LongPoll")])
+        let r = try TestSupport.run([
+            try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/lp.taskprof", "--",
+            try TestSupport.binary("LongPoll"),
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let p = try ProfileFile.read(path: dir + "/lp.taskprof")
         let pool = p.threads.filter { $0.kind == .swiftPool }
@@ -117,10 +131,12 @@ final class RecordTests: XCTestCase {
             TerminalSummary.unwindNote(Profile(meta: ProfileMeta(command: ["x"]), counters: counters))
         }
         XCTAssertNil(note(["samples": 1000, "unwind.broken": 20, "unwind.framesCFI": 9500, "unwind.framesFP": 500]))
-        XCTAssertEqual(note(["samples": 1000, "unwind.broken": 21, "unwind.framesCFI": 9500, "unwind.framesFP": 500]),
-                       "21 of 1000 stacks end before the thread's start (code without unwind information)")
-        XCTAssertEqual(note(["samples": 1000, "unwind.framesCFI": 9000, "unwind.framesFP": 1000]),
-                       "10.0% of frames found by frame pointers (code without unwind information)")
+        XCTAssertEqual(
+            note(["samples": 1000, "unwind.broken": 21, "unwind.framesCFI": 9500, "unwind.framesFP": 500]),
+            "21 of 1000 stacks end before the thread's start (code without unwind information)")
+        XCTAssertEqual(
+            note(["samples": 1000, "unwind.framesCFI": 9000, "unwind.framesFP": 1000]),
+            "10.0% of frames found by frame pointers (code without unwind information)")
         XCTAssertNil(note([:]))
     }
 
@@ -143,8 +159,10 @@ final class RecordTests: XCTestCase {
 
     private func checkDeepStacks(binary: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let dir = try TestSupport.tempDir()
-        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/d.taskprof",
-                                     "--folded", dir + "/d.folded", "--", binary, "0", "3"])
+        let r = try TestSupport.run([
+            try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/d.taskprof",
+            "--folded", dir + "/d.folded", "--", binary, "0", "3",
+        ])
         XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
         let lines = try TestSupport.parseFolded(String(contentsOfFile: dir + "/d.folded", encoding: .utf8))
         let work = lines.filter { $0.frames.contains("leafWork(_:)") }
@@ -153,7 +171,8 @@ final class RecordTests: XCTestCase {
         // user function → its callers → the thread's start, in order.
         let complete = work.filter { l in
             guard let leaf = l.frames.firstIndex(of: "leafWork(_:)"), let mid = l.frames.firstIndex(of: "middle(_:)"),
-                  let out = l.frames.firstIndex(of: "outer(_:)") else { return false }
+                let out = l.frames.firstIndex(of: "outer(_:)")
+            else { return false }
             let start = l.frames.firstIndex { ["start_thread", "__libc_start_main", "__libc_start_call_main", "_start", "clone3"].contains($0) }
             return start != nil && start! < out && out < mid && mid < leaf
         }.reduce(0) { $0 + $1.count }

@@ -6,8 +6,9 @@ import XCTest
 /// SIGPROF itself, and sleeping threads must all behave as without it.
 final class RobustnessTests: XCTestCase {
     private func record(_ dir: String, _ args: [String], flags extra: [String] = []) throws -> TestSupport.Result {
-        try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/c.taskprof"] + extra
-                            + ["--", try TestSupport.binary("Churn")] + args)
+        try TestSupport.run(
+            [try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/c.taskprof"] + extra
+                + ["--", try TestSupport.binary("Churn")] + args)
     }
 
     /// A coroutine stack (makecontext) and a signal handler on a sigaltstack: the walk follows the
@@ -18,8 +19,10 @@ final class RobustnessTests: XCTestCase {
         let exe = dir + "/switched_stacks"
         let c = try TestSupport.run(["/usr/bin/env", "cc", "-O2", "-g", TestSupport.packageRoot + "/Tests/agent/switched_stacks.c", "-o", exe])
         XCTAssertEqual(c.status, 0, c.stderr)
-        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/s.taskprof",
-                                     "--folded", dir + "/s.folded", "--", exe])
+        let r = try TestSupport.run([
+            try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/s.taskprof",
+            "--folded", dir + "/s.folded", "--", exe,
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.hasPrefix("ok "), r.stdout)
         let lines = try TestSupport.parseFolded(String(contentsOfFile: dir + "/s.folded", encoding: .utf8))
@@ -29,8 +32,9 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(count(coro.filter { $0.frames.suffix(2) == ["coro_entry", "coro_work"] }), count(coro), "\(coro.map(\.frames))")
         let handler = lines.filter { $0.frames.last == "alt_work" }
         XCTAssertGreaterThan(count(handler), 5)
-        XCTAssertEqual(count(handler.filter { $0.frames.suffix(4) == ["coro_work", "__restore_rt", "on_alarm", "alt_work"] }), count(handler),
-                       "\(handler.map(\.frames))")
+        XCTAssertEqual(
+            count(handler.filter { $0.frames.suffix(4) == ["coro_work", "__restore_rt", "on_alarm", "alt_work"] }), count(handler),
+            "\(handler.map(\.frames))")
         let p = try ProfileFile.read(path: dir + "/s.taskprof")
         XCTAssertGreaterThan(p.counters["unwind.signalFrames"] ?? 0, 0, "\(p.counters)")
     }
@@ -81,15 +85,18 @@ final class RobustnessTests: XCTestCase {
             XCTAssertGreaterThan(one.sampleCount, 5, "\(p.processes[k].label) is sampled")
             let tids = Set(p.threads.filter { Int($0.process) == k }.map(\.tid))
             XCTAssertEqual(Set(one.threads.map(\.tid)), tids, "only the process's own threads")
-            XCTAssertTrue(one.frames.indices.contains { i in
-                one.samples.contains { one.stacks[Int($0.stack)].contains(Int32(i)) } && one.frames[i].shortName.hasPrefix("burn(")
-            }, "\(p.processes[k].label) burns")
+            XCTAssertTrue(
+                one.frames.indices.contains { i in
+                    one.samples.contains { one.stacks[Int($0.stack)].contains(Int32(i)) } && one.frames[i].shortName.hasPrefix("burn(")
+                }, "\(p.processes[k].label) burns")
         }
         XCTAssertEqual((0..<3).reduce(0) { $0 + p.process(at: $1).sampleCount }, p.sampleCount, "the processes partition the samples")
         let summary = try TestSupport.run([try TestSupport.binary("taskprof"), "report", dir + "/c.taskprof"])
         XCTAssertTrue(summary.stdout.contains("Processes"), summary.stdout)
         XCTAssertTrue(summary.stdout.contains("echo from echo"), "each process by its own command line: \(summary.stdout)")
-        let one = try TestSupport.run([try TestSupport.binary("taskprof"), "report", dir + "/c.taskprof", "--process", String(p.processes[child].pid)])
+        let one = try TestSupport.run([
+            try TestSupport.binary("taskprof"), "report", dir + "/c.taskprof", "--process", String(p.processes[child].pid),
+        ])
         XCTAssertEqual(one.status, 0, one.stderr)
         XCTAssertFalse(one.stdout.contains("Processes"), "one process: the usual summary")
         let none = try TestSupport.run([try TestSupport.binary("taskprof"), "report", dir + "/c.taskprof", "--process", "nosuch"])

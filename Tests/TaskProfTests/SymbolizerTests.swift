@@ -41,43 +41,59 @@ final class SwiftShortNameTests: XCTestCase {
         XCTAssertEqual(short("Prog.Counter.total.getter : Swift.Int"), "Counter.total.getter")
         XCTAssertEqual(short("Prog.Counter.total.modify : Swift.Int"), "Counter.total.modify")
         XCTAssertEqual(short("Prog.Counter.subscript.getter : (Swift.Int) -> Swift.Int"), "Counter.subscript.getter")
-        XCTAssertEqual(short("Prog.Counter.total.modify : Swift.Int with unmangled suffix \".resume.0\""),
-                       "Counter.total.modify")
+        XCTAssertEqual(
+            short("Prog.Counter.total.modify : Swift.Int with unmangled suffix \".resume.0\""),
+            "Counter.total.modify")
     }
 
     func testClosures() {
         XCTAssertEqual(short("closure #1 @Sendable () async -> () in TwoTasks.main() async -> ()"), "closure #1 in main()")
-        XCTAssertEqual(short("closure #1 @Sendable () async -> Swift.Int in static Prog.App.main() async -> ()"),
-                       "closure #1 in App.main()")
-        XCTAssertEqual(short("closure #2 (Swift.Int) -> Swift.Bool in closure #1 () -> () in Foo.run() -> ()"),
-                       "closure #2 in closure #1 in run()")
-        XCTAssertEqual(short("implicit closure #1 () throws -> Swift.Bool in Foo.check(x: Swift.Int) -> ()"),
-                       "implicit closure #1 in check(x:)")
+        XCTAssertEqual(
+            short("closure #1 @Sendable () async -> Swift.Int in static Prog.App.main() async -> ()"),
+            "closure #1 in App.main()")
+        XCTAssertEqual(
+            short("closure #2 (Swift.Int) -> Swift.Bool in closure #1 () -> () in Foo.run() -> ()"),
+            "closure #2 in closure #1 in run()")
+        XCTAssertEqual(
+            short("implicit closure #1 () throws -> Swift.Bool in Foo.check(x: Swift.Int) -> ()"),
+            "implicit closure #1 in check(x:)")
     }
 
     func testLocalFunctions() {
-        XCTAssertEqual(short("helper #1 (x: Swift.Int) -> Swift.Int in Prog.burn(iterations: Swift.Int) -> Swift.Int"),
-                       "helper(x:) in burn(iterations:)")
+        XCTAssertEqual(
+            short("helper #1 (x: Swift.Int) -> Swift.Int in Prog.burn(iterations: Swift.Int) -> Swift.Int"),
+            "helper(x:) in burn(iterations:)")
     }
 
     func testSpecializations() {
         XCTAssertEqual(short("generic specialization <Swift.Int> of Foo.bar<A>(A) -> A"), "bar(_:) [specialized]")
-        XCTAssertEqual(short("generic specialization <Swift.Int> of Prog.generic<A where A: Swift.Equatable>(A, A) -> Swift.Bool"),
-                       "generic(_:_:) [specialized]")
-        XCTAssertEqual(short("function signature specialization <Arg[0] = Dead> of static Prog.App.main() async -> ()"),
-                       "App.main() [specialized]")
         XCTAssertEqual(
-            short("function signature specialization <Arg[1] = Value Promoted from Box> of closure #1 (Swift.Int) -> Swift.Int in Prog.burn(iterations: Swift.Int) -> Swift.Int"),
+            short("generic specialization <Swift.Int> of Prog.generic<A where A: Swift.Equatable>(A, A) -> Swift.Bool"),
+            "generic(_:_:) [specialized]")
+        XCTAssertEqual(
+            short("function signature specialization <Arg[0] = Dead> of static Prog.App.main() async -> ()"),
+            "App.main() [specialized]")
+        XCTAssertEqual(
+            short(
+                "function signature specialization <Arg[1] = Value Promoted from Box> of closure #1 (Swift.Int) -> Swift.Int in Prog.burn(iterations: Swift.Int) -> Swift.Int"
+            ),
             "closure #1 in burn(iterations:) [specialized]")
         // The demangler prints a closure-propagation list unbalanced: the list ends at `> of `.
-        XCTAssertEqual(short("function signature specialization <Arg[4] = [Closure Propagated : $sSMsSkRzSL7ElementSTRpzrlE4sortyyFSbAB_ABtcfu_Says6UInt32VG_Tt1G5, Argument Types : []> of generic specialization <Swift.UInt32> of Swift._merge<A>(low: Swift.UnsafeMutablePointer<A>, mid: Swift.UnsafeMutablePointer<A>, high: Swift.UnsafeMutablePointer<A>, buffer: Swift.UnsafeMutablePointer<A>, by: (A, A) throws -> Swift.Bool) throws -> Swift.Bool"),
-                       "_merge(low:mid:high:buffer:by:) [specialized]")
+        XCTAssertEqual(
+            short(
+                "function signature specialization <Arg[4] = [Closure Propagated : $sSMsSkRzSL7ElementSTRpzrlE4sortyyFSbAB_ABtcfu_Says6UInt32VG_Tt1G5, Argument Types : []> of generic specialization <Swift.UInt32> of Swift._merge<A>(low: Swift.UnsafeMutablePointer<A>, mid: Swift.UnsafeMutablePointer<A>, high: Swift.UnsafeMutablePointer<A>, buffer: Swift.UnsafeMutablePointer<A>, by: (A, A) throws -> Swift.Bool) throws -> Swift.Bool"
+            ),
+            "_merge(low:mid:high:buffer:by:) [specialized]")
         // Nested specializations get one suffix.
         XCTAssertEqual(
-            short("generic specialization <Swift.Int> of function signature specialization <Arg[0] = Owned To Guaranteed, Arg[1] = Exploded> of Foo.bar<A>(A, Swift.Int) -> ()"),
+            short(
+                "generic specialization <Swift.Int> of function signature specialization <Arg[0] = Owned To Guaranteed, Arg[1] = Exploded> of Foo.bar<A>(A, Swift.Int) -> ()"
+            ),
             "bar(_:_:) [specialized]")
         XCTAssertEqual(
-            short("generic specialization <Swift.Int> of (extension in Swift):Swift.Task< where B == Swift.Never>.init(name: Swift.String?, priority: Swift.TaskPriority?, operation: __owned @isolated(any) () async -> A) -> Swift.Task<A, Swift.Never>"),
+            short(
+                "generic specialization <Swift.Int> of (extension in Swift):Swift.Task< where B == Swift.Never>.init(name: Swift.String?, priority: Swift.TaskPriority?, operation: __owned @isolated(any) () async -> A) -> Swift.Task<A, Swift.Never>"
+            ),
             "Task.init(name:priority:operation:) [specialized]")
     }
 
@@ -85,7 +101,9 @@ final class SwiftShortNameTests: XCTestCase {
         XCTAssertEqual(short("(1) await resume partial function for Prog.level2(Swift.Int) async -> Swift.Int"), "level2(_:)")
         XCTAssertEqual(short("(3) suspend resume partial function for static Prog.App.main() async -> ()"), "App.main()")
         XCTAssertEqual(
-            short("(1) await resume partial function for partial apply forwarder for closure #1 @Sendable () async -> Swift.Int in static Prog.App.main() async -> ()"),
+            short(
+                "(1) await resume partial function for partial apply forwarder for closure #1 @Sendable () async -> Swift.Int in static Prog.App.main() async -> ()"
+            ),
             "partial apply for closure #1 in App.main()")
     }
 
@@ -94,18 +112,24 @@ final class SwiftShortNameTests: XCTestCase {
             short("reabstraction thunk helper from @escaping @callee_guaranteed () -> () to @escaping @callee_guaranteed () -> (@out ())"),
             "reabstraction thunk helper")
         XCTAssertEqual(
-            short("function signature specialization <Arg[1] = [Constant Propagated Function : async_Main]> of reabstraction thunk helper from @escaping @convention(thin) @async () -> () to @escaping @callee_guaranteed @async () -> (@out (), @error @owned Swift.Error)"),
+            short(
+                "function signature specialization <Arg[1] = [Constant Propagated Function : async_Main]> of reabstraction thunk helper from @escaping @convention(thin) @async () -> () to @escaping @callee_guaranteed @async () -> (@out (), @error @owned Swift.Error)"
+            ),
             "reabstraction thunk helper [specialized]")
         XCTAssertEqual(
-            short("partial apply forwarder for generic not re-abstracted specialization <Swift.Int> of reabstraction thunk helper <A, B where A: Swift.Sendable, B == Swift.Never> from @escaping @isolated(any) @callee_guaranteed @async () -> (@out A) to @escaping @callee_guaranteed @async () -> (@out A, @error @owned Swift.Error) with unmangled suffix \".14\""),
+            short(
+                "partial apply forwarder for generic not re-abstracted specialization <Swift.Int> of reabstraction thunk helper <A, B where A: Swift.Sendable, B == Swift.Never> from @escaping @isolated(any) @callee_guaranteed @async () -> (@out A) to @escaping @callee_guaranteed @async () -> (@out A, @error @owned Swift.Error) with unmangled suffix \".14\""
+            ),
             "partial apply for reabstraction thunk helper [specialized]")
         XCTAssertEqual(short("thunk for @escaping @callee_guaranteed () -> ()"), "thunk")
         XCTAssertEqual(short("type metadata accessor for Prog.App"), "type metadata accessor for App")
         XCTAssertEqual(short("outlined init with copy of Swift.TaskPriority?"), "outlined init with copy of TaskPriority")
-        XCTAssertEqual(short("default argument 0 of Prog.Counter.init(total: Swift.Int) -> Prog.Counter"),
-                       "default argument 0 of Counter.init(total:)")
-        XCTAssertEqual(short("variable initialization expression of Prog.Counter.total : Swift.Int"),
-                       "variable initialization expression of Counter.total")
+        XCTAssertEqual(
+            short("default argument 0 of Prog.Counter.init(total: Swift.Int) -> Prog.Counter"),
+            "default argument 0 of Counter.init(total:)")
+        XCTAssertEqual(
+            short("variable initialization expression of Prog.Counter.total : Swift.Int"),
+            "variable initialization expression of Counter.total")
         XCTAssertEqual(short("merged Foo.bar() -> ()"), "bar()")
         XCTAssertEqual(short("dispatch thunk of Foo.Base.run() -> ()"), "dispatch thunk of Base.run()")
         XCTAssertEqual(
@@ -118,13 +142,16 @@ final class SwiftShortNameTests: XCTestCase {
             short("protocol witness for Swift.Equatable.== infix(A, A) -> Swift.Bool in conformance Foo.Bar : Swift.Equatable in Foo"),
             "protocol witness for Equatable.==(_:_:) in Bar")
         XCTAssertEqual(
-            short("generic specialization <Swift.Int> of protocol witness for Swift.Collection.formIndex(after: inout A.Index) -> () in conformance < where A: Swift.Strideable, A.Stride: Swift.SignedInteger> Swift.Range<A> : Swift.Collection in Swift"),
+            short(
+                "generic specialization <Swift.Int> of protocol witness for Swift.Collection.formIndex(after: inout A.Index) -> () in conformance < where A: Swift.Strideable, A.Stride: Swift.SignedInteger> Swift.Range<A> : Swift.Collection in Swift"
+            ),
             "protocol witness for Collection.formIndex(after:) in Range [specialized]")
         XCTAssertEqual(short("static Foo.Vec.+ infix(Foo.Vec, Foo.Vec) -> Foo.Vec"), "Vec.+(_:_:)")
         XCTAssertEqual(short("static Foo.Vec.< infix(Foo.Vec, Foo.Vec) -> Swift.Bool"), "Vec.<(_:_:)")
         XCTAssertEqual(short("static Swift.Comparable...< infix(A, A) -> Swift.Range<A>"), "Comparable...<(_:_:)")
-        XCTAssertEqual(short("static (extension in Swift):Swift.FixedWidthInteger.>>= infix<A where A1: Swift.BinaryInteger>(inout A, A1) -> ()"),
-                       "FixedWidthInteger.>>=(_:_:)")
+        XCTAssertEqual(
+            short("static (extension in Swift):Swift.FixedWidthInteger.>>= infix<A where A1: Swift.BinaryInteger>(inout A, A1) -> ()"),
+            "FixedWidthInteger.>>=(_:_:)")
         XCTAssertEqual(short("static Foo.Vec.- prefix(Foo.Vec) -> Foo.Vec"), "Vec.-(_:)")
     }
 
@@ -133,10 +160,12 @@ final class SwiftShortNameTests: XCTestCase {
         XCTAssertEqual(short("(extension in Foo):Swift.Array< where A: Swift.Equatable>.dedupe() -> [A]"), "Array.dedupe()")
         // Private discriminators are per-file hashes; two builds must still agree.
         XCTAssertEqual(short("Foo.(helper in _0123456789ABCDEF)(Swift.Int) -> ()"), "helper(_:)")
-        XCTAssertEqual(short("Foo.(Cache in _99AA).lookup(key: Swift.String) -> Swift.Int?"),
-                       "Cache.lookup(key:)")
-        XCTAssertEqual(short("Foo.(helper in _0123456789ABCDEF)(Swift.Int) -> ()"),
-                       short("Foo.(helper in _FEDCBA9876543210)(Swift.Int) -> ()"))
+        XCTAssertEqual(
+            short("Foo.(Cache in _99AA).lookup(key: Swift.String) -> Swift.Int?"),
+            "Cache.lookup(key:)")
+        XCTAssertEqual(
+            short("Foo.(helper in _0123456789ABCDEF)(Swift.Int) -> ()"),
+            short("Foo.(helper in _FEDCBA9876543210)(Swift.Int) -> ()"))
     }
 
     func testShortNamesAreSafeForFoldedStacks() {
@@ -148,10 +177,12 @@ final class SwiftShortNameTests: XCTestCase {
     }
 
     func testMalformedInputNeverCrashes() {
-        let inputs = ["", " ", "(", ")", "<<<", "->", "closure #", "closure #1", "closure #1 (", "Foo.(",
-                      "Foo.bar(", "Foo.bar<A", "generic specialization <", "generic specialization <A> of",
-                      "(1) await resume partial function for ", "protocol witness for ",
-                      "static ", "a of", "Foo.bar(x: (Swift.Int) -> ", "✓.ünïcödé(ß: Swift.Int) -> ()"]
+        let inputs = [
+            "", " ", "(", ")", "<<<", "->", "closure #", "closure #1", "closure #1 (", "Foo.(",
+            "Foo.bar(", "Foo.bar<A", "generic specialization <", "generic specialization <A> of",
+            "(1) await resume partial function for ", "protocol witness for ",
+            "static ", "a of", "Foo.bar(x: (Swift.Int) -> ", "✓.ünïcödé(ß: Swift.Int) -> ()",
+        ]
         for input in inputs {
             let result = short(input)
             XCTAssertFalse(result.contains(";"), input)
@@ -217,41 +248,41 @@ private struct CompiledFixture: Sendable {
     }
 
     let directory: URL
-    let debugBinary: URL      // -Onone -g
+    let debugBinary: URL  // -Onone -g
     let optimizedBinary: URL  // -O -g, with a fixed build-id
     let debugSymbols: [String: Symbol]
     let optimizedSymbols: [String: Symbol]
     let sourceLines: [String: Int]  // marker comment -> line number
-    let runtimeLibrary: URL?        // libswiftCore.so of the same toolchain
+    let runtimeLibrary: URL?  // libswiftCore.so of the same toolchain
 
     static let buildID = "0123456789abcdef0123456789abcdef01234567"
 
     static let source = """
-    @inline(never) func burn(iterations: Int) -> Int { // BURN_START
-        var acc = 0
-        for i in 0..<iterations { acc = acc &* 31 &+ i }
-        return acc
-    } // BURN_END
+        @inline(never) func burn(iterations: Int) -> Int { // BURN_START
+            var acc = 0
+            for i in 0..<iterations { acc = acc &* 31 &+ i }
+            return acc
+        } // BURN_END
 
-    @inline(__always) func innerWork(_ n: Int) -> Int { // INNER_START
-        var acc = 0
-        for i in 0..<n { acc = acc &+ (i ^ 0x55) &* 7 }
-        return acc
-    } // INNER_END
+        @inline(__always) func innerWork(_ n: Int) -> Int { // INNER_START
+            var acc = 0
+            for i in 0..<n { acc = acc &+ (i ^ 0x55) &* 7 }
+            return acc
+        } // INNER_END
 
-    @inline(never) func outerWork(_ n: Int) -> Int {
-        let r = innerWork(n) // CALL_LINE
-        return r &+ 1
-    }
-
-    @main
-    struct App {
-        static func main() {
-            let n = CommandLine.arguments.count
-            print(burn(iterations: n), outerWork(n))
+        @inline(never) func outerWork(_ n: Int) -> Int {
+            let r = innerWork(n) // CALL_LINE
+            return r &+ 1
         }
-    }
-    """
+
+        @main
+        struct App {
+            static func main() {
+                let n = CommandLine.arguments.count
+                print(burn(iterations: n), outerWork(n))
+            }
+        }
+        """
 
     static let shared: Result<CompiledFixture, FixtureError> = Result { try CompiledFixture.build() }
         .mapError { $0 as? FixtureError ?? FixtureError(message: "\($0)") }
@@ -297,7 +328,7 @@ private struct CompiledFixture: Sendable {
         for line in output.split(separator: "\n") {
             let fields = line.split(separator: " ")
             guard fields.count == 4, fields[2] == "T" || fields[2] == "t",
-                  let address = UInt64(fields[0], radix: 16), let size = UInt64(fields[1], radix: 16)
+                let address = UInt64(fields[0], radix: 16), let size = UInt64(fields[1], radix: 16)
             else { continue }
             symbols[String(fields[3])] = Symbol(address: address, size: size)
         }
@@ -319,8 +350,9 @@ private struct CompiledFixture: Sendable {
         let errorData = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw FixtureError(message: "\(arguments.joined(separator: " ")) failed: "
-                + String(decoding: errorData, as: UTF8.self))
+            throw FixtureError(
+                message: "\(arguments.joined(separator: " ")) failed: "
+                    + String(decoding: errorData, as: UTF8.self))
         }
         return String(decoding: data, as: UTF8.self)
     }
@@ -415,22 +447,32 @@ final class DwarfSymbolizerTests: XCTestCase {
         let outside = symbolizer.symbolize(address: 0x5000_0000, isReturnAddress: false)
         XCTAssertEqual(outside, [SymbolizedFrame(function: "0x50000000", shortName: "0x50000000", module: "?")])
         let unmapped = symbolizer.symbolize(address: 0x3000_0000, isReturnAddress: true)
-        XCTAssertEqual(unmapped, [SymbolizedFrame(function: "prog_debug+0x30000000", shortName: "prog_debug+0x30000000",
-                                                  module: "prog_debug")])
+        XCTAssertEqual(
+            unmapped,
+            [
+                SymbolizedFrame(
+                    function: "prog_debug+0x30000000", shortName: "prog_debug+0x30000000",
+                    module: "prog_debug")
+            ])
     }
 
     func testMissingOrBadFilesGiveOffsets() throws {
-        let missing = LoadedModule(path: "/nonexistent/libgone.so", buildID: "", bias: 0x7f00_0000_0000,
-                                   executableRanges: [0x7f00_0000_1000..<0x7f00_0000_9000])
-        let notELF = LoadedModule(path: "/etc/hostname", buildID: "", bias: 0x1000_0000,
-                                  executableRanges: [0x1000_0000..<0x1001_0000])
-        let vdso = LoadedModule(path: "[vdso]", buildID: "", bias: 0x2000_0000,
-                                executableRanges: [0x2000_0000..<0x2000_1000])
+        let missing = LoadedModule(
+            path: "/nonexistent/libgone.so", buildID: "", bias: 0x7f00_0000_0000,
+            executableRanges: [0x7f00_0000_1000..<0x7f00_0000_9000])
+        let notELF = LoadedModule(
+            path: "/etc/hostname", buildID: "", bias: 0x1000_0000,
+            executableRanges: [0x1000_0000..<0x1001_0000])
+        let vdso = LoadedModule(
+            path: "[vdso]", buildID: "", bias: 0x2000_0000,
+            executableRanges: [0x2000_0000..<0x2000_1000])
         let symbolizer = DwarfSymbolizer(modules: [missing, notELF, vdso])
-        XCTAssertEqual(symbolizer.symbolize(address: 0x7f00_0000_1234, isReturnAddress: false).map(\.shortName),
-                       ["libgone.so+0x1234"])
-        XCTAssertEqual(symbolizer.symbolize(address: 0x1000_0010, isReturnAddress: true).map(\.shortName),
-                       ["hostname+0x10"])
+        XCTAssertEqual(
+            symbolizer.symbolize(address: 0x7f00_0000_1234, isReturnAddress: false).map(\.shortName),
+            ["libgone.so+0x1234"])
+        XCTAssertEqual(
+            symbolizer.symbolize(address: 0x1000_0010, isReturnAddress: true).map(\.shortName),
+            ["hostname+0x10"])
         XCTAssertEqual(symbolizer.symbolize(address: 0x2000_0020, isReturnAddress: false).map(\.module), ["[vdso]"])
         XCTAssertEqual(DwarfSymbolizer(modules: []).symbolize(address: 1, isReturnAddress: true).map(\.module), ["?"])
     }
@@ -466,8 +508,10 @@ final class DwarfSymbolizerTests: XCTestCase {
         }
         if let runtime = fixture.runtimeLibrary {
             let bias: UInt64 = 0x7f12_0000_0000
-            modules.append(LoadedModule(path: runtime.path, buildID: "", bias: bias,
-                                        executableRanges: [bias..<(bias + 0x1000_0000)]))
+            modules.append(
+                LoadedModule(
+                    path: runtime.path, buildID: "", bias: bias,
+                    executableRanges: [bias..<(bias + 0x1000_0000)]))
             let symbols = try CompiledFixture.functionSymbols(runtime, dynamic: true).values
                 .sorted { $0.address < $1.address }
             addresses += symbols.prefix(3000).map { bias + $0.address + $0.size / 2 }
@@ -506,9 +550,10 @@ final class VDSOSymbolizerTests: XCTestCase {
 
     private func names(_ module: LoadedModule, _ range: Range<UInt64>) -> Set<String> {
         let symbolizer = DwarfSymbolizer(modules: [module])
-        return Set(stride(from: range.lowerBound, to: range.upperBound, by: 4).compactMap {
-            symbolizer.symbolize(address: $0, isReturnAddress: false).first?.function
-        })
+        return Set(
+            stride(from: range.lowerBound, to: range.upperBound, by: 4).compactMap {
+                symbolizer.symbolize(address: $0, isReturnAddress: false).first?.function
+            })
     }
 
     func testFramesInTheVDSOAreNamedWhenItIsThisMachinesVDSO() throws {

@@ -34,16 +34,18 @@ enum TestSupport {
 
     /// Runs a command to completion; `stdin` is written then closed.
     @discardableResult
-    static func run(_ args: [String], stdin: String? = nil, environment: [String: String]? = nil,
-                    onStart: ((Process) -> Void)? = nil) throws -> Result {
+    static func run(
+        _ args: [String], stdin: String? = nil, environment: [String: String]? = nil,
+        onStart: ((Process) -> Void)? = nil
+    ) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: args[0])
         p.arguments = Array(args.dropFirst())
         if let environment { p.environment = environment }
         // Output goes to files, not pipes: nothing can block on a full pipe while we wait.
         let dir = try tempDir()
-        FileManager.default.createFile(atPath: dir + "/out", contents: nil)
-        FileManager.default.createFile(atPath: dir + "/err", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/out", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/err", contents: nil)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
         let inp = Pipe()

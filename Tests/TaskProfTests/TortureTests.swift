@@ -10,8 +10,11 @@ final class TortureTests: XCTestCase {
     /// Builds Tests/torture/NAME.c (cached per test run).
     private func build(_ name: String, flags: [String] = []) throws -> String {
         let exe = try TestSupport.tempDir() + "/" + name
-        let c = try TestSupport.run(["/usr/bin/env", "cc", "-O2", "-g", TestSupport.packageRoot + "/Tests/torture/\(name).c", "-o", exe,
-                                     "-lpthread"] + flags)
+        let c = try TestSupport.run(
+            [
+                "/usr/bin/env", "cc", "-O2", "-g", TestSupport.packageRoot + "/Tests/torture/\(name).c", "-o", exe,
+                "-lpthread",
+            ] + flags)
         XCTAssertEqual(c.status, 0, c.stderr)
         return exe
     }
@@ -19,13 +22,16 @@ final class TortureTests: XCTestCase {
     /// Runs `argv` plain and under `taskprof record`; the two must exit alike and print the same.
     /// Returns the profile.
     @discardableResult
-    private func recordAlike(_ argv: [String], environment: [String: String] = [:],
-                             file: StaticString = #filePath, line: UInt = #line) throws -> Profile {
+    private func recordAlike(
+        _ argv: [String], environment: [String: String] = [:],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> Profile {
         let plain = try TestSupport.run(argv)
         let dir = try TestSupport.tempDir()
         let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/t.taskprof", "--"] + argv,
-                                    environment: env)
+        let r = try TestSupport.run(
+            [try TestSupport.binary("taskprof"), "record", "-q", "-o", dir + "/t.taskprof", "--"] + argv,
+            environment: env)
         XCTAssertEqual(r.status, plain.status, "exit status changed: \(r.stderr)", file: file, line: line)
         XCTAssertEqual(r.stdout, plain.stdout, "output changed", file: file, line: line)
         let p = try ProfileFile.read(path: dir + "/t.taskprof")
@@ -93,7 +99,8 @@ final class TortureTests: XCTestCase {
         XCTAssertEqual(plain.stdout, "read interrupted (EINTR), handler ran 1 time(s)\n")
         for signal in ["SIGPROF", "SIGTRAP"] {
             let out = try TestSupport.tempDir() + "/r.taskprof"
-            let args = [try TestSupport.binary("taskprof"), "record", "-q", "-o", out] + (signal == "SIGPROF" ? ["--signal", "SIGPROF"] : []) + ["--", exe]
+            let args =
+                [try TestSupport.binary("taskprof"), "record", "-q", "-o", out] + (signal == "SIGPROF" ? ["--signal", "SIGPROF"] : []) + ["--", exe]
             let r = try TestSupport.run(args)
             XCTAssertEqual(r.status, 0, r.stderr)
             XCTAssertEqual(r.stdout, plain.stdout, "sampling with \(signal)")
@@ -151,17 +158,21 @@ final class TortureTests: XCTestCase {
     func testSwiftBuildIsProfiledThroughTheDriversExec() throws {
         let pkg = try TestSupport.tempDir()
         try FileManager.default.createDirectory(atPath: pkg + "/Sources/Tiny", withIntermediateDirectories: true)
-        try "// swift-tools-version:5.9\nimport PackageDescription\nlet package = Package(name: \"Tiny\", targets: [.executableTarget(name: \"Tiny\")])\n"
+        try
+            "// swift-tools-version:5.9\nimport PackageDescription\nlet package = Package(name: \"Tiny\", targets: [.executableTarget(name: \"Tiny\")])\n"
             .write(toFile: pkg + "/Package.swift", atomically: true, encoding: .utf8)
         try "print(\"tiny\")\n".write(toFile: pkg + "/Sources/Tiny/main.swift", atomically: true, encoding: .utf8)
         let out = pkg + "/sb.taskprof"
-        let r = try TestSupport.run(["/bin/sh", "-c", "cd '\(pkg)' && exec '\(try TestSupport.binary("taskprof"))' record -q -o '\(out)' -- swift build"])
+        let r = try TestSupport.run([
+            "/bin/sh", "-c", "cd '\(pkg)' && exec '\(try TestSupport.binary("taskprof"))' record -q -o '\(out)' -- swift build",
+        ])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         let p = try ProfileFile.read(path: out)
         XCTAssertTrue(p.meta.complete, "\(p.meta.notes)")
         XCTAssertGreaterThan(p.sampleCount, 20, "samples of SwiftPM")
-        XCTAssertTrue(p.modules.contains { $0.path.hasSuffix("/swift-package") || $0.path.hasSuffix("/swift-build") },
-                      "the profile is SwiftPM's: \(p.modules.map(\.path).prefix(5))")
+        XCTAssertTrue(
+            p.modules.contains { $0.path.hasSuffix("/swift-package") || $0.path.hasSuffix("/swift-build") },
+            "the profile is SwiftPM's: \(p.modules.map(\.path).prefix(5))")
     }
 
     /// A C host that loads a Swift library with dlopen, whose Swift runtime libraries then sit
@@ -170,8 +181,10 @@ final class TortureTests: XCTestCase {
     func testSwiftLibraryLoadedByDlopenFromACHost() throws {
         let dir = try TestSupport.tempDir()
         let lib = dir + "/libtorture.so"
-        let c = try TestSupport.run(["/usr/bin/env", "swiftc", "-emit-library", "-parse-as-library", "-swift-version", "5", "-O",
-                                     TestSupport.packageRoot + "/Tests/torture/dlopen_swift_lib.swift", "-o", lib])
+        let c = try TestSupport.run([
+            "/usr/bin/env", "swiftc", "-emit-library", "-parse-as-library", "-swift-version", "5", "-O",
+            TestSupport.packageRoot + "/Tests/torture/dlopen_swift_lib.swift", "-o", lib,
+        ])
         XCTAssertEqual(c.status, 0, c.stderr)
         let host = try build("dlopen_host", flags: ["-ldl"])
         let p = try recordAlike([host, lib])
@@ -213,8 +226,9 @@ final class TortureTests: XCTestCase {
         let old = try recordAlike([exe], environment: ["TASKPROF_KERNEL_RELEASE": "5.15.0-91-generic"])
         XCTAssertTrue(old.meta.engineNote.contains("fasync; kernel 5.15.0-91-generic predates 5.19"), old.meta.engineNote)
         // The summary says which engine runs and why.
-        XCTAssertTrue(TerminalSummary().render(old).contains("  engine: perf_event_open task-clock, signal 27 per overflow (fasync; kernel 5.15"),
-                      TerminalSummary().render(old))
+        XCTAssertTrue(
+            TerminalSummary().render(old).contains("  engine: perf_event_open task-clock, signal 27 per overflow (fasync; kernel 5.15"),
+            TerminalSummary().render(old))
     }
 
     /// Before the run, `record` says which engine the kernel's settings leave it, and why; after
@@ -254,8 +268,10 @@ final class TortureTests: XCTestCase {
         let m = try TestSupport.run(["/bin/mount", "-t", "tmpfs", "-o", "size=40k", "tmpfs", mnt])
         try XCTSkipIf(m.status != 0, "cannot mount a small tmpfs here (needs root): \(m.stderr)")
         defer { _ = try? TestSupport.run(["/bin/umount", mnt]) }
-        let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-o", mnt + "/p.taskprof", "--",
-                                     try TestSupport.binary("TwoTasks")])
+        let r = try TestSupport.run([
+            try TestSupport.binary("taskprof"), "record", "-o", mnt + "/p.taskprof", "--",
+            try TestSupport.binary("TwoTasks"),
+        ])
         XCTAssertTrue(r.stdout.hasPrefix("done "), "the program's output: \(r.stdout)")
         XCTAssertTrue(r.stderr.contains("cannot write the profile \(mnt)/p.taskprof: No space left on device"), r.stderr)
         XCTAssertTrue(r.stderr.contains("raw streams are kept in"), r.stderr)

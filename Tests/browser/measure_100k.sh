@@ -31,14 +31,14 @@ TASKPROF_HTML_100K_OUT="$out/stacks100k.html" TASKPROF_PROFILE_100K_OUT="$out/st
   2>&1 | grep -E "^HTMLReport:|error|failed" >&2 || true
 [ -s "$out/stacks100k.html" ] || { echo "measure_100k: no page was written" >&2; exit 1; }
 
-for i in $(seq 1 "$runs"); do
+for _ in $(seq 1 "$runs"); do
   "$root/Tests/browser/check_report.sh" --json "$out/stacks100k.html"
 done >"$out/results.jsonl"
 
 cli="${TASKPROF:-$root/.build/release/taskprof}"
 cli_times=""
 if [ -x "$cli" ]; then
-  for i in 1 2 3; do
+  for _ in 1 2 3; do
     s=$(date +%s.%N)
     "$cli" report "$out/stacks100k.taskprof" --html "$out/cli.html"
     e=$(date +%s.%N)

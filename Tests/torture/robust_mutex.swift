@@ -8,10 +8,12 @@ pthread_mutexattr_init(&attr)
 pthread_mutexattr_setrobust(&attr, Int32(PTHREAD_MUTEX_ROBUST))
 pthread_mutex_init(m, &attr)
 var owner = pthread_t()
-pthread_create(&owner, nil, { arg in
-    pthread_mutex_lock(arg!.assumingMemoryBound(to: pthread_mutex_t.self))
-    return nil   // exits holding it
-}, m)
+pthread_create(
+    &owner, nil,
+    { arg in
+        pthread_mutex_lock(arg!.assumingMemoryBound(to: pthread_mutex_t.self))
+        return nil  // exits holding it
+    }, m)
 pthread_join(owner, nil)
 let r = await Task.detached { pthread_mutex_lock(m) }.value
 print("lock returned \(r == EOWNERDEAD ? "EOWNERDEAD" : r == EDEADLK ? "EDEADLK" : String(r))")

@@ -187,7 +187,7 @@ enum tp_counter {
 };
 
 // The name each counter has in a profile (`taskprof report --json`, docs/FORMAT.md). Defined here
-// so a counter cannot be added on one side only: tp_format.c is built with -Werror=switch.
+// so a counter cannot be added on one side only: tp_format.c is built with -Wall -Werror (-Wswitch).
 static inline const char *tp_counter_name(enum tp_counter c) {
     switch (c) {
     case TP_CTR_SAMPLES: return "samples";

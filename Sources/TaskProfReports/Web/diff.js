@@ -96,7 +96,7 @@ function buildTree(scope) {
   return root;
 }
 
-let tree = null, focus = null, rects = [];
+let tree = null, zoomed = null, rects = [];
 const canvas = $("flame"), ctx = canvas.getContext("2d"), tip = $("tip");
 
 function normalizer(root) {
@@ -136,14 +136,14 @@ function rebuild() {
     maxDelta = Math.max(maxDelta, Math.abs(norm.n(n.n) - norm.b(n.b)));
     for (const c of n.kids.values()) walk(c);
   })(tree);
-  focus = tree;
+  zoomed = tree;
   draw();
 }
 
 function draw() {
   const wrap = $("flame-wrap");
   const W = Math.max(300, wrap.clientWidth - 2);
-  const depth = depthOf(focus) + 1;
+  const depth = depthOf(zoomed) + 1;
   const H = Math.max(2, depth + 1) * ROW;
   const dpr = window.devicePixelRatio || 1;
   canvas.width = W * dpr; canvas.height = H * dpr;
@@ -154,7 +154,7 @@ function draw() {
   ctx.textBaseline = "middle";
   rects = [];
   const term = $("search").value.trim().toLowerCase();
-  const total = weight(focus);
+  const total = weight(zoomed);
   function box(node, x, w, y) {
     ctx.fillStyle = colour(node);
     ctx.fillRect(x, y, Math.max(w - 1, 0.5), ROW - 1);
@@ -170,9 +170,9 @@ function draw() {
     }
     rects.push({ x, y, w, node });
   }
-  // Ancestors of the focus span the whole width.
+  // Ancestors of the zoomed box span the whole width.
   const chain = [];
-  for (let a = focus; a; a = a.parent) chain.unshift(a);
+  for (let a = zoomed; a; a = a.parent) chain.unshift(a);
   chain.forEach((a, i) => box(a, 0, W, i * ROW));
   function layout(node, x, w) {
     let cx = x;
@@ -187,7 +187,7 @@ function draw() {
       cx += cw;
     }
   }
-  layout(focus, 0, W);
+  layout(zoomed, 0, W);
   $("crumbs").textContent = chain.map((a) => a.label).join(" \u203a ");
   if (total === 0) {
     ctx.fillStyle = "#666";
@@ -232,13 +232,13 @@ canvas.addEventListener("mouseleave", () => { tip.style.display = "none"; });
 canvas.addEventListener("click", (ev) => {
   const node = hit(ev);
   if (!node) return;
-  focus = node === focus && node.parent ? node.parent : node;
+  zoomed = node === zoomed && node.parent ? node.parent : node;
   draw();
 });
-$("view").addEventListener("change", () => { focus = tree; draw(); });
+$("view").addEventListener("change", () => { zoomed = tree; draw(); });
 scopeSel.addEventListener("change", rebuild);
 $("search").addEventListener("input", draw);
-$("reset").addEventListener("click", () => { focus = tree; draw(); });
+$("reset").addEventListener("click", () => { zoomed = tree; draw(); });
 window.addEventListener("resize", () => draw());
 
 // ---- Tables ------------------------------------------------------------------------------
@@ -366,7 +366,7 @@ if (new URLSearchParams(location.hash.slice(1)).has("selftest")) {
   try {
     const views = {};
     for (const v of ["new", "base"]) {
-      $("view").value = v; focus = tree; draw();
+      $("view").value = v; zoomed = tree; draw();
       views[v] = { boxes: rects.length, rootWidth: weight(tree) };
     }
     result.views = views;
@@ -384,7 +384,7 @@ if (new URLSearchParams(location.hash.slice(1)).has("selftest")) {
       canvas.dispatchEvent(new MouseEvent("mousemove", at));
       result.tooltip = tip.textContent;
       canvas.dispatchEvent(new MouseEvent("click", at));
-      result.zoomedTo = focus.label;
+      result.zoomedTo = zoomed.label;
       result.crumbs = $("crumbs").textContent;
     }
     result.functionRows = $("fn-table").tBodies[0].rows.length;

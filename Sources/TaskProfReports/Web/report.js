@@ -123,7 +123,7 @@ if (physicalView) physicalStacks();
 })();
 var decodeMs = performance.now() - tBuild0;
 
-var tasks = D.tasks, threads = D.threads, samples = D.samples, nGroups = samples.length / 4, processes = D.processes || [];
+var tasks = D.tasks, threads = D.threads, samples = D.samples, processes = D.processes || [];
 function taskLabel(t) { var x = tasks[t]; return x ? (x[1] !== null ? x[1] : 'task ' + x[0]) : 'task ?'; }
 var kinds = D.kinds || [];
 function taskKind(t) { var x = tasks[t]; return x && x[3] >= 0 ? kinds[x[3]] || null : null; }
