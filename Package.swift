@@ -73,13 +73,24 @@ let package = Package(
             path: "Examples/NIOStall"
         ),
 
+        // Helpers and hand-built profiles both test targets share.
+        .target(name: "TaskProfTestSupport", dependencies: ["TaskProfModel"], path: "Tests/TaskProfTestSupport"),
+        // Unit tests: fixed inputs, golden files; no release build needed.
         .testTarget(
             name: "TaskProfTests",
             dependencies: [
                 "TaskProfModel", "TaskProfSymbolize", "TaskProfAnalysis", "TaskProfReports", "TaskProfRecord",
-                "CTaskProfSupport", "CTaskProfFormat",
+                "CTaskProfSupport", "CTaskProfFormat", "TaskProfTestSupport",
             ],
             exclude: ["Golden"]  // expected outputs, read by GoldenTests from the source tree
+        ),
+        // End-to-end tests: record the release-built examples and tools (`make test` builds them first).
+        .testTarget(
+            name: "TaskProfEndToEndTests",
+            dependencies: [
+                "TaskProfModel", "TaskProfSymbolize", "TaskProfAnalysis", "TaskProfReports", "TaskProfRecord",
+                "CTaskProfSupport", "CTaskProfFormat", "TaskProfTestSupport",
+            ],
         ),
     ]
 )

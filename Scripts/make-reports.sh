@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # `make reports`: records every example under taskprof and regenerates Reports/<example>/
-# (profile summary, folded stacks, JSON, HTML, a screenshot) and Reports/README.md.
+# (the summary, the HTML report, a screenshot: what a reader looks at) and Reports/README.md.
+# Folded stacks and JSON are one `taskprof report` away and are not kept. A file whose new
+# version differs only in what changes every run (times, pids, pixels) is still rewritten, so
+# commit regenerated reports with the change that made them differ, not on their own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.build/release
@@ -16,11 +19,10 @@ record() {  # name, then the command line
   local name=$1; shift
   local dir=$OUT/$name
   mkdir -p "$dir"
-  "$TP" record -o "$dir/$name.taskprof" --folded "$dir/$name.folded" --json "$dir/$name.json" \
-    --html "$dir/$name.html" -- "$@" > "$dir/stdout.txt" 2> "$dir/summary.txt" || true
+  "$TP" record -o "$dir/$name.taskprof" --html "$dir/$name.html" -- "$@" > /dev/null 2> "$dir/summary.txt" || true
   shot "$dir/$name.html" "$dir/$name.png"
   rm -f "$dir/$name.taskprof"   # profiles are binary and machine-specific; the reports are the record
-  echo "- [$name]($name/) — \`taskprof record -- $(basename "$1") ${*:2}\`: [summary]($name/summary.txt), [HTML]($name/$name.html), [folded]($name/$name.folded), [JSON]($name/$name.json)" >> "$OUT/README.md.new"
+  echo "- [$name]($name/) — \`taskprof record -- $(basename "$1") ${*:2}\`: [summary]($name/summary.txt), [HTML]($name/$name.html)" >> "$OUT/README.md.new"
   [ -f "$dir/$name.png" ] && echo "  ![$name]($name/$name.png)" >> "$OUT/README.md.new"
   return 0
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TaskProfTestSupport
 import XCTest
 
 /// C harnesses that drive pieces of the agent directly, with stubbed collaborators, under

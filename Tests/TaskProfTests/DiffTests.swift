@@ -2,66 +2,13 @@ import Foundation
 import TaskProfAnalysis
 import TaskProfModel
 @testable import TaskProfReports
+import TaskProfTestSupport
 import XCTest
 
-/// `taskprof diff`: matching, normalization and significance on hand-built profiles, the outputs,
-/// and an end-to-end run on two builds of Examples/DiffBench.
+/// `taskprof diff`: matching, normalization and significance on hand-built profiles, and the
+/// outputs (the run on two recorded builds is DiffCLITests, end to end).
 final class DiffTests: XCTestCase {
     // MARK: Hand-built profiles
-
-    /// A profile from (task, stack of function names, samples) rows. Frames are interned in the
-    /// order given by `frameOrder` (names not in it follow), so two profiles can number the same
-    /// functions differently.
-    static func profile(
-        _ rows: [(task: UInt64, stack: [String], count: UInt32)], taskNames: [UInt64: String] = [:],
-        frameOrder: [String] = [], module: String = "bench", buildID: String = "b1",
-        durationNs: UInt64 = 1_000_000_000, lineBase: Int = 10, inlined: Set<String> = [],
-        fullNames: [String: String] = [:], jobs: JobSummary? = nil,
-        threads: [ThreadInfo] = [ThreadInfo(tid: 10, name: "pool", kind: .swiftPool)]
-    ) -> Profile {
-        var frames: [SymbolizedFrame] = []
-        var index: [String: Int32] = [:]
-        func frame(_ name: String) -> Int32 {
-            if let i = index[name] { return i }
-            let runtime = name.hasPrefix("swift_") || name == "start_thread"
-            frames.append(
-                SymbolizedFrame(
-                    function: fullNames[name] ?? (runtime ? name : "Bench.\(name)"), shortName: name,
-                    module: runtime ? "libswift_Concurrency.so" : module, file: runtime ? nil : "/src/main.swift",
-                    line: lineBase + frames.count, inlined: inlined.contains(name)))
-            index[name] = Int32(frames.count - 1)
-            return Int32(frames.count - 1)
-        }
-        frameOrder.forEach { _ = frame($0) }
-        var stacks: [[Int32]] = []
-        var samples: [SampleGroup] = []
-        for r in rows {
-            stacks.append(r.stack.map(frame))
-            samples.append(SampleGroup(taskID: r.task, thread: 0, stack: Int32(stacks.count - 1), count: r.count))
-        }
-        let taskIDs = Set(rows.map(\.task)).subtracting([0]).sorted()
-        let meta = ProfileMeta(
-            command: ["./\(module)"], startTimeNs: 1_700_000_000_000_000_000, durationNs: durationNs,
-            host: "test", rateHz: 999, mainBuildID: buildID)
-        return Profile(
-            meta: meta, modules: [LoadedModule(path: "/bin/\(module)", buildID: buildID, bias: 0, executableRanges: [])],
-            frames: frames, stacks: stacks, threads: threads,
-            tasks: taskIDs.map { TaskInfo(id: $0, name: taskNames[$0]) }, samples: samples, jobs: jobs)
-    }
-
-    /// `parse` and `hash` under a task each, and `other` to fill up to `total`.
-    static func twoFunctions(
-        parse: UInt32, hash: UInt32, total: UInt32, frameOrder: [String] = [], module: String = "bench",
-        durationNs: UInt64 = 1_000_000_000
-    ) -> Profile {
-        profile(
-            [
-                (1, ["start_thread", "swift_job_run", "parserTask", "parse"], parse),
-                (2, ["start_thread", "swift_job_run", "hasherTask", "hash"], hash),
-                (0, ["start_thread", "other"], total - parse - hash),
-            ],
-            taskNames: [1: "parser", 2: "hasher"], frameOrder: frameOrder, module: module, durationNs: durationNs)
-    }
 
     func fn(_ d: ProfileDiff, _ short: String, file: StaticString = #filePath, line: UInt = #line) throws -> FunctionDiff {
         let matches = d.functions.filter { $0.shortName == short }
@@ -74,10 +21,10 @@ final class DiffTests: XCTestCase {
     func testFunctionsMatchByNameNotByFrameIndexOrBuild() throws {
         // Same functions, frames interned in opposite orders, different lines, one inlined in
         // the new build only, and the executables named differently.
-        let base = Self.profile(
+        let base = Fixtures.profile(
             [(1, ["start_thread", "main", "parse"], 30), (1, ["start_thread", "main", "hash"], 70)],
             frameOrder: ["start_thread", "main", "parse", "hash"], module: "bench-old", buildID: "aaaa")
-        let new = Self.profile(
+        let new = Fixtures.profile(
             [(1, ["start_thread", "main", "parse"], 30), (1, ["start_thread", "main", "hash"], 70)],
             frameOrder: ["hash", "parse", "main", "start_thread"], module: "bench-new", buildID: "bbbb",
             lineBase: 500, inlined: ["parse"])
@@ -96,13 +43,13 @@ final class DiffTests: XCTestCase {
 
     func testCompilerVariantsOfOneFunctionMatch() throws {
         let full = "Bench.parse<A>(A) -> Swift.Int"
-        let base = Self.profile(
+        let base = Fixtures.profile(
             [(1, ["main", "parse"], 50), (1, ["main", "work"], 50)],
             fullNames: [
                 "parse": "generic specialization <Swift.Int> of \(full)",
                 "work": "(1) await resume partial function for Bench.work() async -> ()",
             ])
-        let new = Self.profile(
+        let new = Fixtures.profile(
             [(1, ["main", "parse"], 50), (1, ["main", "work"], 50)],
             fullNames: ["parse": full, "work": "Bench.work() async -> ()"])
         let d = try ProfileDiff(base: base, new: new)
@@ -125,12 +72,12 @@ final class DiffTests: XCTestCase {
 
     func testUnnamedTasksMatchByKindAndNamedByName() throws {
         // Unnamed tasks get new ids in every run; their outermost non-runtime frame matches them.
-        let base = Self.profile(
+        let base = Fixtures.profile(
             [
                 (5, ["start_thread", "swift_job_run", "closure #1 in serve", "handle"], 40),
                 (9, ["start_thread", "swift_job_run", "parserTask", "parse"], 60),
             ], taskNames: [9: "parser"])
-        let new = Self.profile(
+        let new = Fixtures.profile(
             [
                 (77, ["start_thread", "swift_job_run", "closure #1 in serve", "handle"], 40),
                 (78, ["start_thread", "swift_job_run", "closure #1 in serve", "handle"], 20),
@@ -153,8 +100,8 @@ final class DiffTests: XCTestCase {
     func testNormalizeBySamplesAndByTime() throws {
         // New: twice the duration and four times the samples; parse keeps its 10 % share but
         // doubles its samples per second.
-        let base = Self.twoFunctions(parse: 100, hash: 300, total: 1000, durationNs: 1_000_000_000)
-        let new = Self.twoFunctions(parse: 400, hash: 1200, total: 4000, durationNs: 2_000_000_000)
+        let base = Fixtures.twoFunctions(parse: 100, hash: 300, total: 1000, durationNs: 1_000_000_000)
+        let new = Fixtures.twoFunctions(parse: 400, hash: 1200, total: 4000, durationNs: 2_000_000_000)
         let bySamples = try ProfileDiff(base: base, new: new)
         let ps = try fn(bySamples, "parse")
         XCTAssertEqual(ps.selfShare.base, 10, accuracy: 1e-9)
@@ -183,8 +130,8 @@ final class DiffTests: XCTestCase {
 
     func testSmallNoiseIsNotFlagged() throws {
         let d = try ProfileDiff(
-            base: Self.twoFunctions(parse: 500, hash: 200, total: 1000),
-            new: Self.twoFunctions(parse: 530, hash: 190, total: 1000))
+            base: Fixtures.twoFunctions(parse: 500, hash: 200, total: 1000),
+            new: Fixtures.twoFunctions(parse: 530, hash: 190, total: 1000))
         let parse = try fn(d, "parse")
         XCTAssertEqual(parse.selfShare.change, 3, accuracy: 1e-9)
         XCTAssertGreaterThan(parse.selfShare.pValue, 0.01)
@@ -196,8 +143,8 @@ final class DiffTests: XCTestCase {
         // Millions of samples make a 0.2-point change statistically significant; the minimum
         // change still keeps it out of the tables.
         let big = try ProfileDiff(
-            base: Self.twoFunctions(parse: 5_000_000, hash: 1_000_000, total: 10_000_000),
-            new: Self.twoFunctions(parse: 5_020_000, hash: 1_000_000, total: 10_000_000))
+            base: Fixtures.twoFunctions(parse: 5_000_000, hash: 1_000_000, total: 10_000_000),
+            new: Fixtures.twoFunctions(parse: 5_020_000, hash: 1_000_000, total: 10_000_000))
         let bp = try fn(big, "parse")
         XCTAssertTrue(bp.selfShare.significant)
         XCTAssertFalse(bp.selfShare.flagged)
@@ -206,8 +153,8 @@ final class DiffTests: XCTestCase {
 
     func testBigChangeIsFlagged() throws {
         let d = try ProfileDiff(
-            base: Self.twoFunctions(parse: 300, hash: 300, total: 1000),
-            new: Self.twoFunctions(parse: 600, hash: 300, total: 1200))
+            base: Fixtures.twoFunctions(parse: 300, hash: 300, total: 1000),
+            new: Fixtures.twoFunctions(parse: 600, hash: 300, total: 1200))
         let parse = try fn(d, "parse")
         XCTAssertEqual(parse.selfShare.base, 30, accuracy: 1e-9)
         XCTAssertEqual(parse.selfShare.new, 50, accuracy: 1e-9)
@@ -240,7 +187,7 @@ final class DiffTests: XCTestCase {
     }
 
     func testProfileAgainstItselfReportsNothing() throws {
-        let p = Self.twoFunctions(parse: 321, hash: 123, total: 999)
+        let p = Fixtures.twoFunctions(parse: 321, hash: 123, total: 999)
         for mode in DiffNormalization.allCases {
             let d = try ProfileDiff(base: p, new: p, options: DiffOptions(normalization: mode))
             XCTAssertTrue(d.identicalCounts)
@@ -252,7 +199,7 @@ final class DiffTests: XCTestCase {
     }
 
     func testUnknownTaskIsAnError() throws {
-        let p = Self.twoFunctions(parse: 10, hash: 10, total: 30)
+        let p = Fixtures.twoFunctions(parse: 10, hash: 10, total: 30)
         XCTAssertThrowsError(try ProfileDiff(base: p, new: p, options: DiffOptions(taskName: "nope"))) { e in
             XCTAssertEqual(e as? DiffError, .unknownTask("nope", known: ["hasher", "parser"]))
         }
@@ -267,10 +214,10 @@ final class DiffTests: XCTestCase {
     func testDifferentialFoldedFormat() throws {
         let threadsA = [ThreadInfo(tid: 11, name: "worker", kind: .other), ThreadInfo(tid: 12, name: "", kind: .other)]
         let threadsB = [ThreadInfo(tid: 99, name: "worker", kind: .other), ThreadInfo(tid: 98, name: "", kind: .other)]
-        var base = Self.profile(
+        var base = Fixtures.profile(
             [(1, ["root", "parse"], 10), (0, ["root", "idle"], 5), (1, ["root", "a;b"], 2)],
             taskNames: [1: "parser"], threads: threadsA)
-        var new = Self.profile(
+        var new = Fixtures.profile(
             [
                 (7, ["root", "parse"], 15), (7, ["root", "parse", "helper"], 3), (0, ["root", "idle"], 5),
                 (8, ["root", "spawned"], 4),
@@ -304,10 +251,10 @@ final class DiffTests: XCTestCase {
             (1, ["swift_job_run", "parse", "memcpy_like"], 10),
             (2, ["swift_job_run", "hash"], 10),
         ]
-        let base = Self.profile(
+        let base = Fixtures.profile(
             rows, taskNames: [1: "parser", 2: "hasher"],
             jobs: jobs([LongPoll(taskID: 1, thread: 0, startNs: 0, durationNs: 12_000_000, stacks: [StackCount(stack: 0, count: 9)])]))
-        let new = Self.profile(
+        let new = Fixtures.profile(
             rows, taskNames: [1: "parser", 2: "hasher"],
             jobs: jobs([
                 LongPoll(taskID: 2, thread: 0, startNs: 0, durationNs: 30_000_000, stacks: [StackCount(stack: 1, count: 9)]),
@@ -318,14 +265,14 @@ final class DiffTests: XCTestCase {
         XCTAssertEqual(
             findings.map { "\($0.status.rawValue) \($0.task) \($0.function) \($0.baseCount) \($0.newCount) \($0.newMaxNs)" },
             ["new hasher hash 0 2 30000000", "resolved parser memcpy_like 1 0 0"])
-        XCTAssertNil(try ProfileDiff(base: Self.profile(rows), new: new).findings, "no job data in base: not compared")
+        XCTAssertNil(try ProfileDiff(base: Fixtures.profile(rows), new: new).findings, "no job data in base: not compared")
         XCTAssertEqual(try ProfileDiff(base: new, new: new).findings, [])
         XCTAssertTrue(DiffRenderer().render(d).contains("new      hasher: hash  2 polls, longest 30.0 ms"), DiffRenderer().render(d))
     }
 
     func testJSONCarriesTablesAndIdentities() throws {
-        let base = Self.twoFunctions(parse: 300, hash: 300, total: 1000)
-        var new = Self.twoFunctions(parse: 600, hash: 300, total: 1200)
+        let base = Fixtures.twoFunctions(parse: 300, hash: 300, total: 1000)
+        var new = Fixtures.twoFunctions(parse: 600, hash: 300, total: 1200)
         new.meta.mainBuildID = "feedface"
         let j = DiffJSON(try ProfileDiff(base: base, new: new))
         let decoded = try JSONDecoder().decode(DiffJSON.self, from: try j.encoded())
@@ -346,8 +293,8 @@ final class DiffTests: XCTestCase {
 
     func testHTMLEscapesNamesAndCarriesBothViews() throws {
         let hostile = "</script><img src=x onerror=alert(1)>&amp;"
-        let base = Self.profile([(1, ["start_thread", hostile], 30), (1, ["start_thread", "gone"], 70)], taskNames: [1: hostile])
-        let new = Self.profile([(1, ["start_thread", hostile], 80), (1, ["start_thread", "added"], 20)], taskNames: [1: hostile])
+        let base = Fixtures.profile([(1, ["start_thread", hostile], 30), (1, ["start_thread", "gone"], 70)], taskNames: [1: hostile])
+        let new = Fixtures.profile([(1, ["start_thread", hostile], 80), (1, ["start_thread", "added"], 20)], taskNames: [1: hostile])
         let d = try ProfileDiff(base: base, new: new)
         let dir = try TestSupport.tempDir()
         let path = dir + "/d.html"
@@ -383,108 +330,5 @@ final class DiffTests: XCTestCase {
         XCTAssertEqual(data["tasks"] as? [String], [hostile])
         XCTAssertEqual((data["new"] as? [String: Any])?["buildID"] as? String, "b1")
         XCTAssertTrue(html.contains("id=\"view\"") && html.contains("value=\"base\""), "the reverse view is offered")
-    }
-
-    // MARK: End to end
-
-    /// Two builds of Examples/DiffBench: the SLOW one parses twice. Recorded with the agent and
-    /// compared with the real command line.
-    func testDiffOfTwoBuildsFindsTheSlowFunction() throws {
-        let dir = try TestSupport.tempDir()
-        let source = TestSupport.packageRoot + "/Examples/DiffBench/main.swift"
-        var profiles: [String: String] = [:]
-        for (variant, flags) in [("fast", [String]()), ("slow", ["-D", "SLOW"])] {
-            try FileManager.default.createDirectory(atPath: "\(dir)/\(variant)", withIntermediateDirectories: true)
-            // Same executable name for both builds, as two builds of one program would have.
-            let exe = "\(dir)/\(variant)/DiffBench"
-            let c = try TestSupport.run(["/usr/bin/env", "swiftc", "-O", "-g"] + flags + [source, "-o", exe])
-            XCTAssertEqual(c.status, 0, c.stderr)
-            let out = "\(dir)/\(variant).taskprof"
-            let r = try TestSupport.run([try TestSupport.binary("taskprof"), "record", "-q", "-o", out, "--", exe])
-            XCTAssertEqual(r.status, 0, r.stderr)
-            XCTAssertTrue(r.stdout.hasPrefix("DiffBench: 100 ticks"), r.stdout)
-            profiles[variant] = out
-        }
-        let fast = try XCTUnwrap(profiles["fast"]), slow = try XCTUnwrap(profiles["slow"])
-        let taskprof = try TestSupport.binary("taskprof")
-
-        // The terminal table.
-        let table = try TestSupport.run([taskprof, "diff", fast, slow])
-        XCTAssertEqual(table.status, 0, table.stderr)
-        print("taskprof diff fast slow:\n" + table.stdout)
-        let regressionsSection = table.stdout.components(separatedBy: "Top regressions").dropFirst().first ?? ""
-        let firstRow = regressionsSection.split(separator: "\n").dropFirst(2).first.map(String.init) ?? ""
-        XCTAssertTrue(firstRow.contains("parseRecords(_:)") && firstRow.contains("*"), "first regression row: \(firstRow)\n\(table.stdout)")
-
-        // JSON, by samples: parseRecords is the top regression, hashRecords is no regression.
-        let json = try TestSupport.run([taskprof, "diff", fast, slow, "--json", "-"])
-        XCTAssertEqual(json.status, 0, json.stderr)
-        let d = try JSONDecoder().decode(DiffJSON.self, from: Data(json.stdout.utf8))
-        XCTAssertEqual(d.regressions.first?.shortName, "parseRecords(_:)", "\(d.regressions.map(\.shortName))")
-        let parse = try XCTUnwrap(d.regressions.first)
-        XCTAssertGreaterThan(parse.selfShare.change, 5)
-        XCTAssertTrue(parse.selfShare.flagged)
-        XCTAssertEqual(parse.presence, "both")
-        XCTAssertFalse(d.regressions.contains { $0.shortName == "hashRecords(_:)" })
-        XCTAssertNotEqual(d.base.buildID, d.new.buildID)
-        XCTAssertTrue(d.tasks.contains { $0.label == "parser" && $0.cpu.flagged && $0.cpu.change > 0 }, "\(d.tasks.map(\.label))")
-
-        // By time (both runs last the same 2 s): hashRecords did not change at all.
-        let timed = try TestSupport.run([taskprof, "diff", fast, slow, "--normalize", "time", "--json", "-"])
-        XCTAssertEqual(timed.status, 0, timed.stderr)
-        let t = try JSONDecoder().decode(DiffJSON.self, from: Data(timed.stdout.utf8))
-        XCTAssertEqual(t.regressions.first?.shortName, "parseRecords(_:)")
-        let hash = try XCTUnwrap(t.functions.first { $0.shortName == "hashRecords(_:)" })
-        XCTAssertFalse(hash.selfShare.flagged || hash.total.flagged, "hashRecords flagged by time: \(hash)")
-        XCTAssertEqual(hash.status, "unchanged")
-
-        // --fail-on-regression: parseRecords grew by far more than 5 points.
-        let gate = try TestSupport.run([taskprof, "diff", fast, slow, "--fail-on-regression", "5"])
-        XCTAssertEqual(gate.status, 1, gate.stderr)
-        XCTAssertTrue(gate.stderr.contains("regression: parseRecords(_:)"), gate.stderr)
-        XCTAssertFalse(gate.stderr.contains("hashRecords"), gate.stderr)
-
-        // A profile against itself: nothing flagged, exit 0 even with a zero limit.
-        let same = try TestSupport.run([taskprof, "diff", fast, fast, "--fail-on-regression", "0"])
-        XCTAssertEqual(same.status, 0, same.stderr)
-        XCTAssertTrue(same.stdout.contains("No changes"), same.stdout)
-        XCTAssertNil(same.stdout.range(of: "[0-9][*]", options: .regularExpression), same.stdout)
-        let sameJSON = try JSONDecoder().decode(
-            DiffJSON.self, from: Data(try TestSupport.run([taskprof, "diff", fast, fast, "--json", "-"]).stdout.utf8))
-        XCTAssertTrue(sameJSON.identical)
-        XCTAssertTrue(sameJSON.regressions.isEmpty && sameJSON.improvements.isEmpty)
-
-        // Differential folded and HTML.
-        let files = try TestSupport.run([taskprof, "diff", fast, slow, "--folded", dir + "/d.folded", "--html", dir + "/d.html"])
-        XCTAssertEqual(files.status, 0, files.stderr)
-        var baseSum = 0, newSum = 0, parseBase = 0, parseNew = 0
-        for line in try String(contentsOfFile: dir + "/d.folded", encoding: .utf8).split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            let b = try XCTUnwrap(Int(parts[parts.count - 2]), String(line)), n = try XCTUnwrap(Int(parts[parts.count - 1]), String(line))
-            baseSum += b
-            newSum += n
-            if line.hasPrefix("parser;"), line.contains(";parseRecords(_:) ") { parseBase += b; parseNew += n }
-        }
-        let bp = try ProfileFile.read(path: fast), np = try ProfileFile.read(path: slow)
-        XCTAssertEqual(UInt64(baseSum), bp.sampleCount)
-        XCTAssertEqual(UInt64(newSum), np.sampleCount)
-        XCTAssertGreaterThan(parseNew, parseBase * 3 / 2, "parseRecords leaf samples \(parseBase) → \(parseNew)")
-        let html = try String(contentsOfFile: dir + "/d.html", encoding: .utf8)
-        XCTAssertTrue(html.contains("parseRecords(_:)") && html.contains(d.new.buildID))
-
-        // Bad input.
-        let missing = try TestSupport.run([taskprof, "diff", fast, dir + "/nope.taskprof"])
-        XCTAssertEqual(missing.status, 2)
-        XCTAssertTrue(missing.stderr.contains("cannot read"), missing.stderr)
-        let unknownTask = try TestSupport.run([taskprof, "diff", fast, slow, "--task", "no-such-task"])
-        XCTAssertEqual(unknownTask.status, 2)
-        XCTAssertTrue(unknownTask.stderr.contains("no task named 'no-such-task'") && unknownTask.stderr.contains("parser"), unknownTask.stderr)
-        let badLimit = try TestSupport.run([taskprof, "diff", fast, slow, "--fail-on-regression", "-3"])
-        XCTAssertNotEqual(badLimit.status, 0)
-        XCTAssertTrue(badLimit.stderr.contains("--fail-on-regression"), badLimit.stderr)
-        let help = try TestSupport.run([taskprof, "diff", "--help"])
-        for option in ["--html", "--folded", "--json", "--normalize", "--fail-on-regression", "--task"] {
-            XCTAssertTrue(help.stdout.contains(option), "diff --help lacks \(option)")
-        }
     }
 }

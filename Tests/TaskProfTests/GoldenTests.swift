@@ -2,6 +2,7 @@ import Foundation
 import TaskProfAnalysis
 import TaskProfModel
 @testable import TaskProfReports
+import TaskProfTestSupport
 import XCTest
 
 /// Every output format rendered from fixed profiles and compared byte for byte with the files in
@@ -29,14 +30,14 @@ final class GoldenTests: XCTestCase {
         meta.bucketNs = base.meta.bucketNs
         return Profile.merging([(base, a), (hostile, b)], meta: meta)
     }
-    private static let base = DiffTests.profile(
+    private static let base = Fixtures.profile(
         [
             (1, ["start_thread", "swift_job_run", "handle", "parse"], 60),
             (1, ["start_thread", "swift_job_run", "handle", "encode"], 40),
             (2, ["start_thread", "swift_job_run", "gone"], 10),
         ],
         taskNames: [1: "handler", 2: "old </script>"])
-    private static let new = DiffTests.profile(
+    private static let new = Fixtures.profile(
         [
             (1, ["start_thread", "swift_job_run", "handle", "parse"], 90),
             (1, ["start_thread", "swift_job_run", "handle", "encode"], 20),

@@ -1,4 +1,5 @@
 import Foundation
+import TaskProfTestSupport
 import XCTest
 
 /// taskprof's stacks against `perf record --call-graph dwarf` on the same binaries (issue 14:

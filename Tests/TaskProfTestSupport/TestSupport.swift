@@ -1,11 +1,10 @@
 import Foundation
-import XCTest
 
 /// Runs the release-built `taskprof` and examples. `make test` sets TASKPROF_BUILD_DIR to
 /// `.build/release` after `swift build -c release`; without it the tests fail with a message
 /// saying so (they never skip).
-enum TestSupport {
-    static var buildDir: String {
+public enum TestSupport {
+    public static var buildDir: String {
         get throws {
             if let dir = ProcessInfo.processInfo.environment["TASKPROF_BUILD_DIR"], !dir.isEmpty { return dir }
             let guess = packageRoot + "/.build/release"
@@ -14,27 +13,27 @@ enum TestSupport {
         }
     }
 
-    static var packageRoot: String {
+    public static var packageRoot: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }
 
-    static func binary(_ name: String) throws -> String { try buildDir + "/" + name }
+    public static func binary(_ name: String) throws -> String { try buildDir + "/" + name }
 
-    static func tempDir() throws -> String {
+    public static func tempDir() throws -> String {
         let dir = NSTemporaryDirectory() + "taskprof-test-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+    public struct Result {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
     /// Runs a command to completion; `stdin` is written then closed.
     @discardableResult
-    static func run(
+    public static func run(
         _ args: [String], stdin: String? = nil, environment: [String: String]? = nil,
         onStart: ((Process) -> Void)? = nil
     ) throws -> Result {
@@ -67,7 +66,7 @@ enum TestSupport {
     }
 
     /// Parses folded stacks into (frames, count).
-    static func parseFolded(_ text: String) throws -> [(frames: [String], count: Int)] {
+    public static func parseFolded(_ text: String) throws -> [(frames: [String], count: Int)] {
         try text.split(separator: "\n").map { line in
             guard let space = line.lastIndex(of: " "), let n = Int(line[line.index(after: space)...]) else {
                 throw TestFailure("malformed folded line: \(line)")
@@ -77,7 +76,7 @@ enum TestSupport {
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
 }

@@ -2,6 +2,7 @@ import Foundation
 import TaskProfModel
 import TaskProfRecord
 import TaskProfReports
+import TaskProfTestSupport
 import XCTest
 
 /// End-to-end: record real programs with the agent and check what taskprof reports.

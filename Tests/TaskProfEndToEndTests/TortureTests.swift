@@ -1,6 +1,7 @@
 import Foundation
 import TaskProfModel
 import TaskProfReports
+import TaskProfTestSupport
 import XCTest
 
 /// Issue 15: the agent never changes what the profiled program does. Each case is a small C

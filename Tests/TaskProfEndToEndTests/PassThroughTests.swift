@@ -1,5 +1,6 @@
 import Foundation
 import TaskProfModel
+import TaskProfTestSupport
 import XCTest
 
 /// The target behaves as without taskprof: arguments, stdin/stdout/stderr, exit status, signals.

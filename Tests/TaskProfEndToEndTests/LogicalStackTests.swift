@@ -2,6 +2,7 @@ import Foundation
 import TaskProfAnalysis
 import TaskProfModel
 import TaskProfReports
+import TaskProfTestSupport
 import XCTest
 
 /// Logical async stacks (issue 7) on the AsyncChain example: a three-deep await chain that

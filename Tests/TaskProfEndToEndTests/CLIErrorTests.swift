@@ -1,4 +1,5 @@
 import Foundation
+import TaskProfTestSupport
 import XCTest
 
 /// Bad input gets a clear error before anything runs, never a crash.

@@ -1,6 +1,7 @@
 import Foundation
 import TaskProfModel
 import TaskProfAnalysis
+import TaskProfTestSupport
 import XCTest
 
 /// Issue 19: the README's recipes for wrapping a benchmark run and a test run, end to end on

@@ -1,4 +1,5 @@
 import Foundation
+import TaskProfTestSupport
 import XCTest
 
 /// Blocking calls from tasks are reported with primitive, calling site and task; the same calls

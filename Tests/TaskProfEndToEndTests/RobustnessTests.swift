@@ -1,5 +1,6 @@
 import Foundation
 import TaskProfModel
+import TaskProfTestSupport
 import XCTest
 
 /// The agent runs inside other people's programs: thread churn, fork, a target that uses

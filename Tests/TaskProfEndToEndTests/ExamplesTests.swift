@@ -1,5 +1,6 @@
 import Foundation
 import TaskProfModel
+import TaskProfTestSupport
 import XCTest
 
 /// The async-pitfall examples (Examples/README.md) recorded with taskprof: each test checks that

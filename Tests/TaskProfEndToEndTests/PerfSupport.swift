@@ -1,4 +1,5 @@
 import Foundation
+import TaskProfTestSupport
 
 /// Runs `perf record --call-graph dwarf` on an example and reads its stacks, as the reference
 /// taskprof's stacks are compared with (PerfAgreementTests). perf unwinds after the fact from a
