@@ -9,7 +9,7 @@ import TaskProfModel
 ///
 /// The page is `Web/diff.html` with its style and script (`WebPage`); the data goes into a
 /// `<script type="application/json">` element with `<`, `>` and `&` escaped.
-public struct DiffHTMLReport {
+public struct DiffHTMLReport: Renderer {
     public var diff: ProfileDiff
     public var flame: DiffFlameData
 

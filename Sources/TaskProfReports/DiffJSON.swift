@@ -191,3 +191,9 @@ public struct DiffJSON: Codable, Equatable {
         return try enc.encode(self)
     }
 }
+
+extension DiffJSON: Renderer {
+    public func render(to sink: OutputSink) throws {
+        sink.write(String(decoding: try encoded(), as: UTF8.self) + "\n")
+    }
+}

@@ -6,7 +6,7 @@ import TaskProfModel
 ///
 /// The page is `Web/report.html` with its style and scripts (`WebPage`); the data goes into a
 /// `<script type="application/json">` block written by `writeData(to:)`.
-public struct HTMLReport {
+public struct HTMLReport: Renderer {
     public var profile: Profile
 
     public init(profile: Profile) { self.profile = profile }

@@ -251,3 +251,9 @@ public struct JSONSummary: Codable, Equatable {
         return try enc.encode(self)
     }
 }
+
+extension JSONSummary: Renderer {
+    public func render(to sink: OutputSink) throws {
+        sink.write(String(decoding: try encoded(), as: UTF8.self) + "\n")
+    }
+}

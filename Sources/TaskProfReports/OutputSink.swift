@@ -3,7 +3,7 @@ import Foundation
 /// Where a renderer writes: a file (`path`) or standard output (`-`). Buffered, so renderers
 /// can stream line by line without a syscall per line.
 public final class OutputSink {
-    private let handle: FileHandle
+    private let handle: FileHandle?  // nil: in memory (`collected`)
     private let closeAtEnd: Bool
     private var buffer: [UInt8] = []
     private static let flushAt = 1 << 16
@@ -24,20 +24,31 @@ public final class OutputSink {
         buffer.reserveCapacity(Self.flushAt)
     }
 
+    private init() {
+        handle = nil
+        closeAtEnd = false
+    }
+
+    /// A sink that keeps what is written, for `Renderer.text`.
+    public static func inMemory() -> OutputSink { OutputSink() }
+
+    /// What an in-memory sink was given.
+    public var collected: String { String(decoding: buffer, as: UTF8.self) }
+
     public func write(_ s: String) {
         buffer.append(contentsOf: s.utf8)
-        if buffer.count >= Self.flushAt { flush() }
+        if handle != nil && buffer.count >= Self.flushAt { flush() }
     }
 
     public func flush() {
-        guard !buffer.isEmpty else { return }
+        guard let handle, !buffer.isEmpty else { return }
         handle.write(Data(buffer))
         buffer.removeAll(keepingCapacity: true)
     }
 
     public func close() {
         flush()
-        if closeAtEnd { try? handle.close() }
+        if closeAtEnd { try? handle?.close() }
     }
 }
 

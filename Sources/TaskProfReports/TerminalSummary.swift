@@ -3,12 +3,14 @@ import TaskProfAnalysis
 import TaskProfModel
 
 /// The short text summary `record` and `report` print. Colour only when asked (a terminal).
-public struct TerminalSummary {
+public struct TerminalSummary: Renderer {
+    public var profile: Profile
     public var color: Bool
     public var topTasks: Int
     public var topFunctions: Int
 
-    public init(color: Bool = false, topTasks: Int = 8, topFunctions: Int = 10) {
+    public init(_ profile: Profile, color: Bool = false, topTasks: Int = 8, topFunctions: Int = 10) {
+        self.profile = profile
         self.color = color
         self.topTasks = topTasks
         self.topFunctions = topFunctions
@@ -33,8 +35,8 @@ public struct TerminalSummary {
 
     /// A profile of one process; one of several processes starts with their table
     /// (TerminalSummary+Processes.swift).
-    public func render(_ p: Profile) -> String {
-        p.processes.count > 1 ? renderRun(p) : renderProcess(p)
+    public func render(to sink: OutputSink) {
+        sink.write(profile.processes.count > 1 ? renderRun(profile) : renderProcess(profile))
     }
 
     func renderProcess(_ p: Profile) -> String {

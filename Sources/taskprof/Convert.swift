@@ -42,7 +42,7 @@ extension TaskProf {
                         .map { try RawRecording.readHeader(path: raw + "/" + $0).pid } ?? 0
                     let profile = try Recorder(options: options, log: { Console.error($0) })
                         .convert(rawDir: raw, targetPid: first, exit: nil, removeStreams: false)
-                    Console.error(TerminalSummary().render(profile) + "profile written to \(output)")
+                    Console.error(TerminalSummary(profile).text + "profile written to \(output)")
                     return
                 }
                 let stream = try RawRecording.read(path: raw)
@@ -52,7 +52,7 @@ extension TaskProf {
                 let profile = ProfileBuilder(longPollThresholdNs: UInt64(longPoll * 1_000_000))
                     .build(raw: stream, symbolizer: DwarfSymbolizerFactory.make(stream.modules), meta: meta)
                 try ProfileFile.write(profile, to: output)
-                Console.error(TerminalSummary().render(profile) + "profile written to \(output)")
+                Console.error(TerminalSummary(profile).text + "profile written to \(output)")
             } catch {
                 throw CLIError(error)
             }

@@ -102,28 +102,16 @@ extension TaskProf {
                 throw ExitCode(2)
             }
             do {
-                if let folded {
-                    let sink = try OutputSink(path: folded)
-                    DiffFoldedRenderer(taskName: task).render(base: bp, new: np, to: sink)
-                    sink.close()
-                }
-                if let json {
-                    let sink = try OutputSink(path: json)
-                    sink.write(String(decoding: try DiffJSON(d).encoded(), as: UTF8.self) + "\n")
-                    sink.close()
-                }
-                if let html {
-                    let sink = try OutputSink(path: html)
-                    DiffHTMLReport(diff: d, base: bp, new: np).render(to: sink)
-                    sink.close()
-                }
+                if let folded { try DiffFoldedRenderer(base: bp, new: np, taskName: task).write(to: folded) }
+                if let json { try DiffJSON(d).write(to: json) }
+                if let html { try DiffHTMLReport(diff: d, base: bp, new: np).write(to: html) }
             } catch {
                 Console.error("taskprof: \(error)")
                 throw ExitCode(2)
             }
             if ![html, folded, json].contains("-") {
                 let useColor = color == "always" || (color == "auto" && Console.stdoutIsTerminal)
-                print(DiffRenderer(color: useColor).render(d), terminator: "")
+                print(DiffTable(d, color: useColor).text, terminator: "")
             }
             if let limit = failOnRegression {
                 let violations = d.violations(thresholdPoints: limit)

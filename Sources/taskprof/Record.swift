@@ -135,7 +135,7 @@ extension TaskProf {
             }
             if !quiet {
                 Console.error(
-                    TerminalSummary(color: Console.stderrIsTerminal).render(profile.viewing(reports.stacks.value)) + "profile written to \(output)")
+                    TerminalSummary(profile.viewing(reports.stacks.value), color: Console.stderrIsTerminal).text + "profile written to \(output)")
             }
             do { try reports.write(profile) } catch { Console.error("taskprof: \(error)") }
             if exit.shellStatus != 0 { throw ExitCode(exit.shellStatus) }

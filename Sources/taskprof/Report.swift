@@ -36,7 +36,7 @@ extension TaskProf {
             try reports.write(p)
             if !reports.writesAnything {
                 let useColor = color == "always" || (color == "auto" && Console.stdoutIsTerminal)
-                print(TerminalSummary(color: useColor).render(p.viewing(reports.stacks.value)), terminator: "")
+                print(TerminalSummary(p.viewing(reports.stacks.value), color: useColor).text, terminator: "")
             }
         }
     }

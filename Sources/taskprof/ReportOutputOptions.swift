@@ -48,21 +48,9 @@ struct ReportOutputOptions: ParsableArguments {
     func write(_ recorded: Profile) throws {
         let profile = recorded.viewing(stacks.value)
         let scope = try scope(for: profile)
-        if let folded {
-            let sink = try OutputSink(path: folded)
-            FoldedRenderer(scope: scope, groupBy: groupBy.value).render(profile, to: sink)
-            sink.close()
-        }
-        if let json {
-            let sink = try OutputSink(path: json)
-            sink.write(String(decoding: try JSONSummary(profile).encoded(), as: UTF8.self) + "\n")
-            sink.close()
-        }
-        if let html {
-            let sink = try OutputSink(path: html)
-            HTMLReport(profile: profile).render(to: sink)
-            sink.close()
-        }
+        if let folded { try FoldedRenderer(profile, scope: scope, groupBy: groupBy.value).write(to: folded) }
+        if let json { try JSONSummary(profile).write(to: json) }
+        if let html { try HTMLReport(profile: profile).write(to: html) }
     }
 }
 

@@ -228,8 +228,8 @@ final class TortureTests: XCTestCase {
         XCTAssertTrue(old.meta.engineNote.contains("fasync; kernel 5.15.0-91-generic predates 5.19"), old.meta.engineNote)
         // The summary says which engine runs and why.
         XCTAssertTrue(
-            TerminalSummary().render(old).contains("  engine: perf_event_open task-clock, signal 27 per overflow (fasync; kernel 5.15"),
-            TerminalSummary().render(old))
+            TerminalSummary(old).text.contains("  engine: perf_event_open task-clock, signal 27 per overflow (fasync; kernel 5.15"),
+            TerminalSummary(old).text)
     }
 
     /// Before the run, `record` says which engine the kernel's settings leave it, and why; after

@@ -172,7 +172,7 @@ final class DiffTests: XCTestCase {
         XCTAssertTrue(v.contains { $0.hasPrefix("task parser CPU share grew") }, "\(v)")
         XCTAssertTrue(d.violations(thresholdPoints: 25).isEmpty)
 
-        let text = DiffRenderer().render(d)
+        let text = DiffTable(d).text
         XCTAssertTrue(text.contains("+20.0*"), text)
         XCTAssertTrue(text.contains("parse  [bench]"), text)
     }
@@ -194,7 +194,7 @@ final class DiffTests: XCTestCase {
             XCTAssertTrue(d.regressions.isEmpty && d.improvements.isEmpty)
             XCTAssertTrue(d.violations(thresholdPoints: 0).isEmpty)
             XCTAssertTrue(d.functions.allSatisfy { $0.selfShare.change == 0 && $0.totalShare.change == 0 && !$0.selfShare.significant })
-            XCTAssertTrue(DiffRenderer().render(d).contains("No changes"))
+            XCTAssertTrue(DiffTable(d).text.contains("No changes"))
         }
     }
 
@@ -267,7 +267,7 @@ final class DiffTests: XCTestCase {
             ["new hasher hash 0 2 30000000", "resolved parser memcpy_like 1 0 0"])
         XCTAssertNil(try ProfileDiff(base: Fixtures.profile(rows), new: new).findings, "no job data in base: not compared")
         XCTAssertEqual(try ProfileDiff(base: new, new: new).findings, [])
-        XCTAssertTrue(DiffRenderer().render(d).contains("new      hasher: hash  2 polls, longest 30.0 ms"), DiffRenderer().render(d))
+        XCTAssertTrue(DiffTable(d).text.contains("new      hasher: hash  2 polls, longest 30.0 ms"), DiffTable(d).text)
     }
 
     func testJSONCarriesTablesAndIdentities() throws {

@@ -78,9 +78,9 @@ final class GoldenTests: XCTestCase {
 
     func testFolded() throws {
         for (name, p) in [("hostile", Self.hostile), ("synthetic", Self.synthetic), ("processes", Self.twoProcesses)] {
-            try check("\(name).folded", try rendered { FoldedRenderer().render(p, to: $0) })
+            try check("\(name).folded", try rendered { FoldedRenderer(p).render(to: $0) })
         }
-        try check("processes.by-process.folded", try rendered { FoldedRenderer(groupBy: .process).render(Self.twoProcesses, to: $0) })
+        try check("processes.by-process.folded", try rendered { FoldedRenderer(Self.twoProcesses, groupBy: .process).render(to: $0) })
     }
 
     func testJSONSummary() throws {
@@ -91,7 +91,7 @@ final class GoldenTests: XCTestCase {
 
     func testTerminalSummary() throws {
         for (name, p) in [("hostile", Self.hostile), ("synthetic", Self.synthetic), ("processes", Self.twoProcesses)] {
-            try check("\(name).summary.txt", TerminalSummary().render(p))
+            try check("\(name).summary.txt", TerminalSummary(p).text)
         }
     }
 
@@ -103,9 +103,9 @@ final class GoldenTests: XCTestCase {
 
     func testDiffOutputs() throws {
         let d = try ProfileDiff(base: Self.base, new: Self.new)
-        try check("diff.folded", try rendered { DiffFoldedRenderer().render(base: Self.base, new: Self.new, to: $0) })
+        try check("diff.folded", try rendered { DiffFoldedRenderer(base: Self.base, new: Self.new).render(to: $0) })
         try check("diff.json", String(decoding: try DiffJSON(d).encoded(), as: UTF8.self) + "\n")
-        try check("diff.txt", DiffRenderer().render(d))
+        try check("diff.txt", DiffTable(d).text)
         try check("diff.html-data.json", DiffHTMLReport(diff: d, base: Self.base, new: Self.new).dataJSON() + "\n")
     }
 
@@ -113,10 +113,10 @@ final class GoldenTests: XCTestCase {
     /// task's name must not break a line, an escape in a thread's name must not drive the terminal.
     func testTerminalOutputCarriesNoControlCharacters() throws {
         let d = try ProfileDiff(base: Self.base, new: Self.new)
-        for text in [TerminalSummary().render(Self.hostile), TerminalSummary().render(Self.twoProcesses), DiffRenderer().render(d)] {
+        for text in [TerminalSummary(Self.hostile).text, TerminalSummary(Self.twoProcesses).text, DiffTable(d).text] {
             let bad = text.unicodeScalars.filter { ($0.value < 0x20 && $0 != "\n") || $0.value == 0x7F || $0.value == 0x2028 }
             XCTAssertTrue(bad.isEmpty, "control characters in terminal output: \(bad.map { $0.value })")
         }
-        XCTAssertTrue(TerminalSummary().render(Self.hostile).contains("line\\nbreak\\u{2028}sep"))
+        XCTAssertTrue(TerminalSummary(Self.hostile).text.contains("line\\nbreak\\u{2028}sep"))
     }
 }

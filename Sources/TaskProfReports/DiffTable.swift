@@ -4,12 +4,14 @@ import TaskProfModel
 
 /// The terminal table of `taskprof diff`: both builds, the functions that grew and shrank most
 /// (significant ones marked `*`), the tasks, and long polls that appeared or went away.
-public struct DiffRenderer {
+public struct DiffTable: Renderer {
+    public var diff: ProfileDiff
     public var color: Bool
     public var topFunctions: Int
     public var topTasks: Int
 
-    public init(color: Bool = false, topFunctions: Int = 10, topTasks: Int = 12) {
+    public init(_ diff: ProfileDiff, color: Bool = false, topFunctions: Int = 10, topTasks: Int = 12) {
+        self.diff = diff
         self.color = color
         self.topFunctions = topFunctions
         self.topTasks = topTasks
@@ -22,7 +24,9 @@ public struct DiffRenderer {
     /// Changes smaller than this (points) are rounding noise, not listed.
     private static let epsilon = 0.05
 
-    public func render(_ d: ProfileDiff) -> String {
+    public func render(to sink: OutputSink) { sink.write(table(diff)) }
+
+    private func table(_ d: ProfileDiff) -> String {
         var out: [String] = []
         let unit = d.options.normalization == .samples ? "share of samples" : "share of the base's sample rate"
         out.append(bold("taskprof diff") + ": BASE → NEW, normalized by \(d.options.normalization.rawValue) (\(unit))")
