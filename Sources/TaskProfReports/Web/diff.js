@@ -1,12 +1,7 @@
 "use strict";
 const D = JSON.parse(document.getElementById("diff-data").textContent);
-const $ = (id) => document.getElementById(id);
-function el(tag, text, cls) {
-  const e = document.createElement(tag);
-  if (text !== undefined && text !== null) e.textContent = String(text);
-  if (cls) e.className = cls;
-  return e;
-}
+const $ = window.__taskprof.$;
+const el = window.__taskprof.el;   // el(tag, class, text), common.js
 const pct = (v) => v.toFixed(1) + "%";
 const signed = (v) => (v >= 0 ? "+" : "") + v.toFixed(1);
 const pfmt = (p) => p >= 0.01 ? p.toFixed(2) : p.toExponential(1);
@@ -26,8 +21,8 @@ function buildCard(id, b) {
   ];
   for (const [k, v] of rows) {
     const d = el("div");
-    d.appendChild(el("span", k + ": ", "k"));
-    d.appendChild(el("span", v));
+    d.appendChild(el("span", "k", k + ": "));
+    d.appendChild(el("span", null, v));
     box.appendChild(d);
   }
 }
@@ -46,7 +41,7 @@ buildCard("build-new", D.new);
 // ---- Flame graph -------------------------------------------------------------------------
 const ROW = 17;
 const scopeSel = $("scope");
-function addOption(sel, value, text) { const o = el("option", text); o.value = value; sel.appendChild(o); }
+function addOption(sel, value, text) { const o = el("option", null, text); o.value = value; sel.appendChild(o); }
 addOption(scopeSel, "all", "All samples");
 D.tasks.map((t, i) => [t, i]).sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
   .forEach(([t, i]) => addOption(scopeSel, "t" + i, "Task: " + t));
@@ -209,16 +204,16 @@ canvas.addEventListener("mousemove", (ev) => {
   const node = hit(ev);
   if (!node) { tip.style.display = "none"; return; }
   tip.replaceChildren();
-  tip.appendChild(el("div", node.label, "name"));
-  if (node.full && node.full !== node.label) tip.appendChild(el("div", node.full, "full"));
-  if (node.module) tip.appendChild(el("div", node.module, "muted"));
+  tip.appendChild(el("div", "name", node.label));
+  if (node.full && node.full !== node.label) tip.appendChild(el("div", "full", node.full));
+  if (node.module) tip.appendChild(el("div", "muted", node.module));
   const t = el("table");
   const b = norm.b(node.b), n = norm.n(node.n), d = n - b;
   for (const [k, v] of [["base", node.b + " samples, " + pct(b)], ["new", node.n + " samples, " + pct(n)],
                         ["change", signed(d) + " points" + (node.b === 0 ? " (only in new)" : node.n === 0 ? " (only in base)" : "")]]) {
     const tr = el("tr");
-    tr.appendChild(el("td", k));
-    tr.appendChild(el("td", v, k === "change" ? (d >= neutralBelow ? "grew" : d <= -neutralBelow ? "shrank" : "") : ""));
+    tr.appendChild(el("td", null, k));
+    tr.appendChild(el("td", k === "change" ? (d >= neutralBelow ? "grew" : d <= -neutralBelow ? "shrank" : "") : "", v));
     t.appendChild(tr);
   }
   tip.appendChild(t);
@@ -247,7 +242,7 @@ function sortableTable(table, columns, rows, initial, limit) {
   let sortKey = initial.key, desc = initial.desc;
   const hr = el("tr");
   columns.forEach((c) => {
-    const th = el("th", c.title, c.num ? "num" : "");
+    const th = el("th", c.num ? "num" : "", c.title);
     if (c.tip) th.title = c.tip;
     th.addEventListener("click", () => {
       if (sortKey === c.key) desc = !desc; else { sortKey = c.key; desc = c.num; }
@@ -272,7 +267,7 @@ function sortableTable(table, columns, rows, initial, limit) {
       tbody.appendChild(tr);
     }
     if (sorted.length === 0) {
-      const tr = el("tr"), td = el("td", "nothing to show", "empty");
+      const tr = el("tr"), td = el("td", "empty", "nothing to show");
       td.colSpan = columns.length;
       tr.appendChild(td);
       tbody.appendChild(tr);
@@ -282,7 +277,7 @@ function sortableTable(table, columns, rows, initial, limit) {
   return { setRows(r) { current = r; return render(); }, render };
 }
 
-function numCell(text, cls) { return el("td", text, "num" + (cls ? " " + cls : "")); }
+function numCell(text, cls) { return el("td", "num" + (cls ? " " + cls : ""), text); }
 function changeCell(v) {
   const mark = v.flagged ? "*" : "";
   return numCell(signed(v.change) + mark, v.flagged ? (v.change > 0 ? "grew" : "shrank") : "");
@@ -290,9 +285,9 @@ function changeCell(v) {
 
 const fnColumns = [
   { key: "name", title: "function", value: (f) => f.shortName.toLowerCase(), cell: (f) => {
-      const td = el("td", null, "fn");
-      td.appendChild(el("span", f.shortName));
-      td.appendChild(el("small", "  " + f.module + (f.presence !== "both" ? " \u00b7 only in " + f.presence : "")));
+      const td = el("td", "fn", null);
+      td.appendChild(el("span", null, f.shortName));
+      td.appendChild(el("small", null, "  " + f.module + (f.presence !== "both" ? " \u00b7 only in " + f.presence : "")));
       td.title = f.name;
       return td;
     } },
@@ -322,7 +317,7 @@ filterFunctions();
 
 const pair = (p, f) => (p.base === null || p.base === undefined ? "-" : f(p.base)) + " \u2192 " + (p.new === null || p.new === undefined ? "-" : f(p.new));
 const taskColumns = [
-  { key: "label", title: "task", value: (t) => t.label.toLowerCase(), cell: (t) => el("td", t.label, "fn") },
+  { key: "label", title: "task", value: (t) => t.label.toLowerCase(), cell: (t) => el("td", "fn", t.label) },
   { key: "count", title: "tasks base \u2192 new", num: true, value: (t) => t.newTasks, cell: (t) => numCell(t.baseTasks + " \u2192 " + t.newTasks) },
   { key: "cb", title: "CPU base", num: true, value: (t) => t.cpu.basePercent, cell: (t) => numCell(pct(t.cpu.basePercent)) },
   { key: "cn", title: "CPU new", num: true, value: (t) => t.cpu.newPercent, cell: (t) => numCell(pct(t.cpu.newPercent)) },
@@ -336,18 +331,18 @@ sortableTable($("task-table"), taskColumns, D.taskTable, { key: "rank", desc: fa
 
 {
   const box = $("longpolls");
-  if (!D.longPolls) box.appendChild(el("p", "Not compared: job tracking was off in one of the recordings.", "empty"));
-  else if (D.longPolls.length === 0) box.appendChild(el("p", "No long polls new or resolved.", "empty"));
+  if (!D.longPolls) box.appendChild(el("p", "empty", "Not compared: job tracking was off in one of the recordings."));
+  else if (D.longPolls.length === 0) box.appendChild(el("p", "empty", "No long polls new or resolved."));
   else {
     const t = el("table");
     const h = el("tr");
-    for (const c of ["status", "task", "top function", "base", "new", "longest base \u2192 new"]) h.appendChild(el("th", c));
+    for (const c of ["status", "task", "top function", "base", "new", "longest base \u2192 new"]) h.appendChild(el("th", null, c));
     t.appendChild(h);
     for (const f of D.longPolls) {
       const tr = el("tr");
-      tr.appendChild(el("td", f.status, f.status === "new" ? "grew" : "shrank"));
-      tr.appendChild(el("td", f.task));
-      tr.appendChild(el("td", f.function, "fn"));
+      tr.appendChild(el("td", f.status === "new" ? "grew" : "shrank", f.status));
+      tr.appendChild(el("td", null, f.task));
+      tr.appendChild(el("td", "fn", f.function));
       tr.appendChild(numCell(f.baseCount));
       tr.appendChild(numCell(f.newCount));
       tr.appendChild(numCell(ms(f.baseMaxMs) + " \u2192 " + ms(f.newMaxMs)));
@@ -397,7 +392,7 @@ if (new URLSearchParams(location.hash.slice(1)).has("selftest")) {
   const tp = window.__taskprof;
   if (tp) { result.errors = tp.errors.concat(result.errors); tp.done = true; }
   if (result.errors.length) result.ok = false;
-  const pre = el("pre", JSON.stringify(result));
+  const pre = el("pre", null, JSON.stringify(result));
   pre.id = "selftest-result";
   document.body.appendChild(pre);
 }

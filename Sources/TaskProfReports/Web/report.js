@@ -1,13 +1,7 @@
 (function () {
 'use strict';
 var tp = window.__taskprof;
-var $ = function (id) { return document.getElementById(id); };
-function el(tag, cls, text) {
-  var e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined && text !== null) e.textContent = String(text);
-  return e;
-}
+var $ = tp.$, el = tp.el;   // common.js
 
 // ---------------------------------------------------------------- formatting
 function fmtInt(n) { return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ','); }
