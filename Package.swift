@@ -34,7 +34,7 @@ let package = Package(
         ),
         .target(name: "TaskProfModel"),
         .target(name: "TaskProfSymbolize", dependencies: ["TaskProfModel", "CTaskProfSupport"]),
-        .target(name: "TaskProfAnalysis", dependencies: ["TaskProfModel"]),
+        .target(name: "TaskProfAnalysis", dependencies: ["TaskProfModel", "TaskProfSymbolize"]),
         // The report pages are files in Web/, embedded in the binary at build time (WebPage.swift).
         .target(
             name: "TaskProfReports", dependencies: ["TaskProfModel", "TaskProfAnalysis"],

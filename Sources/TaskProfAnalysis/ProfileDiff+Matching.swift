@@ -1,95 +1,14 @@
 import Foundation
 import TaskProfModel
+import TaskProfSymbolize
 
 // How two builds' functions, tasks and threads are matched: by canonical name (compiler variants
 // of one source function are one function), module, task name or kind, and thread name.
 
 extension ProfileDiff {
     /// The canonical form of a symbolized function name: compiler variants of one source
-    /// function (generic or signature specializations, async partial functions, `merged`
-    /// copies, per-file discriminators) all map to the same name.
-    public static func canonicalFunctionName(_ name: String) -> String {
-        var s = Substring(name)
-        var changed = true
-        while changed {
-            changed = false
-            for prefix in [
-                "merged ", "async function pointer to ", "specialized ",
-                "await resume partial function for ", "suspend resume partial function for ",
-                "resume partial function for ",
-            ] where s.hasPrefix(prefix) {
-                s = s.dropFirst(prefix.count)
-                changed = true
-            }
-            // `(2) await resume partial function for X`
-            if s.first == "(", let close = s.firstIndex(of: ")"), close > s.index(after: s.startIndex),
-                s[s.index(after: s.startIndex)..<close].allSatisfy(\.isNumber)
-            {
-                let rest = s[s.index(after: close)...].drop { $0 == " " }
-                if rest.hasPrefix("await resume") || rest.hasPrefix("suspend resume") || rest.hasPrefix("resume partial") {
-                    s = rest
-                    changed = true
-                }
-            }
-            // `generic specialization <...> of X`, `function signature specialization <...> of X`
-            if let open = s.firstIndex(of: "<") {
-                let words = s[s.startIndex..<open]
-                if words.hasSuffix("specialization "), words.allSatisfy({ $0.isLowercase || $0 == " " || $0 == "-" }),
-                    let close = matchingAngle(s, open), s[s.index(after: close)...].hasPrefix(" of ")
-                {
-                    s = s[s.index(close, offsetBy: 5)...]
-                    changed = true
-                }
-            }
-        }
-        return dropDiscriminators(String(s))
-    }
-
-    private static func matchingAngle(_ s: Substring, _ open: Substring.Index) -> Substring.Index? {
-        var depth = 0
-        var i = open
-        var previous: Character = " "
-        while i < s.endIndex {
-            defer { previous = s[i]; i = s.index(after: i) }
-            if s[i] == "<" {
-                depth += 1
-            } else if s[i] == ">" && previous != "-" {  // not the arrow of a function type
-                depth -= 1
-                if depth == 0 { return i }
-            }
-        }
-        return nil
-    }
-
-    /// `Mod.(helper in _0123ABCD)(Swift.Int)` → `Mod.helper(Swift.Int)`.
-    private static func dropDiscriminators(_ s: String) -> String {
-        guard s.contains(" in _") else { return s }
-        var chars = Array(s)
-        var i = 0
-        let marker = Array(" in _")
-        while i + marker.count < chars.count {
-            guard Array(chars[i..<(i + marker.count)]) == marker else { i += 1; continue }
-            var end = i + marker.count
-            while end < chars.count, chars[end].isLetter || chars[end].isNumber { end += 1 }
-            guard end < chars.count, chars[end] == ")", end > i + marker.count else { i += 1; continue }
-            var depth = 0
-            var open = i - 1
-            while open >= 0 {
-                if chars[open] == ")" {
-                    depth += 1
-                } else if chars[open] == "(" {
-                    if depth == 0 { break }
-                    depth -= 1
-                }
-                open -= 1
-            }
-            guard open >= 0 else { i += 1; continue }
-            let inner = Array(chars[(open + 1)..<i])
-            chars.replaceSubrange(open...end, with: inner)
-            i = open + inner.count
-        }
-        return String(chars)
-    }
+    /// function all map to one name (the rules are the demangler's, `SwiftDemangler.canonicalName`).
+    public static func canonicalFunctionName(_ name: String) -> String { SwiftDemangler.canonicalName(name) }
 }
 
 struct DiffFunctionKey: Hashable {

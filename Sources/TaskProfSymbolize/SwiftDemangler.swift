@@ -6,6 +6,44 @@ import CTaskProfSupport
 /// print); short names are derived from that text by a small bracket-aware parser rather
 /// than by a second demangler, because only libswiftCore is guaranteed to be present.
 public enum SwiftDemangler {
+    /// The canonical form of a demangled name, by which `taskprof diff` matches functions across
+    /// builds: the compiler's variants of one source function (generic and signature
+    /// specializations, async partial functions, `merged` copies, per-file discriminators) all
+    /// map to one name. The same prefix rules as the short names.
+    public static func canonicalName(_ full: String) -> String {
+        dropDiscriminators(ShortNameParser(Array(full.utf8)).canonical())
+    }
+
+    /// `Mod.(helper in _0123ABCD)(Swift.Int)` → `Mod.helper(Swift.Int)`.
+    static func dropDiscriminators(_ s: String) -> String {
+        guard s.contains(" in _") else { return s }
+        var chars = Array(s)
+        var i = 0
+        let marker = Array(" in _")
+        while i + marker.count < chars.count {
+            guard Array(chars[i..<(i + marker.count)]) == marker else { i += 1; continue }
+            var end = i + marker.count
+            while end < chars.count, chars[end].isLetter || chars[end].isNumber { end += 1 }
+            guard end < chars.count, chars[end] == ")", end > i + marker.count else { i += 1; continue }
+            var depth = 0
+            var open = i - 1
+            while open >= 0 {
+                if chars[open] == ")" {
+                    depth += 1
+                } else if chars[open] == "(" {
+                    if depth == 0 { break }
+                    depth -= 1
+                }
+                open -= 1
+            }
+            guard open >= 0 else { i += 1; continue }
+            let inner = Array(chars[(open + 1)..<i])
+            chars.replaceSubrange(open...end, with: inner)
+            i = open + inner.count
+        }
+        return String(chars)
+    }
+
     /// Full and short name for any symbol: Swift and C++ symbols are demangled, anything
     /// else (C, assembly) is returned unchanged with a sanitized short name.
     public static func names(for symbol: String) -> (full: String, short: String) {
@@ -322,6 +360,18 @@ private struct ShortNameParser {
             start = end + 1
         }
         return labels
+    }
+
+    /// The name without the prefixes of compiler variants, as many as there are, and nothing
+    /// else changed (`SwiftDemangler.canonicalName`).
+    func canonical() -> String {
+        var s = trim(all)
+        while true {
+            if let rest = dropPartialFunctionPrefix(s) { s = trim(rest); continue }
+            if let rest = drop("merged ", from: s) ?? drop("async function pointer to ", from: s) { s = trim(rest); continue }
+            if let rest = dropSpecializationPrefix(s) { s = trim(rest); continue }
+            return text(s)
+        }
     }
 
     // MARK: Prefixes
