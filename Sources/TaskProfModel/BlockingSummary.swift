@@ -23,6 +23,8 @@ public struct BlockingSite: Sendable, Equatable {
     /// Tasks that made the call (0: an event-loop thread, no task).
     public var taskIDs: [UInt64]
     public var threads: [Int32]
+    /// Index into `Profile.processes` (0 in a profile of one process).
+    public var process: Int32 = 0
     /// Stacks of the calls, with how often and how long each blocked.
     public var stacks: [StackWeight]
     /// One line on what to do instead.

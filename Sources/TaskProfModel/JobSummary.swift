@@ -94,6 +94,9 @@ public struct LongPoll: Sendable, Equatable {
     public var durationNs: UInt64
     /// Stacks sampled during the poll: (stack index, samples).
     public var stacks: [StackCount]
+    /// Index into `Profile.processes` (0 in a profile of one process): `thread` is a tid, and
+    /// tids repeat across processes (an exec'd image keeps its pid's).
+    public var process: Int32 = 0
 
     public init(taskID: UInt64, thread: Int32, startNs: UInt64, durationNs: UInt64, stacks: [StackCount]) {
         self.taskID = taskID

@@ -57,7 +57,14 @@ extension Profile {
                     buckets: s.buckets.map { TimeBucket(index: $0.index &+ shift, count: $0.count) })
             }
             for m in p.modules where moduleSeen.insert(m.path + "\u{0}" + m.buildID).inserted { out.modules.append(m) }
-            for (name, v) in p.counters { out.counters[name, default: 0] &+= v }
+            for (name, v) in p.counters {
+                // Maxima and flags stay maxima; everything else counts and adds up.
+                if Self.maximumCounters.contains(name) {
+                    out.counters[name] = max(out.counters[name] ?? 0, v)
+                } else {
+                    out.counters[name, default: 0] &+= v
+                }
+            }
             if let j = p.jobs {
                 jobs.append(
                     JobSummary(
@@ -67,9 +74,11 @@ extension Profile {
                         },
                         runtime: j.runtime,
                         longPolls: j.longPolls.map {
-                            LongPoll(
+                            var l = LongPoll(
                                 taskID: task($0.taskID), thread: $0.thread, startNs: $0.startNs &+ offset, durationNs: $0.durationNs,
                                 stacks: $0.stacks.map { StackCount(stack: stackMap[Int($0.stack)], count: $0.count) })
+                            l.process = Int32(k)
+                            return l
                         }))
             }
             if let b = p.blocking {
@@ -78,6 +87,7 @@ extension Profile {
                 sites += b.sites.map { s in
                     var s = s
                     s.taskIDs = s.taskIDs.map(task)
+                    s.process = Int32(k)
                     s.stacks = s.stacks.map { StackWeight(stack: stackMap[Int($0.stack)], count: $0.count, totalNs: $0.totalNs) }
                     return s
                 }
@@ -90,6 +100,8 @@ extension Profile {
             process.counters = p.counters
             process.notes = p.meta.notes
             process.jobRuntime = p.jobs?.runtime
+            process.buildID = p.meta.mainBuildID
+            process.cpuTimeNs = p.meta.targetCPUTimeNs
             out.processes.append(process)
         }
         out.blocking?.sites.sort { $0.totalNs > $1.totalNs }
@@ -97,7 +109,7 @@ extension Profile {
             out.jobs = JobSummary(
                 longPollThresholdNs: jobs[0].longPollThresholdNs, tasks: jobs.flatMap(\.tasks),
                 runtime: combinedRuntime(jobs.map(\.runtime)),
-                longPolls: jobs.flatMap(\.longPolls).sorted { $0.startNs < $1.startNs })
+                longPolls: jobs.flatMap(\.longPolls).sorted { $0.durationNs > $1.durationNs })  // longest first, as JobAnalyzer
         }
         for (k, part) in parts.enumerated() where parts.count > 1 {
             out.meta.notes += part.profile.meta.notes.map { "\(out.processes[k].label): \($0)" }
@@ -126,19 +138,20 @@ extension Profile {
             actorQueueWait: combine(all.map(\.actorQueueWait), main.actorQueueWait))
     }
 
+    /// Counters that are a maximum or a flag: merged by their maximum, not their sum.
+    static let maximumCounters: Set<String> = ["actor.waitNsMax", "clock.maxSkewNs", "clock.tsc"]
+
     /// The profile of one process of a merged profile, as if it had been recorded alone: its
-    /// threads, tasks, samples, long polls and blocking calls, its command line and counters.
-    /// Frames and stacks stay shared (unused ones cost nothing). Times start at the process's
-    /// start (to the bucket).
+    /// threads, tasks, samples, long polls and blocking calls (`restricted`), its command line,
+    /// build, counters and runtime figures. Frames and stacks stay shared (unused ones cost
+    /// nothing). Times start at the process's start (to the bucket).
     public func process(at k: Int) -> Profile {
         guard processes.indices.contains(k) else { return self }
         let pr = processes[k]
         let bucketNs = max(meta.bucketNs, 1)
         let shift = UInt32(clamping: pr.startOffsetNs / bucketNs)
         let offset = UInt64(shift) * bucketNs
-        var out = self
-        out.meta.startTimeNs = meta.startTimeNs &+ offset
-        out.meta.durationNs = pr.durationNs
+        var out = restricted(toProcesses: [k])
         out.processes = []
         var threadMap: [Int32: Int32] = [:]
         out.threads = []
@@ -148,35 +161,34 @@ extension Profile {
             t.process = 0
             out.threads.append(t)
         }
-        let tids = Set(out.threads.map(\.tid))
-        let mine = { (id: UInt64) in TaskInfo.processIndex(id) == k }
-        out.samples = samples.compactMap { s in
-            guard let t = threadMap[s.thread] else { return nil }
+        out.samples = out.samples.map { s in
             var s = s
-            s.thread = t
+            s.thread = threadMap[s.thread] ?? 0
             s.buckets = s.buckets.map { TimeBucket(index: $0.index >= shift ? $0.index - shift : 0, count: $0.count) }
             return s
         }
-        out.tasks = tasks.filter { mine($0.id) }
-        out.counters = pr.counters
-        if var j = jobs {
-            j.tasks = j.tasks.filter { mine($0.taskID) }
-            j.longPolls = j.longPolls.filter { $0.taskID == 0 ? tids.contains($0.thread) : mine($0.taskID) }
-                .map {
-                    var l = $0; l.startNs = l.startNs >= offset ? l.startNs - offset : 0; return l
-                }
+        if var j = out.jobs {
+            j.longPolls = j.longPolls.map {
+                var l = $0; l.startNs = l.startNs >= offset ? l.startNs - offset : 0; l.process = 0; return l
+            }
             j.runtime = pr.jobRuntime ?? RuntimeJobStats()
             out.jobs = pr.jobRuntime == nil && j.tasks.isEmpty ? nil : j
         }
-        out.blocking?.sites = (blocking?.sites ?? []).filter { s in
-            s.taskIDs.contains(where: mine) || s.threads.contains(where: tids.contains)
+        if let sites = out.blocking?.sites {
+            out.blocking?.sites = sites.map {
+                var s = $0; s.process = 0; return s
+            }
         }
+        out.counters = pr.counters
+        out.meta.startTimeNs = meta.startTimeNs &+ offset
+        out.meta.durationNs = pr.durationNs
         out.meta.command = pr.command.isEmpty ? meta.command : pr.command
         out.meta.pid = pr.pid
         out.meta.exitDescription = pr.exitDescription
         out.meta.complete = pr.complete
         out.meta.notes = pr.notes
-        if pr.pid != meta.pid || k != processes.lastIndex(where: { $0.pid == meta.pid }) { out.meta.targetCPUTimeNs = 0 }
+        out.meta.mainBuildID = pr.buildID
+        out.meta.targetCPUTimeNs = pr.cpuTimeNs
         return out
     }
 
@@ -186,19 +198,17 @@ extension Profile {
     public func restricted(toProcesses ks: Set<Int>) -> Profile {
         guard !processes.isEmpty else { return self }
         var out = self
-        let keep = Set(threads.indices.filter { ks.contains(Int(threads[$0].process)) }.map(Int32.init))
-        let tids = Set(keep.map { threads[Int($0)].tid })
         let mine = { (id: UInt64) in ks.contains(TaskInfo.processIndex(id)) }
-        out.samples = samples.filter { keep.contains($0.thread) }
+        out.samples = samples.filter { ks.contains(Int(threads[Int($0.thread)].process)) }
         out.tasks = tasks.filter { mine($0.id) }
         out.jobs?.tasks = (jobs?.tasks ?? []).filter { mine($0.taskID) }
-        out.jobs?.longPolls = (jobs?.longPolls ?? []).filter { $0.taskID == 0 ? tids.contains($0.thread) : mine($0.taskID) }
-        out.blocking?.sites = (blocking?.sites ?? []).filter { s in s.taskIDs.contains(where: mine) || s.threads.contains(where: tids.contains) }
+        out.jobs?.longPolls = (jobs?.longPolls ?? []).filter { ks.contains(Int($0.process)) }
+        out.blocking?.sites = (blocking?.sites ?? []).filter { ks.contains(Int($0.process)) }
         return out
     }
 
-    /// `--process SEL`: the processes whose pid, `pid.image`, executable name or command line
-    /// (a substring) match; all of them when the profile is of one process.
+    /// `--process SEL` of `report` and `diff`: the processes whose pid, `pid.image`, executable
+    /// name or command line (a substring) match; none in a profile of one process.
     public func processIndices(matching selector: String) -> [Int] {
         processes.indices.filter { k in
             let p = processes[k]

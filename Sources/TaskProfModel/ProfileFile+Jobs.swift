@@ -7,6 +7,18 @@ extension ProfileFile {
         DurationStats(count: try r.varint(), meanNs: try r.varint(), p50Ns: try r.varint(), p99Ns: try r.varint(), maxNs: try r.varint())
     }
 
+    /// The runtime figures inside JOBS, and per process in PROCESSES.
+    static func encodeRuntime(_ rt: RuntimeJobStats, into w: inout ByteWriter) {
+        w.varint(UInt64(rt.workerThreads)); w.varint(rt.jobs); w.double(rt.jobsPerSecond); w.double(rt.busyFraction)
+        encodeStats(rt.schedulingDelay, into: &w); encodeStats(rt.actorQueueWait, into: &w)
+    }
+
+    static func decodeRuntime(_ r: inout ByteReader) throws -> RuntimeJobStats {
+        RuntimeJobStats(
+            workerThreads: UInt32(clamping: try r.varint()), jobs: try r.varint(), jobsPerSecond: try r.double(),
+            busyFraction: try r.double(), schedulingDelay: try decodeStats(&r), actorQueueWait: try decodeStats(&r))
+    }
+
     static func encodeJobs(_ j: JobSummary, into w: inout ByteWriter) {
         w.varint(j.longPollThresholdNs)
         w.varint(UInt64(j.runtime.workerThreads)); w.varint(j.runtime.jobs); w.double(j.runtime.jobsPerSecond)

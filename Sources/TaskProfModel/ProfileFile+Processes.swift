@@ -13,13 +13,15 @@ extension ProfileFile {
             for (k, v) in counters { w.string(k); w.varint(v) }
             w.varint(pr.notes.count); pr.notes.forEach { w.string($0) }
             w.bool(pr.jobRuntime != nil)
-            if let rt = pr.jobRuntime {
-                w.varint(UInt64(rt.workerThreads)); w.varint(rt.jobs); w.double(rt.jobsPerSecond); w.double(rt.busyFraction)
-                encodeStats(rt.schedulingDelay, into: &w); encodeStats(rt.actorQueueWait, into: &w)
-            }
+            if let rt = pr.jobRuntime { encodeRuntime(rt, into: &w) }
+            w.string(pr.buildID); w.varint(pr.cpuTimeNs)
         }
         w.varint(p.threads.count)
         for t in p.threads { w.varint(UInt64(t.process)) }
+        // Long polls and blocking sites name a thread by tid, which repeats across processes.
+        let polls = p.jobs?.longPolls ?? [], sites = p.blocking?.sites ?? []
+        w.varint(polls.count); polls.forEach { w.varint(UInt64($0.process)) }
+        w.varint(sites.count); sites.forEach { w.varint(UInt64($0.process)) }
     }
 
     static func decodeProcesses(_ r: inout ByteReader, into p: inout Profile) throws {
@@ -37,12 +39,9 @@ extension ProfileFile {
             for _ in 0..<nk { let k = try r.string(); pr.counters[k] = try r.varint() }
             let nn = try r.count()
             for _ in 0..<nn { pr.notes.append(try r.string()) }
-            if try r.bool() {
-                pr.jobRuntime = RuntimeJobStats(
-                    workerThreads: UInt32(clamping: try r.varint()), jobs: try r.varint(),
-                    jobsPerSecond: try r.double(), busyFraction: try r.double(),
-                    schedulingDelay: try decodeStats(&r), actorQueueWait: try decodeStats(&r))
-            }
+            if try r.bool() { pr.jobRuntime = try decodeRuntime(&r) }
+            pr.buildID = try r.string()
+            pr.cpuTimeNs = try r.varint()
             p.processes.append(pr)
         }
         let nt = try r.count()
@@ -54,5 +53,18 @@ extension ProfileFile {
             guard index < UInt64(max(n, 1)) else { throw ProfileFormatError.corrupt("thread \(i) refers to process \(index) of \(n)") }
             p.threads[i].process = Int32(index)
         }
+        func indices(_ what: String, _ count: Int) throws -> [Int32] {
+            let n = try r.count()
+            guard n == count else { throw ProfileFormatError.corrupt("the process table names \(n) \(what), the profile has \(count)") }
+            return try (0..<n).map { _ in
+                let index = try r.varint()
+                guard index < UInt64(max(p.processes.count, 1)) else {
+                    throw ProfileFormatError.corrupt("a \(what) entry refers to process \(index)")
+                }
+                return Int32(index)
+            }
+        }
+        for (i, k) in try indices("long polls", p.jobs?.longPolls.count ?? 0).enumerated() { p.jobs?.longPolls[i].process = k }
+        for (i, k) in try indices("blocking sites", p.blocking?.sites.count ?? 0).enumerated() { p.blocking?.sites[i].process = k }
     }
 }

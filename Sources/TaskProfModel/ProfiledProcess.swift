@@ -22,6 +22,10 @@ public struct ProfiledProcess: Sendable, Equatable {
     public var notes: [String]
     /// The process's own Swift runtime figures (the profile's `jobs.runtime` combines them).
     public var jobRuntime: RuntimeJobStats?
+    /// Build-id of the process's executable.
+    public var buildID = ""
+    /// CPU time from wait4, for the process `record` started (its last image); else 0.
+    public var cpuTimeNs: UInt64 = 0
 
     public init(
         pid: Int32, parentPid: Int32 = 0, image: Int = 0, executable: String = "", command: [String] = [],

@@ -50,8 +50,10 @@ extension HTMLReport {
         let sampleTasks = p.samples.map { taskIdx($0.taskID) }
         let pollTasks = (p.jobs?.longPolls ?? []).map { taskIdx($0.taskID) }
         let blockingTasks = (p.blocking?.sites ?? []).map { $0.taskIDs.first.map(taskIdx) ?? -1 }
-        var threadByTid: [Int32: Int] = [:]
-        for (i, t) in p.threads.enumerated() where threadByTid[t.tid] == nil { threadByTid[t.tid] = i }
+        // Long polls and blocking sites name a thread by its tid, which only its process makes unique.
+        var threadByTid: [Int64: Int] = [:]
+        func key(_ process: Int32, _ tid: Int32) -> Int64 { Int64(process) << 32 | Int64(UInt32(bitPattern: tid)) }
+        for (i, t) in p.threads.enumerated() where threadByTid[key(t.process, t.tid)] == nil { threadByTid[key(t.process, t.tid)] = i }
 
         // Stacks that something refers to, in the order the page wants them.
         var usedStack = [Bool](repeating: false, count: p.stacks.count)
@@ -236,7 +238,7 @@ extension HTMLReport {
 
         w.key("longPolls");
         w.array(Array((p.jobs?.longPolls ?? []).enumerated())) { i, l in
-            w.raw("["); w.int(pollTasks[i]); w.raw(","); w.int(threadByTid[l.thread] ?? -1); w.raw(",")
+            w.raw("["); w.int(pollTasks[i]); w.raw(","); w.int(threadByTid[key(l.process, l.thread)] ?? -1); w.raw(",")
             w.int(Int(l.thread)); w.raw(","); w.int(l.startNs); w.raw(","); w.int(l.durationNs); w.raw(",[")
             var firstStack = true
             for s in l.stacks where p.stacks.indices.contains(Int(s.stack)) {
@@ -253,7 +255,7 @@ extension HTMLReport {
             let loc = b.file.map { " (\(($0 as NSString).lastPathComponent):\(b.line ?? 0))" } ?? ""
             w.raw("{"); w.key("call"); w.string("\(b.primitive) in \(b.function)\(loc), \(b.count)×")
             w.raw(","); w.key("task"); w.int(blockingTasks[i])
-            w.raw(","); w.key("thread"); w.int(b.threads.first.flatMap { threadByTid[$0] } ?? -1)
+            w.raw(","); w.key("thread"); w.int(b.threads.first.flatMap { threadByTid[key(b.process, $0)] } ?? -1)
             w.raw(","); w.key("durationNs"); w.int(b.totalNs)
             w.raw(","); w.key("advice"); w.string(b.advice)
             w.raw(","); w.key("stacks"); w.raw("[")

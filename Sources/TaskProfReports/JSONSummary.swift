@@ -219,7 +219,9 @@ public struct JSONSummary: Codable, Equatable {
                 name: $0.name, shortName: $0.shortName, module: $0.module, file: $0.file, line: $0.line, self: $0.selfSamples, total: $0.totalSamples)
         }
         let names = p.taskNames
-        let threadNames = Dictionary(p.threads.map { ($0.tid, $0.label) }, uniquingKeysWith: { a, _ in a })
+        // Long polls and blocking calls name a thread by tid, unique only within its process.
+        struct ThreadKey: Hashable { var process: Int32; var tid: Int32 }
+        let threadNames = Dictionary(p.threads.map { (ThreadKey(process: $0.process, tid: $0.tid), $0.label) }, uniquingKeysWith: { a, _ in a })
         runtime = p.jobs.map { j in
             Runtime(
                 workerThreads: j.runtime.workerThreads, jobs: j.runtime.jobs, jobsPerSecond: j.runtime.jobsPerSecond,
@@ -230,7 +232,7 @@ public struct JSONSummary: Codable, Equatable {
             let stack = l.stacks.first.map { p.stacks[Int($0.stack)].map { Frame(p.frames[Int($0)]) } } ?? []
             return LongPollEntry(
                 kind: l.taskID == 0 ? "event-loop-tick" : "job", taskId: TaskInfo.localID(l.taskID), taskName: names[l.taskID],
-                thread: threadNames[l.thread] ?? "thread \(l.thread)",
+                thread: threadNames[ThreadKey(process: l.process, tid: l.thread)] ?? "thread \(l.thread)",
                 startMs: Double(l.startNs) / 1e6, durationMs: Double(l.durationNs) / 1e6,
                 samples: l.stacks.reduce(0) { $0 + UInt64($1.count) }, stack: stack,
                 captured: l.stacks.first.map { $0.count == 0 } ?? false)
@@ -240,7 +242,7 @@ public struct JSONSummary: Codable, Equatable {
             return BlockingCall(
                 primitive: b.primitive, site: Site(function: b.function, file: b.file, line: b.line),
                 taskIds: b.taskIDs.map(TaskInfo.localID), taskNames: b.taskIDs.map { names[$0] ?? TaskInfo.unnamedLabel($0) },
-                threads: b.threads.map { threadNames[$0] ?? "thread \($0)" }, count: b.count,
+                threads: b.threads.map { threadNames[ThreadKey(process: b.process, tid: $0)] ?? "thread \($0)" }, count: b.count,
                 totalMs: Double(b.totalNs) / 1e6, maxMs: Double(b.maxNs) / 1e6, stack: stack, advice: b.advice)
         }
     }

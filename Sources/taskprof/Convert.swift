@@ -37,11 +37,9 @@ extension TaskProf {
                 if FileManager.default.fileExists(atPath: raw, isDirectory: &isDir), isDir.boolValue {
                     var options = RecordOptions(command: ["(converted from \(raw))"], output: output)
                     options.longPollMs = longPoll
-                    let first =
-                        try FileManager.default.contentsOfDirectory(atPath: raw).filter { $0.hasSuffix(".raw") }.sorted().first
-                        .map { try RawRecording.readHeader(path: raw + "/" + $0).pid } ?? 0
+                    // The run's first process stands for the command (its exit status is not known).
                     let profile = try Recorder(options: options, log: { Console.error($0) })
-                        .convert(rawDir: raw, targetPid: first, exit: nil, removeStreams: false)
+                        .convert(rawDir: raw, targetPid: nil, exit: nil, removeStreams: false)
                     Console.error(TerminalSummary(profile).text + "profile written to \(output)")
                     return
                 }

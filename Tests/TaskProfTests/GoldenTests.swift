@@ -19,7 +19,7 @@ final class GoldenTests: XCTestCase {
     /// the hostile profile merged as two processes of one run.
     private static let hostile = HTMLReportTests.hostileProfile()
     private static let synthetic = SyntheticProfile.make(distinctStacks: 40, seed: 11)
-    private static var twoProcesses: Profile {
+    private static let twoProcesses: Profile = {
         var a = ProfiledProcess(pid: 100, command: ["./server", "--port", "80"])
         a.exitDescription = "exit 0"
         var b = ProfiledProcess(pid: 101, parentPid: 100, command: ["./worker", "<id>"])
@@ -29,7 +29,7 @@ final class GoldenTests: XCTestCase {
             pid: 100, engine: "perf", rateHz: 999, exitDescription: "exit 0")
         meta.bucketNs = base.meta.bucketNs
         return Profile.merging([(base, a), (hostile, b)], meta: meta)
-    }
+    }()
     private static let base = Fixtures.profile(
         [
             (1, ["start_thread", "swift_job_run", "handle", "parse"], 60),
@@ -45,12 +45,11 @@ final class GoldenTests: XCTestCase {
         ],
         taskNames: [1: "handler", 3: "new & shiny"], buildID: "b2")
 
-    private func rendered(_ body: (OutputSink) throws -> Void) throws -> String {
-        let path = try TestSupport.tempDir() + "/out"
-        let sink = try OutputSink(path: path)
-        try body(sink)
-        sink.close()
-        return try String(contentsOfFile: path, encoding: .utf8)
+    /// What a writer puts into a sink, as a string (the page's data block has no renderer of its own).
+    private func rendered(_ body: (OutputSink) -> Void) -> String {
+        let sink = OutputSink.inMemory()
+        body(sink)
+        return sink.collected
     }
 
     /// Compares `text` with the golden file `name`, or writes it when blessing.
@@ -78,9 +77,9 @@ final class GoldenTests: XCTestCase {
 
     func testFolded() throws {
         for (name, p) in [("hostile", Self.hostile), ("synthetic", Self.synthetic), ("processes", Self.twoProcesses)] {
-            try check("\(name).folded", try rendered { FoldedRenderer(p).render(to: $0) })
+            try check("\(name).folded", FoldedRenderer(p).text)
         }
-        try check("processes.by-process.folded", try rendered { FoldedRenderer(Self.twoProcesses, groupBy: .process).render(to: $0) })
+        try check("processes.by-process.folded", FoldedRenderer(Self.twoProcesses, groupBy: .process).text)
     }
 
     func testJSONSummary() throws {
@@ -97,13 +96,13 @@ final class GoldenTests: XCTestCase {
 
     func testHTMLDataBlock() throws {
         for (name, p) in [("hostile", Self.hostile), ("processes", Self.twoProcesses)] {
-            try check("\(name).html-data.json", try rendered { HTMLReport(profile: p).writeData(to: $0) } + "\n")
+            try check("\(name).html-data.json", rendered { HTMLReport(profile: p).writeData(to: $0) } + "\n")
         }
     }
 
     func testDiffOutputs() throws {
         let d = try ProfileDiff(base: Self.base, new: Self.new)
-        try check("diff.folded", try rendered { DiffFoldedRenderer(base: Self.base, new: Self.new).render(to: $0) })
+        try check("diff.folded", DiffFoldedRenderer(base: Self.base, new: Self.new).text)
         try check("diff.json", String(decoding: try DiffJSON(d).encoded(), as: UTF8.self) + "\n")
         try check("diff.txt", DiffTable(d).text)
         try check("diff.html-data.json", DiffHTMLReport(diff: d, base: Self.base, new: Self.new).dataJSON() + "\n")

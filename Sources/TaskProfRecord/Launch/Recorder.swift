@@ -145,7 +145,8 @@ public struct Recorder {
     /// Reads and symbolizes every stream in `rawDir` (one per process image) and writes one
     /// profile: a run that followed children or exec'd is one profile of several processes
     /// (docs/FORMAT.md). Deletes the streams once it is written.
-    public func convert(rawDir: String, targetPid: Int32, exit: TargetExit?, removeStreams: Bool = true) throws -> Profile {
+    /// `targetPid` nil (`taskprof convert DIR`): the process that started first.
+    public func convert(rawDir: String, targetPid: Int32?, exit: TargetExit?, removeStreams: Bool = true) throws -> Profile {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: rawDir)) ?? []).filter { $0.hasSuffix(".raw") }.sorted()
         guard !files.isEmpty else { throw RecordError.noStream(rawDir) }
         // A process that exec'd has one stream per image (<pid>.raw, <pid>.1.raw, …), ordered by
@@ -154,6 +155,7 @@ public struct Recorder {
             let h = try RawRecording.readHeader(path: rawDir + "/" + file)
             return (rawDir + "/" + file, h.pid, h.startMonotonicNs)
         }.sorted { ($0.start, $0.pid) < ($1.start, $1.pid) }
+        let targetPid = targetPid ?? streams[0].pid
         var images: [Int32: Int] = [:]
         var lastImage: [Int32: Int] = [:]
         for (i, s) in streams.enumerated() { lastImage[s.pid] = i }
@@ -199,7 +201,9 @@ public struct Recorder {
         var meta = ProfileMeta(command: single || process.command.isEmpty ? options.command : process.command)
         meta.host = ProcessInfo.processInfo.hostName
         meta.exitDescription = process.exitDescription
-        if isTarget { meta.targetCPUTimeNs = exit?.cpuTimeNs ?? 0 }
+        // wait4's CPU time is the whole command's, its children included: the target's own only
+        // when every process of the run is profiled.
+        if isTarget && options.processes.isEmpty { meta.targetCPUTimeNs = exit?.cpuTimeNs ?? 0 }
         if !raw.complete {
             meta.notes.append(
                 "the process ended without the agent's final flush (crash, signal or _exit): the last few milliseconds of samples may be missing")
