@@ -97,6 +97,9 @@ public struct RawRecording {
     public var parentPid: Int32 = 0
     public var executable = ""
     public var commandLine: [String] = []
+    /// Records skipped: of a type this reader does not know (an agent newer than the reader), or
+    /// too short for their type.
+    public var skippedRecords = 0
     /// Bytes at the end that did not form a whole record (a crash mid-write).
     public var trailingBytes = 0
 }
