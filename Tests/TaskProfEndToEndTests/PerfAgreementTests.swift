@@ -140,15 +140,24 @@ final class PerfAgreementTests: XCTestCase {
             file: file, line: line)
     }
 
-    /// (samples confirmed, samples, unconfirmed chains) of `chains` against `reference`.
+    /// (samples confirmed, samples, unconfirmed chains) of `chains` against `reference`. A chain
+    /// (leaf first) is confirmed when the reference has it, or has it as the caller side of a
+    /// longer chain: a sample whose leaf is `heavyWork` itself, under `closure #2`, is confirmed by
+    /// the reference's `mix ← heavyWork ← closure #2`. What is checked is who calls whom, not where
+    /// the leaves land, which the two runs' scheduling moves: the reference never had a leaf in
+    /// heavyWork's loop, while a run on a loaded machine (preempted mid-loop) had 9 of 549.
     static func confirmed(_ chains: [[String]: Int], by reference: [[String]: Int]) -> (Int, Int, [[String]: Int]) {
         let referenceTotal = reference.values.reduce(0, +)
         let minimum = max(confirmCount, Int((Double(referenceTotal) * confirmShare).rounded(.up)))
+        var callerSides: [[String]: Int] = [:]
+        for (chain, count) in reference {
+            for k in 0..<chain.count { callerSides[Array(chain.dropFirst(k)), default: 0] += count }
+        }
         var agree = 0, total = 0
         var unconfirmed: [[String]: Int] = [:]
         for (chain, count) in chains {
             total += count
-            if (reference[chain] ?? 0) >= minimum { agree += count } else { unconfirmed[chain] = count }
+            if (callerSides[chain] ?? 0) >= minimum { agree += count } else { unconfirmed[chain] = count }
         }
         return (agree, total, unconfirmed)
     }
