@@ -207,13 +207,12 @@ extension Profile {
         return out
     }
 
-    /// `--process SEL` of `report` and `diff`: the processes whose pid, `pid.image`, executable
-    /// name or command line (a substring) match; none in a profile of one process.
+    /// `--process SEL` of `report` and `diff`: the processes with that pid or `pid.image`, or that
+    /// match SEL as `record --process` would have (`ProcessPattern`); none in a profile of one process.
     public func processIndices(matching selector: String) -> [Int] {
         processes.indices.filter { k in
             let p = processes[k]
-            return String(p.pid) == selector || "\(p.pid).\(p.image)" == selector || p.name == selector
-                || p.command.joined(separator: " ").contains(selector)
+            return String(p.pid) == selector || "\(p.pid).\(p.image)" == selector || ProcessPattern.matches(selector, p)
         }
     }
 }

@@ -18,10 +18,13 @@ import TaskProfModel
 //               path, so equal function prefixes are adjacent and the page can merge frames
 //               into functions in one pass.
 //   kinds       task kind labels (the closure that started a task, see TaskKinds)
-//   tasks       [id, name|null, jobs|null, kind (index into kinds, -1 = unknown)];
+//   tasks       [id (the process's own), name|null, jobs|null, kind (index into kinds, -1 = unknown),
+//               process (index into processes)];
 //               jobs = [polls, longPolls, pollMean, pollP50, pollP99,
 //               pollMax, delayP50, delayP99, delayMax, busyNs] (nanoseconds)
-//   threads     [tid, name, kind, jobsRun, label]
+//   threads     [tid, name, kind, jobsRun, label, process (index into processes)]
+//   processes   a run of several processes: [pid, image, label, command, exit, startNs, lengthNs,
+//               hottest function of its own|null]; empty for one process
 //   samples     flat, four numbers per sample group: task index (-1 = no task), thread index,
 //               stack index, samples
 //   longPolls   [task index, thread index (-1 = unknown), tid, startNs, durationNs, [stack, samples, …]]

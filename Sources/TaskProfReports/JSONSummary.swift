@@ -125,6 +125,8 @@ public struct JSONSummary: Codable, Equatable {
         /// "job" (a Swift job that ran without suspending) or "event-loop-tick" (SwiftNIO).
         public var kind: String
         public var taskId: UInt64
+        /// Index into `processes` (present when there are several).
+        public var process: Int?
         public var taskName: String?
         public var thread: String
         public var startMs: Double
@@ -146,6 +148,8 @@ public struct JSONSummary: Codable, Equatable {
     public struct BlockingCall: Codable, Equatable {
         public var primitive: String
         public var site: Site
+        /// Index into `processes` (present when there are several).
+        public var process: Int?
         public var taskIds: [UInt64]
         public var taskNames: [String]
         public var threads: [String]
@@ -231,7 +235,8 @@ public struct JSONSummary: Codable, Equatable {
         longPolls = (p.jobs?.longPolls ?? []).map { l in
             let stack = l.stacks.first.map { p.stacks[Int($0.stack)].map { Frame(p.frames[Int($0)]) } } ?? []
             return LongPollEntry(
-                kind: l.taskID == 0 ? "event-loop-tick" : "job", taskId: TaskInfo.localID(l.taskID), taskName: names[l.taskID],
+                kind: l.taskID == 0 ? "event-loop-tick" : "job", taskId: TaskInfo.localID(l.taskID),
+                process: several ? Int(l.process) : nil, taskName: names[l.taskID],
                 thread: threadNames[ThreadKey(process: l.process, tid: l.thread)] ?? "thread \(l.thread)",
                 startMs: Double(l.startNs) / 1e6, durationMs: Double(l.durationNs) / 1e6,
                 samples: l.stacks.reduce(0) { $0 + UInt64($1.count) }, stack: stack,
@@ -241,7 +246,8 @@ public struct JSONSummary: Codable, Equatable {
             let stack = b.stacks.first.map { p.stacks[Int($0.stack)].map { Frame(p.frames[Int($0)]) } } ?? []
             return BlockingCall(
                 primitive: b.primitive, site: Site(function: b.function, file: b.file, line: b.line),
-                taskIds: b.taskIDs.map(TaskInfo.localID), taskNames: b.taskIDs.map { names[$0] ?? TaskInfo.unnamedLabel($0) },
+                process: several ? Int(b.process) : nil, taskIds: b.taskIDs.map(TaskInfo.localID),
+                taskNames: b.taskIDs.map { names[$0] ?? TaskInfo.unnamedLabel($0) },
                 threads: b.threads.map { threadNames[ThreadKey(process: b.process, tid: $0)] ?? "thread \($0)" }, count: b.count,
                 totalMs: Double(b.totalNs) / 1e6, maxMs: Double(b.maxNs) / 1e6, stack: stack, advice: b.advice)
         }

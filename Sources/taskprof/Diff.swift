@@ -56,7 +56,7 @@ extension TaskProf {
         @Option(
             name: .customLong("process"),
             help: ArgumentHelp(
-                "In profiles of several processes (record --follow-children): compare only the processes matching this pid, executable name or part of a command line, on each side.",
+                "In profiles of several processes (record --follow-children): compare only the processes with this pid, executable name, or command line matching this regular expression (as record --process), on each side.",
                 valueName: "process"))
         var process: String?
 

@@ -28,7 +28,7 @@ enum ProcessSelection {
         guard !matches.isEmpty else {
             throw CLIError(
                 message:
-                    "no process matches '\(selector)' (processes: \(list(Array(p.processes.indices)))); give a pid, pid.image, executable name or part of a command line"
+                    "no process matches '\(selector)' (processes: \(list(Array(p.processes.indices)))); give a pid, pid.image, executable name, or a regular expression over the command line"
             )
         }
         if matches.count == 1 { return p.process(at: matches[0]) }

@@ -18,7 +18,7 @@ extension TaskProf {
         @Option(
             name: .customLong("process"),
             help: ArgumentHelp(
-                "In a profile of several processes (record --follow-children): report one, by pid, pid.image, executable name or a part of its command line.",
+                "In a profile of several processes (record --follow-children): report one, by pid, pid.image, executable name, or a regular expression searched in its command line (as record --process).",
                 valueName: "process"))
         var process: String?
 

@@ -64,4 +64,16 @@ final class ProfileProcessesTests: XCTestCase {
         XCTAssertEqual(back.process(at: 1).jobs?.longPolls.map(\.durationNs), [50_000_000])
         XCTAssertEqual(back.process(at: 0).blocking?.sites.map(\.totalNs), [20_000_000])
     }
+
+    /// `report --process` and `diff --process` select as `record --process` does, plus by pid.
+    func testProcessSelectorsMeanWhatRecordsMean() {
+        let p = merged()
+        XCTAssertEqual(p.processIndices(matching: "42"), [0, 1], "a pid names every image")
+        XCTAssertEqual(p.processIndices(matching: "42.1"), [1])
+        XCTAssertEqual(p.processIndices(matching: "swift-build"), [1], "a plain name is an executable's file name")
+        XCTAssertEqual(p.processIndices(matching: "swift"), [0])
+        XCTAssertEqual(p.processIndices(matching: "build"), [], "a plain name is not a part of a command line")
+        XCTAssertEqual(p.processIndices(matching: "swift .*build"), [0], "anything else is a regular expression over the command line")
+        XCTAssertEqual(p.processIndices(matching: "a(b"), [], "an invalid expression matches nothing")
+    }
 }

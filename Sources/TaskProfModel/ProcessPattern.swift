@@ -1,10 +1,11 @@
 import Foundation
 import Glibc
 
-/// `record --process`: checked here with the same regcomp the agent matches with
-/// (tp_process.c), so a bad pattern is an error before the program runs, not a silent miss.
-/// A pattern of letters, digits and `._-+` only names an executable (its file name); any other
-/// is a POSIX extended regular expression searched in the command line.
+/// `--process`: a pattern of letters, digits and `._-+` only names an executable (its file name,
+/// or argv[0]'s); any other is a POSIX extended regular expression searched in the command line,
+/// its arguments joined by spaces. `record` passes patterns to the agent, which matches them
+/// with the same rules and the same regcomp (tp_process.c), and checks them here first, so a bad
+/// pattern is an error before the program runs; `report` and `diff` match recorded processes here.
 public enum ProcessPattern {
     public static func isExecutableName(_ pattern: String) -> Bool {
         pattern.unicodeScalars.allSatisfy { ($0.isASCII && CharacterSet.alphanumerics.contains($0)) || "._-+".unicodeScalars.contains($0) }
@@ -29,5 +30,17 @@ public enum ProcessPattern {
         regerror(rc, &re, &buf, buf.count)
         let message = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return "not a valid POSIX extended regular expression (\(message))"
+    }
+
+    /// Whether a recorded process matches the pattern (an invalid expression matches nothing).
+    public static func matches(_ pattern: String, _ process: ProfiledProcess) -> Bool {
+        func fileName(_ path: String) -> Substring { path.split(separator: "/").last ?? Substring(path) }
+        if isExecutableName(pattern) {
+            return fileName(process.executable) == pattern || process.command.first.map(fileName) == Substring(pattern)
+        }
+        var re = regex_t()
+        guard regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) == 0 else { return false }
+        defer { regfree(&re) }
+        return regexec(&re, process.command.joined(separator: " "), 0, nil, 0) == 0
     }
 }
