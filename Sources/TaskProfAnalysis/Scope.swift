@@ -32,7 +32,7 @@ public enum GroupBy: String, Sendable, CaseIterable {
     /// A named task's name, else its kind (the closure that started it).
     case taskKind = "task-kind"
     case thread
-    /// The process (a profile of several processes), then the task below it.
+    /// The process (`name [pid]`, in a profile of several processes).
     case process
     case none
 }
