@@ -30,18 +30,18 @@ extension Profile {
     /// nor a statically linked library's); for other programs, a function of the executable with
     /// a source file.
     func hottestOwnFunctions() -> [String?] {
-        let names = processes.map(\.name)
-        func hottest(_ own: (SymbolizedFrame, String) -> Bool) -> [String?] {
+        let names = processes.map(\.name), modulePrefixes = names.map { $0 + "." }
+        func hottest(_ own: (SymbolizedFrame, Int) -> Bool) -> [String?] {
             var counts = [[Int32: UInt64]](repeating: [:], count: processes.count)
             for s in samples {
                 let k = Int(threads[Int(s.thread)].process)
-                guard let f = stacks[Int(s.stack)].last(where: { own(frames[Int($0)], names[k]) }) else { continue }
+                guard let f = stacks[Int(s.stack)].last(where: { own(frames[Int($0)], k) }) else { continue }
                 counts[k][f, default: 0] += UInt64(s.count)
             }
             return counts.map { c in c.max { ($0.value, $1.key) < ($1.value, $0.key) }.map { frames[Int($0.key)].shortName } }
         }
-        let swift = hottest { f, name in f.module == name && f.function.hasPrefix(name + ".") }
-        let any = hottest { f, name in f.module == name && f.file != nil && f.file != "<compiler-generated>" }
+        let swift = hottest { f, k in f.module == names[k] && f.function.hasPrefix(modulePrefixes[k]) }
+        let any = hottest { f, k in f.module == names[k] && f.file != nil && f.file != "<compiler-generated>" }
         return zip(swift, any).map { $0 ?? $1 }
     }
 }

@@ -25,7 +25,7 @@ extension Profile {
         var stackIndex: [[Int32]: Int32] = [:]
         var moduleSeen = Set<String>()
         var jobs: [JobSummary] = []
-        var blockingThreshold: UInt64?
+        var blocking: [BlockingSummary] = []
         for (k, part) in parts.enumerated() {
             let p = part.profile
             let offset = p.meta.startTimeNs &- base
@@ -82,16 +82,16 @@ extension Profile {
                         }))
             }
             if let b = p.blocking {
-                blockingThreshold = blockingThreshold ?? b.thresholdNs
-                var sites = out.blocking?.sites ?? []
-                sites += b.sites.map { s in
-                    var s = s
-                    s.taskIDs = s.taskIDs.map(task)
-                    s.process = Int32(k)
-                    s.stacks = s.stacks.map { StackWeight(stack: stackMap[Int($0.stack)], count: $0.count, totalNs: $0.totalNs) }
-                    return s
-                }
-                out.blocking = BlockingSummary(thresholdNs: blockingThreshold ?? b.thresholdNs, sites: sites)
+                blocking.append(
+                    BlockingSummary(
+                        thresholdNs: b.thresholdNs,
+                        sites: b.sites.map { s in
+                            var s = s
+                            s.taskIDs = s.taskIDs.map(task)
+                            s.process = Int32(k)
+                            s.stacks = s.stacks.map { StackWeight(stack: stackMap[Int($0.stack)], count: $0.count, totalNs: $0.totalNs) }
+                            return s
+                        }))
             }
             var process = part.process
             process.startOffsetNs = offset
@@ -104,17 +104,19 @@ extension Profile {
             process.cpuTimeNs = p.meta.targetCPUTimeNs
             out.processes.append(process)
         }
-        out.blocking?.sites.sort { $0.totalNs > $1.totalNs }
+        if let b = blocking.first {
+            out.blocking = BlockingSummary(thresholdNs: b.thresholdNs, sites: blocking.flatMap(\.sites).sorted { $0.totalNs > $1.totalNs })
+        }
         if !jobs.isEmpty {
             out.jobs = JobSummary(
                 longPollThresholdNs: jobs[0].longPollThresholdNs, tasks: jobs.flatMap(\.tasks),
                 runtime: combinedRuntime(jobs.map(\.runtime)),
                 longPolls: jobs.flatMap(\.longPolls).sorted { $0.durationNs > $1.durationNs })  // longest first, as JobAnalyzer
         }
-        for (k, part) in parts.enumerated() where parts.count > 1 {
-            out.meta.notes += part.profile.meta.notes.map { "\(out.processes[k].label): \($0)" }
+        // With several processes, each note says whose it is.
+        for (k, part) in parts.enumerated() {
+            out.meta.notes += part.profile.meta.notes.map { parts.count > 1 ? "\(out.processes[k].label): \($0)" : $0 }
         }
-        if parts.count == 1 { out.meta.notes += first.profile.meta.notes }
         return out
     }
 

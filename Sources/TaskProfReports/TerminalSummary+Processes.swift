@@ -48,8 +48,9 @@ extension TerminalSummary {
                 "  … \(rest.count) more processes with \(rest.reduce(0) { $0 + perProcess[$1] }) samples"
                     + " (`taskprof report P --process PID` shows any one)")
         }
-        // Per-process notes, but not that a C program has no Swift tasks.
-        for n in p.meta.notes where !n.contains("ended without the agent's final flush") && !n.contains("no Swift tasks") {
+        // Per-process notes, but not that a C program has no Swift tasks, nor an unclean end,
+        // which each process's own section says.
+        for n in p.meta.notes where !n.contains("no Swift tasks") && !Self.isUncleanEndNote(n) {
             out.append(warn("  note: \(Format.safe(n))"))
         }
         let detailed = order.enumerated().filter { i, k in

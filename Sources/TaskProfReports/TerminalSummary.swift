@@ -19,6 +19,11 @@ public struct TerminalSummary: Renderer {
     func bold(_ s: String) -> String { color ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
     func warn(_ s: String) -> String { color ? "\u{1B}[33m\(s)\u{1B}[0m" : s }
 
+    /// The recorder's note that a stream lacks the agent's final flush ("the process ended
+    /// without …", "the target …" in older profiles, prefixed by its process in a profile of
+    /// several): the summary says it once, from `meta.complete`.
+    static func isUncleanEndNote(_ note: String) -> Bool { note.contains("ended without the agent's final flush") }
+
     /// Said only when the stacks deserve less trust than usual: more than 2 % of the walks
     /// stopped before the thread's first frame, or more than 5 % of the frames were found by the
     /// frame-pointer rule (code without unwind information, where a frame can be skipped).
@@ -58,7 +63,7 @@ public struct TerminalSummary: Renderer {
         // 5.19, perf_event_paranoid, a --signal of the user's).
         if !m.engineNote.isEmpty && !m.engineNote.hasSuffix("(sigtrap)") { out.append("  engine: \(Format.safe(m.engineNote))") }
         if !m.complete { out.append(warn("  note: the recording ended without a clean exit; it holds what was written before")) }
-        for n in m.notes where !n.hasPrefix("the target ended without") && !n.hasPrefix("the process ended without") {
+        for n in m.notes where !Self.isUncleanEndNote(n) {
             out.append(warn("  note: \(Format.safe(n))"))
         }
         if let note = Self.unwindNote(p) { out.append(warn("  note: \(note)")) }
