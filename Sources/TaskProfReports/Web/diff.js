@@ -2,6 +2,7 @@
 const D = JSON.parse(document.getElementById("diff-data").textContent);
 const $ = window.__taskprof.$;
 const el = window.__taskprof.el;   // el(tag, class, text), common.js
+const tp = window.__taskprof;
 const pct = (v) => v.toFixed(1) + "%";
 const signed = (v) => (v >= 0 ? "+" : "") + v.toFixed(1);
 const pfmt = (p) => p >= 0.01 ? p.toFixed(2) : p.toExponential(1);
@@ -39,7 +40,6 @@ buildCard("build-new", D.new);
 }
 
 // ---- Flame graph -------------------------------------------------------------------------
-const ROW = 17;
 const scopeSel = $("scope");
 function addOption(sel, value, text) { const o = el("option", null, text); o.value = value; sel.appendChild(o); }
 addOption(scopeSel, "all", "All samples");
@@ -57,45 +57,69 @@ if (D.task) { const i = D.tasks.indexOf(D.task); if (i >= 0) scopeSel.value = "t
   if (th !== null && D.threads.indexOf(th) >= 0) scopeSel.value = "h" + D.threads.indexOf(th);
 }
 
+// The tree of a scope as flat arrays (box 0 the root), with both sides' samples per box:
+// common.js's FlameView draws it with the widths of one side (`weigh`).
 function buildTree(scope) {
-  const root = { key: "root", label: "all", full: "", module: "", b: 0, n: 0, kids: new Map(), parent: null, depth: 0 };
+  const T = { label: ["all"], full: [""], module: [""], b: [0], n: [0], parent: [-1], depth: [0], kidsAll: [new Map()] };
   const S = D.samples;
   const kind = scope[0], idx = scope === "all" ? -2 : Number(scope.slice(1));
   for (let i = 0; i < S.length; i += 5) {
     const st = S[i], task = S[i + 1], th = S[i + 2], b = S[i + 3], n = S[i + 4];
     if (kind === "t" && task !== idx) continue;
     if (kind === "h" && th !== idx) continue;
-    let node = root;
-    node.b += b; node.n += n;
+    let node = 0;
+    T.b[0] += b; T.n[0] += n;
     const path = [];
     if (scope === "all") path.push(task >= 0 ? "T" + task : "H" + th);
     for (const f of D.stacks[st]) path.push(f);
     for (const k of path) {
-      let c = node.kids.get(k);
-      if (!c) {
+      let c = T.kidsAll[node].get(k);
+      if (c === undefined) {
+        c = T.label.length;
         if (typeof k === "number") {
           const f = D.funcs[k];
-          c = { key: k, label: f[0], full: f[1], module: f[2] };
+          T.label.push(f[0]); T.full.push(f[1]); T.module.push(f[2]);
         } else if (k[0] === "T") {
-          c = { key: k, label: D.tasks[Number(k.slice(1))], full: "task", module: "" };
+          T.label.push(D.tasks[Number(k.slice(1))]); T.full.push("task"); T.module.push("");
         } else {
-          c = { key: k, label: D.threads[Number(k.slice(1))], full: "thread (no task)", module: "" };
+          T.label.push(D.threads[Number(k.slice(1))]); T.full.push("thread (no task)"); T.module.push("");
         }
-        c.b = 0; c.n = 0; c.kids = new Map(); c.parent = node; c.depth = node.depth + 1;
-        node.kids.set(k, c);
+        T.b.push(0); T.n.push(0); T.parent.push(node); T.depth.push(T.depth[node] + 1); T.kidsAll.push(new Map());
+        T.kidsAll[node].set(k, c);
       }
-      c.b += b; c.n += n;
+      T.b[c] += b; T.n[c] += n;
       node = c;
     }
   }
-  return root;
+  T.name = (i) => T.label[i];
+  T.kids = (i) => T.kidsOf[i];
+  return T;
 }
 
-let tree = null, zoomed = null, rects = [];
-const canvas = $("flame"), ctx = canvas.getContext("2d"), tip = $("tip");
+// Widths from one side: each box's children with samples there, heaviest first, laid out
+// left to right from the box's start.
+function weigh(T, side) {
+  T.total = side === "new" ? T.n : T.b;
+  T.x = new Array(T.label.length).fill(0);
+  T.kidsOf = [];
+  for (let i = 0; i < T.label.length; i++) {
+    const kids = [...T.kidsAll[i].values()].filter((c) => T.total[c] > 0)
+      .sort((u, v) => T.total[v] - T.total[u] || (T.label[u] < T.label[v] ? -1 : T.label[u] > T.label[v] ? 1 : 0));
+    T.kidsOf.push(kids);
+  }
+  // parents come before their children, so one pass in box order places every box
+  for (let i = 0; i < T.label.length; i++) {
+    let cx = T.x[i];
+    for (const c of T.kidsOf[i]) { T.x[c] = cx; cx += T.total[c]; }
+  }
+  return T;
+}
 
-function normalizer(root) {
-  const Nb = root.b, Nn = root.n, Tb = D.baseSeconds, Tn = D.newSeconds;
+let tree = null;
+const tip = $("tip");
+
+function normalizer(T) {
+  const Nb = T.b[0], Nn = T.n[0], Tb = D.baseSeconds, Tn = D.newSeconds;
   if (D.normalize === "time" && Tb > 0 && Tn > 0) {
     const R = Nb > 0 ? Nb / Tb : Nn / Tn;
     return { b: (c) => R > 0 ? c / Tb / R * 100 : 0, n: (c) => R > 0 ? c / Tn / R * 100 : 0 };
@@ -107,209 +131,102 @@ let norm = null, maxDelta = 1;
 // Changes under the minimum change are grey; the colour deepens with the change, full at the
 // largest change in view (but never for less than 5 points, so small changes stay pale).
 const neutralBelow = Math.max(0.1, D.significance.minChangePoints || 0);
-function colour(node) {
-  const d = norm.n(node.n) - norm.b(node.b);
+function colour(i) {
+  const d = norm.n(tree.n[i]) - norm.b(tree.b[i]);
   if (Math.abs(d) < neutralBelow) return "rgb(207,207,207)";
   const t = Math.min(1, Math.sqrt(Math.abs(d) / Math.max(maxDelta, 5)));
   const lo = Math.round(215 - 160 * t);
   return d > 0 ? "rgb(235," + lo + "," + lo + ")" : "rgb(" + lo + "," + Math.round(lo + 25 * (1 - t)) + ",235)";
 }
 
-function weight(node) { return $("view").value === "new" ? node.n : node.b; }
-
-function depthOf(node) {
-  let d = node.depth;
-  for (const c of node.kids.values()) if (weight(c) > 0) d = Math.max(d, depthOf(c));
-  return d;
-}
-
-function rebuild() {
-  tree = buildTree(scopeSel.value);
-  norm = normalizer(tree);
-  maxDelta = 0.5;
-  (function walk(n) {
-    maxDelta = Math.max(maxDelta, Math.abs(norm.n(n.n) - norm.b(n.b)));
-    for (const c of n.kids.values()) walk(c);
-  })(tree);
-  zoomed = tree;
-  draw();
-}
-
-function draw() {
-  const wrap = $("flame-wrap");
-  const W = Math.max(300, wrap.clientWidth - 2);
-  const depth = depthOf(zoomed) + 1;
-  const H = Math.max(2, depth + 1) * ROW;
-  const dpr = window.devicePixelRatio || 1;
-  canvas.width = W * dpr; canvas.height = H * dpr;
-  canvas.style.height = H + "px";
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, W, H);
-  ctx.font = "11px " + getComputedStyle(document.body).getPropertyValue("--mono");
-  ctx.textBaseline = "middle";
-  rects = [];
-  const term = $("search").value.trim().toLowerCase();
-  const total = weight(zoomed);
-  function box(node, x, w, y) {
-    ctx.fillStyle = colour(node);
-    ctx.fillRect(x, y, Math.max(w - 1, 0.5), ROW - 1);
-    if (term && node.label.toLowerCase().includes(term)) {
-      ctx.strokeStyle = "#a21caf"; ctx.lineWidth = 2;
-      ctx.strokeRect(x + 1, y + 1, Math.max(w - 3, 0.5), ROW - 3);
-    }
-    if (w > 30) {
-      ctx.fillStyle = "#111";
-      const max = Math.floor((w - 6) / 6.6);
-      const text = node.label.length > max ? node.label.slice(0, Math.max(max - 1, 0)) + "\u2026" : node.label;
-      ctx.fillText(text, x + 3, y + ROW / 2);
-    }
-    rects.push({ x, y, w, node });
-  }
-  // Ancestors of the zoomed box span the whole width.
-  const chain = [];
-  for (let a = zoomed; a; a = a.parent) chain.unshift(a);
-  chain.forEach((a, i) => box(a, 0, W, i * ROW));
-  function layout(node, x, w) {
-    let cx = x;
-    const kids = [...node.kids.values()].filter((c) => weight(c) > 0)
-      .sort((a, b) => a.label < b.label ? -1 : a.label > b.label ? 1 : 0);
-    for (const c of kids) {
-      const cw = total > 0 ? weight(c) / total * W : 0;
-      if (cw >= 0.5) {
-        box(c, cx, cw, (c.depth) * ROW);
-        layout(c, cx, cw);
-      }
-      cx += cw;
-    }
-  }
-  layout(zoomed, 0, W);
-  $("crumbs").textContent = chain.map((a) => a.label).join(" \u203a ");
-  if (total === 0) {
-    ctx.fillStyle = "#666";
-    ctx.fillText($("view").value === "new" ? "No samples in NEW for this scope (try the reverse view)." : "No samples in BASE for this scope.", 8, ROW * 1.5);
-  }
-}
-
-function hit(ev) {
-  const r = canvas.getBoundingClientRect();
-  const x = ev.clientX - r.left, y = ev.clientY - r.top;
-  for (let i = rects.length - 1; i >= 0; i--) {
-    const q = rects[i];
-    if (x >= q.x && x < q.x + q.w && y >= q.y && y < q.y + ROW) return q.node;
-  }
-  return null;
-}
-
-canvas.addEventListener("mousemove", (ev) => {
-  const node = hit(ev);
-  if (!node) { tip.style.display = "none"; return; }
+function showTip(T, i, cx, cy) {
   tip.replaceChildren();
-  tip.appendChild(el("div", "name", node.label));
-  if (node.full && node.full !== node.label) tip.appendChild(el("div", "full", node.full));
-  if (node.module) tip.appendChild(el("div", "muted", node.module));
+  tip.appendChild(el("div", "name", T.label[i]));
+  if (T.full[i] && T.full[i] !== T.label[i]) tip.appendChild(el("div", "full", T.full[i]));
+  if (T.module[i]) tip.appendChild(el("div", "muted", T.module[i]));
   const t = el("table");
-  const b = norm.b(node.b), n = norm.n(node.n), d = n - b;
-  for (const [k, v] of [["base", node.b + " samples, " + pct(b)], ["new", node.n + " samples, " + pct(n)],
-                        ["change", signed(d) + " points" + (node.b === 0 ? " (only in new)" : node.n === 0 ? " (only in base)" : "")]]) {
+  const b = norm.b(T.b[i]), n = norm.n(T.n[i]), d = n - b;
+  for (const [k, v] of [["base", T.b[i] + " samples, " + pct(b)], ["new", T.n[i] + " samples, " + pct(n)],
+                        ["change", signed(d) + " points" + (T.b[i] === 0 ? " (only in new)" : T.n[i] === 0 ? " (only in base)" : "")]]) {
     const tr = el("tr");
     tr.appendChild(el("td", null, k));
     tr.appendChild(el("td", k === "change" ? (d >= neutralBelow ? "grew" : d <= -neutralBelow ? "shrank" : "") : "", v));
     t.appendChild(tr);
   }
   tip.appendChild(t);
-  tip.style.display = "block";
-  const left = Math.min(ev.clientX + 14, window.innerWidth - tip.offsetWidth - 8);
-  const top = ev.clientY + 16 + tip.offsetHeight > window.innerHeight ? ev.clientY - tip.offsetHeight - 10 : ev.clientY + 16;
-  tip.style.left = Math.max(4, left) + "px";
-  tip.style.top = Math.max(4, top) + "px";
+  tp.placeTip(tip, cx, cy);
+}
+
+const flame = new tp.FlameView($("flame"), $("flame-hover"), {
+  icicle: true, rowH: 17, minWidth: 0.5, minRows: 2,
+  font: "11px " + getComputedStyle(document.body).getPropertyValue("--mono"),
+  style: (i) => [colour(i), false],
+  outline: (i, T) => {
+    const term = $("search").value.trim().toLowerCase();
+    return term && T.label[i].toLowerCase().includes(term) ? "#a21caf" : null;
+  },
+  onHover: showTip,
+  onLeave: () => { tip.hidden = true; },
+  // Click a box to zoom in; click the zoomed box (or an ancestor row) to zoom out to it.
+  onClick: (i, v) => v.setZoom(i === v.zoom && v.tree.parent[i] >= 0 ? v.tree.parent[i] : i),
+  onDraw: (v) => {
+    const chain = [];
+    for (let a = v.zoom; a >= 0; a = v.tree.parent[a]) chain.unshift(v.tree.label[a]);
+    $("crumbs").textContent = chain.join(" \u203a ");
+    if (v.tree.total[v.zoom] === 0) {
+      v.ctx.fillStyle = "#666";
+      v.ctx.fillText($("view").value === "new" ? "No samples in NEW for this scope (try the reverse view)." : "No samples in BASE for this scope.", 8, v.rowH * 1.5);
+    }
+  },
 });
-canvas.addEventListener("mouseleave", () => { tip.style.display = "none"; });
-canvas.addEventListener("click", (ev) => {
-  const node = hit(ev);
-  if (!node) return;
-  zoomed = node === zoomed && node.parent ? node.parent : node;
-  draw();
-});
-$("view").addEventListener("change", () => { zoomed = tree; draw(); });
+
+function rebuild() {
+  tree = buildTree(scopeSel.value);
+  norm = normalizer(tree);
+  maxDelta = 0.5;
+  for (let i = 0; i < tree.label.length; i++) maxDelta = Math.max(maxDelta, Math.abs(norm.n(tree.n[i]) - norm.b(tree.b[i])));
+  flame.setTree(weigh(tree, $("view").value));
+}
+
+$("view").addEventListener("change", () => flame.setTree(weigh(tree, $("view").value)));
 scopeSel.addEventListener("change", rebuild);
-$("search").addEventListener("input", draw);
-$("reset").addEventListener("click", () => { zoomed = tree; draw(); });
-window.addEventListener("resize", () => draw());
+$("search").addEventListener("input", () => flame.draw());
+$("reset").addEventListener("click", () => flame.setZoom(0));
+window.addEventListener("resize", () => flame.draw());
 
 // ---- Tables ------------------------------------------------------------------------------
-function sortableTable(table, columns, rows, initial, limit) {
-  const thead = table.tHead, tbody = table.tBodies[0];
-  let sortKey = initial.key, desc = initial.desc;
-  const hr = el("tr");
-  columns.forEach((c) => {
-    const th = el("th", c.num ? "num" : "", c.title);
-    if (c.tip) th.title = c.tip;
-    th.addEventListener("click", () => {
-      if (sortKey === c.key) desc = !desc; else { sortKey = c.key; desc = c.num; }
-      render();
-    });
-    hr.appendChild(th);
-  });
-  thead.replaceChildren(hr);
-  let current = rows;
-  function render() {
-    const col = columns.find((c) => c.key === sortKey);
-    // Until a header is clicked: the order of the data (most changed first).
-    const sorted = !col ? [...current] : [...current].sort((a, b) => {
-      const x = col.value(a), y = col.value(b);
-      const r = x < y ? -1 : x > y ? 1 : 0;
-      return desc ? -r : r;
-    });
-    tbody.replaceChildren();
-    for (const row of sorted.slice(0, limit)) {
-      const tr = el("tr");
-      for (const c of columns) tr.appendChild(c.cell(row));
-      tbody.appendChild(tr);
-    }
-    if (sorted.length === 0) {
-      const tr = el("tr"), td = el("td", "empty", "nothing to show");
-      td.colSpan = columns.length;
-      tr.appendChild(td);
-      tbody.appendChild(tr);
-    }
-    return sorted.length;
-  }
-  return { setRows(r) { current = r; return render(); }, render };
-}
-
-function numCell(text, cls) { return el("td", "num" + (cls ? " " + cls : ""), text); }
-function changeCell(v) {
-  const mark = v.flagged ? "*" : "";
-  return numCell(signed(v.change) + mark, v.flagged ? (v.change > 0 ? "grew" : "shrank") : "");
-}
+// Tables: common.js's SortTable, in the data's order (most changed first) until a header is
+// clicked.
+const num = (text, cls) => ({ num: true, cell: text, clsOf: cls });
+const changeCls = (v) => v.flagged ? (v.change > 0 ? "grew" : "shrank") : "";
+const changeText = (v) => signed(v.change) + (v.flagged ? "*" : "");
 
 const fnColumns = [
-  { key: "name", title: "function", value: (f) => f.shortName.toLowerCase(), cell: (f) => {
-      const td = el("td", "fn", null);
-      td.appendChild(el("span", null, f.shortName));
-      td.appendChild(el("small", null, "  " + f.module + (f.presence !== "both" ? " \u00b7 only in " + f.presence : "")));
-      td.title = f.name;
-      return td;
+  { title: "function", cls: "fn", get: (f) => f.shortName.toLowerCase(), titleOf: (f) => f.name, cell: (f) => {
+      const box = el("span");
+      box.appendChild(el("span", null, f.shortName));
+      box.appendChild(el("small", null, "  " + f.module + (f.presence !== "both" ? " \u00b7 only in " + f.presence : "")));
+      return box;
     } },
-  { key: "sb", title: "self base", num: true, value: (f) => f.self.basePercent, cell: (f) => numCell(pct(f.self.basePercent)) },
-  { key: "sn", title: "self new", num: true, value: (f) => f.self.newPercent, cell: (f) => numCell(pct(f.self.newPercent)) },
-  { key: "sd", title: "\u0394 self", num: true, tip: "percentage points; * = significant", value: (f) => f.self.change, cell: (f) => changeCell(f.self) },
-  { key: "sp", title: "p self", num: true, value: (f) => -f.self.pValue, cell: (f) => numCell(pfmt(f.self.pValue)) },
-  { key: "tb", title: "total base", num: true, value: (f) => f.total.basePercent, cell: (f) => numCell(pct(f.total.basePercent)) },
-  { key: "tn", title: "total new", num: true, value: (f) => f.total.newPercent, cell: (f) => numCell(pct(f.total.newPercent)) },
-  { key: "td", title: "\u0394 total", num: true, tip: "percentage points; * = significant", value: (f) => f.total.change, cell: (f) => changeCell(f.total) },
-  { key: "tp", title: "p total", num: true, value: (f) => -f.total.pValue, cell: (f) => numCell(pfmt(f.total.pValue)) },
-  { key: "counts", title: "samples base \u2192 new", num: true, value: (f) => f.total.new - f.total.base,
-    cell: (f) => numCell(f.self.base + "/" + f.total.base + " \u2192 " + f.self.new + "/" + f.total.new) },
+  { title: "self base", ...num((f) => pct(f.self.basePercent)), get: (f) => f.self.basePercent },
+  { title: "self new", ...num((f) => pct(f.self.newPercent)), get: (f) => f.self.newPercent },
+  { title: "\u0394 self", ...num((f) => changeText(f.self), (f) => changeCls(f.self)), tip: "percentage points; * = significant", get: (f) => f.self.change },
+  { title: "p self", ...num((f) => pfmt(f.self.pValue)), get: (f) => -f.self.pValue },
+  { title: "total base", ...num((f) => pct(f.total.basePercent)), get: (f) => f.total.basePercent },
+  { title: "total new", ...num((f) => pct(f.total.newPercent)), get: (f) => f.total.newPercent },
+  { title: "\u0394 total", ...num((f) => changeText(f.total), (f) => changeCls(f.total)), tip: "percentage points; * = significant", get: (f) => f.total.change },
+  { title: "p total", ...num((f) => pfmt(f.total.pValue)), get: (f) => -f.total.pValue },
+  { title: "samples base \u2192 new", ...num((f) => f.self.base + "/" + f.total.base + " \u2192 " + f.self.new + "/" + f.total.new),
+    get: (f) => f.total.new - f.total.base },
 ];
-const fnTable = sortableTable($("fn-table"), fnColumns, D.functions, { key: "rank", desc: false }, 500);
+const fnTable = new tp.SortTable($("fn-table"), fnColumns, { sortCol: -1, limit: 500, emptyText: "nothing to show" });
 function filterFunctions() {
   const term = $("fn-filter").value.trim().toLowerCase();
   const flagged = $("fn-flagged").checked;
   const rows = D.functions.filter((f) => (!flagged || f.self.flagged || f.total.flagged)
     && (!term || f.shortName.toLowerCase().includes(term) || f.name.toLowerCase().includes(term) || f.module.toLowerCase().includes(term)));
-  const n = fnTable.setRows(rows);
-  $("fn-count").textContent = n + " of " + D.functions.length + " functions" + (n > 500 ? " (first 500 shown)" : "");
+  fnTable.setRows(rows);
+  $("fn-count").textContent = rows.length + " of " + D.functions.length + " functions";
 }
 $("fn-filter").addEventListener("input", filterFunctions);
 $("fn-flagged").addEventListener("change", filterFunctions);
@@ -317,17 +234,17 @@ filterFunctions();
 
 const pair = (p, f) => (p.base === null || p.base === undefined ? "-" : f(p.base)) + " \u2192 " + (p.new === null || p.new === undefined ? "-" : f(p.new));
 const taskColumns = [
-  { key: "label", title: "task", value: (t) => t.label.toLowerCase(), cell: (t) => el("td", "fn", t.label) },
-  { key: "count", title: "tasks base \u2192 new", num: true, value: (t) => t.newTasks, cell: (t) => numCell(t.baseTasks + " \u2192 " + t.newTasks) },
-  { key: "cb", title: "CPU base", num: true, value: (t) => t.cpu.basePercent, cell: (t) => numCell(pct(t.cpu.basePercent)) },
-  { key: "cn", title: "CPU new", num: true, value: (t) => t.cpu.newPercent, cell: (t) => numCell(pct(t.cpu.newPercent)) },
-  { key: "cd", title: "\u0394 CPU", num: true, value: (t) => t.cpu.change, cell: (t) => changeCell(t.cpu) },
-  { key: "cp", title: "p", num: true, value: (t) => -t.cpu.pValue, cell: (t) => numCell(pfmt(t.cpu.pValue)) },
-  { key: "poll", title: "poll p99", num: true, value: (t) => t.pollP99Ms.new || 0, cell: (t) => numCell(pair(t.pollP99Ms, ms)) },
-  { key: "delay", title: "scheduling delay p99", num: true, value: (t) => t.schedulingDelayP99Ms.new || 0, cell: (t) => numCell(pair(t.schedulingDelayP99Ms, ms)) },
-  { key: "lp", title: "long polls", num: true, value: (t) => t.longPolls.new || 0, cell: (t) => numCell(pair(t.longPolls, (v) => String(v))) },
+  { title: "task", cls: "fn", get: (t) => t.label.toLowerCase(), cell: (t) => t.label },
+  { title: "tasks base \u2192 new", ...num((t) => t.baseTasks + " \u2192 " + t.newTasks), get: (t) => t.newTasks },
+  { title: "CPU base", ...num((t) => pct(t.cpu.basePercent)), get: (t) => t.cpu.basePercent },
+  { title: "CPU new", ...num((t) => pct(t.cpu.newPercent)), get: (t) => t.cpu.newPercent },
+  { title: "\u0394 CPU", ...num((t) => changeText(t.cpu), (t) => changeCls(t.cpu)), get: (t) => t.cpu.change },
+  { title: "p", ...num((t) => pfmt(t.cpu.pValue)), get: (t) => -t.cpu.pValue },
+  { title: "poll p99", ...num((t) => pair(t.pollP99Ms, ms)), get: (t) => t.pollP99Ms.new || 0 },
+  { title: "scheduling delay p99", ...num((t) => pair(t.schedulingDelayP99Ms, ms)), get: (t) => t.schedulingDelayP99Ms.new || 0 },
+  { title: "long polls", ...num((t) => pair(t.longPolls, (v) => String(v))), get: (t) => t.longPolls.new || 0 },
 ];
-sortableTable($("task-table"), taskColumns, D.taskTable, { key: "rank", desc: false }, 1000).render();
+new tp.SortTable($("task-table"), taskColumns, { sortCol: -1, limit: 1000, emptyText: "nothing to show" }).setRows(D.taskTable);
 
 {
   const box = $("longpolls");
@@ -343,9 +260,9 @@ sortableTable($("task-table"), taskColumns, D.taskTable, { key: "rank", desc: fa
       tr.appendChild(el("td", f.status === "new" ? "grew" : "shrank", f.status));
       tr.appendChild(el("td", null, f.task));
       tr.appendChild(el("td", "fn", f.function));
-      tr.appendChild(numCell(f.baseCount));
-      tr.appendChild(numCell(f.newCount));
-      tr.appendChild(numCell(ms(f.baseMaxMs) + " \u2192 " + ms(f.newMaxMs)));
+      tr.appendChild(el("td", "num", f.baseCount));
+      tr.appendChild(el("td", "num", f.newCount));
+      tr.appendChild(el("td", "num", ms(f.baseMaxMs) + " \u2192 " + ms(f.newMaxMs)));
       t.appendChild(tr);
     }
     box.appendChild(t);
@@ -361,30 +278,35 @@ if (new URLSearchParams(location.hash.slice(1)).has("selftest")) {
   try {
     const views = {};
     for (const v of ["new", "base"]) {
-      $("view").value = v; zoomed = tree; draw();
-      views[v] = { boxes: rects.length, rootWidth: weight(tree) };
+      $("view").value = v; flame.setTree(weigh(tree, v));
+      views[v] = { boxes: flame.vis.length, rootWidth: tree.total[0] };
     }
     result.views = views;
     $("view").value = "new";
     result.scopes = [];
     for (const o of [...scopeSel.options]) {
       scopeSel.value = o.value; rebuild();
-      result.scopes.push({ scope: o.textContent, base: tree.b, new: tree.n, boxes: rects.length });
+      result.scopes.push({ scope: o.textContent, base: tree.b[0], new: tree.n[0], boxes: flame.vis.length });
     }
     scopeSel.value = "all"; rebuild();
-    const target = rects.find((q) => q.node.depth >= 2 && q.w > 4);
-    if (target) {
-      const r = canvas.getBoundingClientRect();
-      const at = { clientX: r.left + target.x + 2, clientY: r.top + target.y + 3 };
-      canvas.dispatchEvent(new MouseEvent("mousemove", at));
+    const target = flame.vis.find((i) => tree.depth[i] >= 2 && flame.boxOf(i).w > 4);
+    if (target !== undefined) {
+      const box = flame.boxOf(target), r = flame.canvas.getBoundingClientRect();
+      const at = { clientX: r.left + box.x + 2, clientY: r.top + box.y + 3 };
+      flame.canvas.dispatchEvent(new MouseEvent("mousemove", at));
       result.tooltip = tip.textContent;
-      canvas.dispatchEvent(new MouseEvent("click", at));
-      result.zoomedTo = zoomed.label;
+      flame.canvas.dispatchEvent(new MouseEvent("click", at));
+      result.zoomedTo = tree.label[flame.zoom];
       result.crumbs = $("crumbs").textContent;
+      result.zoomed = flame.zoom === target;
     }
     result.functionRows = $("fn-table").tBodies[0].rows.length;
+    // Sorting: a click on "self new" puts the largest share first.
+    $("fn-table").tHead.rows[0].cells[2].click();
+    const first = fnTable.lastSorted[0], most = Math.max(...D.functions.map((f) => f.self.newPercent));
+    result.sortedBySelfNew = D.functions.length === 0 || first.self.newPercent === most;
     result.taskRows = $("task-table").tBodies[0].rows.length;
-    result.ok = views.new.boxes > 0 && views.base.boxes > 0 && !!result.tooltip;
+    result.ok = views.new.boxes > 0 && views.base.boxes > 0 && !!result.tooltip && result.zoomed === true && result.sortedBySelfNew;
   } catch (e) {
     result.errors.push(String(e && e.stack || e));
   }

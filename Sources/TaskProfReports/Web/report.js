@@ -4,7 +4,7 @@ var tp = window.__taskprof;
 var $ = tp.$, el = tp.el;   // common.js
 
 // ---------------------------------------------------------------- formatting
-function fmtInt(n) { return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ','); }
+var fmtInt = tp.fmtInt;
 function fmtPct(x) {
   if (!isFinite(x)) return '–';
   var p = x * 100;
@@ -481,160 +481,33 @@ function asyncColorOf(fn) {
 }
 var labelColors = ['#57534e', '#8f4f6f', '#5b6b7d'];   // scope, task, thread
 var labelDim = ['#cfccc8', '#e3ccd6', '#ccd3db'];
-var MATCH = '#c026d3', REST = '#ddd5ca', REST_INK = '#6d645a';
+var MATCH = '#c026d3';
 
 // ---------------------------------------------------------------- flame view
+// The view itself is common.js's FlameView; this page says how a box looks (function colours,
+// labels for scopes, tasks and threads, search matches in magenta) and what its tooltip shows.
+var FlameView = tp.FlameView;
 var tooltip = $('tooltip');
-function FlameView(canvas, hoverBox, opts) {
-  this.canvas = canvas; this.ctx = canvas.getContext('2d'); this.hoverBox = hoverBox;
-  this.opts = opts; this.icicle = !!opts.icicle; this.rowH = opts.rowH || 18;
-  this.tree = null; this.zoom = 0; this.match = null; this.hover = -1;
-  this.vis = []; this.visMaxD = 0; this.width = 0;
-  var self = this;
-  canvas.addEventListener('mousemove', function (e) { self.onMove(e); });
-  canvas.addEventListener('mouseleave', function () { self.setHover(-1); hideTooltip(); });
-  canvas.addEventListener('click', function (e) {
-    var n = self.hitTest(e);
-    if (n < 0 && self.opts.zoomOnRest) { var rb = self.hitRest(e); if (rb) n = rb.parent; }
-    if (n >= 0 && self.opts.onClick) self.opts.onClick(n, self);
-  });
+function boxStyle(n, t, view) {
+  var k = t.key[n], lk = k >= 0 ? -1 : t.labelKinds[-k - 1], match = view.match;
+  if (match) {
+    if (k >= 0 ? match.funcs[k] === 1 : (n > 0 && match.label(t.labels[-k - 1]))) return [MATCH, true];
+    return [lk >= 0 ? labelDim[lk] : (colorOf(k), funcDim[k]), false];
+  }
+  if (lk >= 0) return [labelColors[lk], true];
+  return [t.src[n] >= 0 && (frameFlags[ftFrame[t.src[n]]] & 2) ? asyncColorOf(k) : colorOf(k), false];
 }
-FlameView.prototype.setTree = function (tree) { this.tree = tree; this.zoom = 0; this.setHover(-1); this.draw(); };
-FlameView.prototype.setZoom = function (n) { this.zoom = n; this.setHover(-1); this.draw(); if (this.opts.onZoom) this.opts.onZoom(this); };
-FlameView.prototype.draw = function () {
-  var t = this.tree, canvas = this.canvas, ctx = this.ctx;
-  if (!t) return;
-  var W = Math.max(canvas.parentElement.clientWidth, 200), rowH = this.rowH, dpr = window.devicePixelRatio || 1;
-  var z = this.zoom, x0 = t.x[z], span = t.total[z] || 1, scale = W / span;
-  var minW = this.opts.minWidth || 0.6;
-  // visible boxes: the zoomed node's ancestors (full width), then its subtree, pruned by width
-  var vis = [], maxD = t.depth[z], a, stack = [z], n, j;
-  for (a = t.parent[z]; a >= 0; a = t.parent[a]) vis.push(a);
-  var total = t.total, depth = t.depth;
-  var maxRows = this.opts.maxRows || 1500, rest = [];
-  while (stack.length) {
-    n = stack.pop();
-    vis.push(n);
-    if (depth[n] > maxD) maxD = depth[n];
-    if (depth[n] >= maxRows) continue;
-    var ks = t.kids(n);
-    for (j = 0; j < ks.length && total[ks[j]] * scale >= minW; j++) stack.push(ks[j]);
-    if (j < ks.length) {
-      // the children too thin to draw, as one quiet box
-      var restTotal = 0;
-      for (var rj = j; rj < ks.length; rj++) restTotal += total[ks[rj]];
-      if (restTotal * scale >= 1) {
-        rest.push({ parent: n, first: ks[j], count: ks.length - j, total: restTotal });
-        if (depth[n] + 1 > maxD) maxD = depth[n] + 1;
-      }
-    }
-  }
-  if (t.total[0] === 0) maxD = 0;
-  var H = (maxD + 1) * rowH;
-  if (this.opts.minRows) H = Math.max(H, this.opts.minRows * rowH);
-  this.width = W; this.height = H; this.visMaxD = maxD; this.vis = vis; this.rest = rest; this.scale = scale; this.x0 = x0;
-  canvas.style.width = W + 'px'; canvas.style.height = H + 'px';
-  canvas.width = Math.round(W * dpr); canvas.height = Math.round(H * dpr);
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, W, H);
-  ctx.font = '12px ' + getComputedStyle(document.body).fontFamily;
-  ctx.textBaseline = 'middle';
-  var charW = ctx.measureText('abcdefghijklmnopqrstuvwxyz').width / 26;
-  var match = this.match, zDepth = t.depth[z];
-  for (var v = 0; v < vis.length; v++) {
-    n = vis[v];
-    var isAnc = depth[n] < zDepth, x, w;
-    if (isAnc) { x = 0; w = W; } else { x = (t.x[n] - x0) * scale; w = total[n] * scale; }
-    var y = this.rowY(depth[n]);
-    var k = t.key[n], lk = k >= 0 ? -1 : t.labelKinds[-k - 1], fill, dark;
-    if (match) {
-      if (k >= 0 ? match.funcs[k] === 1 : (n > 0 && match.label(t.labels[-k - 1]))) { fill = MATCH; dark = true; }
-      else { fill = lk >= 0 ? labelDim[lk] : (colorOf(k), funcDim[k]); dark = false; }
-    } else if (lk >= 0) { fill = labelColors[lk]; dark = true; }
-    else { fill = t.src[n] >= 0 && (frameFlags[ftFrame[t.src[n]]] & 2) ? asyncColorOf(k) : colorOf(k); dark = false; }
-    ctx.globalAlpha = isAnc ? 0.55 : 1;
-    ctx.fillStyle = fill;
-    ctx.fillRect(x, y, w > 2 ? w - 1 : w, rowH - 1);
-    if (w > 32) {
-      var name = t.name(n), room = Math.floor((w - 8) / charW);
-      if (room >= 3) {
-        if (name.length > room) name = name.slice(0, room - 1) + '…';
-        ctx.fillStyle = dark ? '#ffffff' : '#2a1a0e';
-        ctx.fillText(name, x + 4, y + rowH / 2);
-      }
-    }
-  }
-  ctx.globalAlpha = 1;
-  for (v = 0; v < rest.length; v++) {
-    var rb = rest[v], rx = (t.x[rb.first] - x0) * scale, rw = rb.total * scale, ry = this.rowY(depth[rb.parent] + 1);
-    ctx.fillStyle = REST;
-    ctx.fillRect(rx, ry, rw > 2 ? rw - 1 : rw, rowH - 1);
-    if (rw > 40) {
-      var rl = '+' + fmtInt(rb.count), rroom = Math.floor((rw - 8) / charW);
-      if (rl.length <= rroom) { ctx.fillStyle = REST_INK; ctx.fillText(rl, rx + 4, ry + rowH / 2); }
-    }
-  }
-  if (this.opts.onDraw) this.opts.onDraw(this);
-};
-FlameView.prototype.rowY = function (d) { return this.icicle ? d * this.rowH : (this.visMaxD - d) * this.rowH; };
-FlameView.prototype.hitTest = function (e) {
-  var t = this.tree;
-  if (!t) return -1;
-  var r = this.canvas.getBoundingClientRect(), mx = e.clientX - r.left, my = e.clientY - r.top;
-  var row = Math.floor(my / this.rowH), d = this.icicle ? row : this.visMaxD - row;
-  if (d < 0) return -1;
-  var zDepth = t.depth[this.zoom];
-  for (var v = 0; v < this.vis.length; v++) {
-    var n = this.vis[v];
-    if (t.depth[n] !== d) continue;
-    if (d < zDepth) return n;
-    var x = (t.x[n] - this.x0) * this.scale, w = t.total[n] * this.scale;
-    if (mx >= x && mx < x + Math.max(w, 1)) return n;
-  }
-  return -1;
-};
-FlameView.prototype.setHover = function (n) {
-  this.hover = n;
-  var b = this.hoverBox;
-  if (!b) return;
-  if (n < 0 || !this.tree) { b.style.display = 'none'; return; }
-  var t = this.tree, anc = t.depth[n] < t.depth[this.zoom];
-  var x = anc ? 0 : (t.x[n] - this.x0) * this.scale, w = anc ? this.width : Math.max(t.total[n] * this.scale, 2);
-  b.style.display = 'block';
-  b.style.left = x + 'px'; b.style.top = this.rowY(t.depth[n]) + 'px';
-  b.style.width = Math.max(w - 1, 2) + 'px'; b.style.height = (this.rowH - 1) + 'px';
-};
-FlameView.prototype.hitRest = function (e) {
-  var t = this.tree;
-  if (!t || !this.rest) return null;
-  var r = this.canvas.getBoundingClientRect(), mx = e.clientX - r.left, my = e.clientY - r.top;
-  for (var v = 0; v < this.rest.length; v++) {
-    var rb = this.rest[v], x = (t.x[rb.first] - this.x0) * this.scale, w = rb.total * this.scale, y = this.rowY(t.depth[rb.parent] + 1);
-    if (mx >= x && mx < x + w && my >= y && my < y + this.rowH) return rb;
-  }
-  return null;
-};
-FlameView.prototype.onMove = function (e) {
-  var n = this.hitTest(e);
-  if (n !== this.hover) this.setHover(n);
-  if (n < 0) {
-    var rb = this.hitRest(e);
-    if (!rb) { hideTooltip(); return; }
-    showRestTooltip(this.tree, rb, e.clientX, e.clientY, this.opts.percentOf ? this.opts.percentOf(this) : this.tree.total[0]);
-    return;
-  }
-  showTooltip(this.tree, n, e.clientX, e.clientY, this.opts.percentOf ? this.opts.percentOf(this) : this.tree.total[0]);
-};
+// Options every flame view of this page shares: its look and its tooltips.
+function flameOptions(opts) {
+  opts.style = boxStyle;
+  opts.onHover = function (t, n, cx, cy, v) { showTooltip(t, n, cx, cy, opts.percentOf ? opts.percentOf(v) : t.total[0]); };
+  opts.onRest = function (t, rb, cx, cy, v) { showRestTooltip(t, rb, cx, cy, opts.percentOf ? opts.percentOf(v) : t.total[0]); };
+  opts.onLeave = hideTooltip;
+  return opts;
+}
 
 function hideTooltip() { tooltip.hidden = true; }
-function placeTooltip(cx, cy) {
-  tooltip.hidden = false;
-  var tw = tooltip.offsetWidth, th = tooltip.offsetHeight;
-  var x = cx + 14, y = cy + 16;
-  if (x + tw > window.innerWidth - 8) x = Math.max(8, cx - tw - 14);
-  if (y + th > window.innerHeight - 8) y = Math.max(8, cy - th - 12);
-  tooltip.style.left = x + 'px'; tooltip.style.top = y + 'px';
-}
+function placeTooltip(cx, cy) { tp.placeTip(tooltip, cx, cy); }
 // Off-CPU scopes weigh stacks by blocked microseconds, every other scope by samples.
 function blockedScope() { return state.scope.kind === 'blocking' || state.scope.kind === 'offcpu'; }
 function fmtWeight(v) { return blockedScope() ? fmtNs(v * 1000) : fmtInt(v); }
@@ -682,22 +555,22 @@ function showTooltip(t, n, cx, cy, grand) {
 
 // ---------------------------------------------------------------- state
 var state = { scope: { kind: 'all' }, tree: null, func: -1, search: '' };
-var mainView = new FlameView($('flame'), $('flame-hover'), {
+var mainView = new FlameView($('flame'), $('flame-hover'), flameOptions({
   onClick: function (n, v) { v.setZoom(n); },
   zoomOnRest: true,
   onZoom: function () { renderCrumbs(); },
   percentOf: function (v) { return v.tree.total[0]; }
-});
-var callersView = new FlameView($('callers'), $('callers-hover'), {
+}));
+var callersView = new FlameView($('callers'), $('callers-hover'), flameOptions({
   icicle: false, rowH: 17, minRows: 2, maxRows: 60,
   onClick: function (n, v) { var k = v.tree.key[n]; if (k >= 0 && k !== state.func) selectFunction(k); },
   percentOf: function () { return state.tree ? state.tree.total[0] : 1; }
-});
-var calleesView = new FlameView($('callees'), $('callees-hover'), {
+}));
+var calleesView = new FlameView($('callees'), $('callees-hover'), flameOptions({
   icicle: true, rowH: 17, minRows: 2, maxRows: 60,
   onClick: function (n, v) { var k = v.tree.key[n]; if (k >= 0 && k !== state.func) selectFunction(k); },
   percentOf: function () { return state.tree ? state.tree.total[0] : 1; }
-});
+}));
 
 function renderCrumbs() {
   var nav = $('crumbs'), t = mainView.tree, z = mainView.zoom, path = [];
@@ -786,77 +659,7 @@ $('search').addEventListener('input', function (e) {
 });
 
 // ---------------------------------------------------------------- tables
-// columns: { title, num, get(row) -> sort value, cell(row) -> string or Node, cls, desc }
-function SortTable(table, columns, opts) {
-  this.table = table; this.columns = columns; this.opts = opts; this.rows = [];
-  this.sortCol = opts.sortCol || 0; this.sortDesc = opts.sortDesc !== false; this.limit = opts.limit || 200; this.filter = null;
-}
-SortTable.prototype.setRows = function (rows) { this.rows = rows; this.render(); };
-SortTable.prototype.sorted = function () {
-  var c = this.columns[this.sortCol], desc = this.sortDesc, f = this.filter;
-  var rows = f ? this.rows.filter(f) : this.rows.slice();
-  rows.sort(function (a, b) {
-    var x = c.get(a), y = c.get(b), r;
-    if (typeof x === 'string' || typeof y === 'string') r = String(x).localeCompare(String(y));
-    else r = (x === null || x === undefined ? -Infinity : x) - (y === null || y === undefined ? -Infinity : y);
-    return desc ? -r : r;
-  });
-  return rows;
-};
-SortTable.prototype.render = function () {
-  var self = this, table = this.table, cols = this.columns;
-  table.textContent = '';
-  var thead = el('thead'), hr = el('tr');
-  cols.forEach(function (c, ci) {
-    var th = el('th', c.num ? 'num' : '');
-    if (c.tip) th.title = c.tip;
-    var arrow = el('span', 'arrow', ci === self.sortCol ? (self.sortDesc ? '▾' : '▴') : '');
-    if (c.num) { th.appendChild(arrow); th.appendChild(document.createTextNode(c.title)); }
-    else { th.appendChild(document.createTextNode(c.title)); th.appendChild(arrow); }
-    th.setAttribute('aria-sort', ci === self.sortCol ? (self.sortDesc ? 'descending' : 'ascending') : 'none');
-    th.addEventListener('click', function () {
-      if (self.sortCol === ci) self.sortDesc = !self.sortDesc;
-      else { self.sortCol = ci; self.sortDesc = c.desc !== undefined ? c.desc : !!c.num; }
-      self.render();
-    });
-    hr.appendChild(th);
-  });
-  thead.appendChild(hr); table.appendChild(thead);
-  var tbody = el('tbody'), rows = this.sorted(), shown = Math.min(rows.length, this.limit);
-  this.lastSorted = rows;
-  for (var i = 0; i < shown; i++) (function (row) {
-    var tr = el('tr');
-    if (self.opts.isSelected && self.opts.isSelected(row)) tr.className = 'sel';
-    cols.forEach(function (c) {
-      var td = el('td', (c.num ? 'num ' : '') + (c.cls || ''));
-      var v = c.cell ? c.cell(row) : c.get(row);
-      if (v instanceof Node) td.appendChild(v); else td.textContent = v === null || v === undefined ? '–' : String(v);
-      if (c.title && c.titleOf) td.title = c.titleOf(row);
-      tr.appendChild(td);
-    });
-    if (self.opts.onSelect) {
-      tr.tabIndex = 0;
-      tr.addEventListener('click', function () { self.opts.onSelect(row); });
-      tr.addEventListener('keydown', function (e) { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); self.opts.onSelect(row); } });
-    }
-    tbody.appendChild(tr);
-  })(rows[i]);
-  if (rows.length > shown) {
-    var tr = el('tr', 'more'), td = el('td');
-    td.colSpan = cols.length;
-    var b = el('button', 'btn', 'Show all ' + fmtInt(rows.length) + ' rows');
-    b.type = 'button';
-    b.addEventListener('click', function () { self.limit = Infinity; self.render(); });
-    td.appendChild(document.createTextNode(fmtInt(rows.length - shown) + ' more  '));
-    td.appendChild(b);
-    tr.appendChild(td); tbody.appendChild(tr);
-  }
-  if (rows.length === 0) {
-    var er = el('tr', 'more'), ed = el('td', 'dim', this.opts.emptyText || 'Nothing here.');
-    ed.colSpan = cols.length; er.appendChild(ed); tbody.appendChild(er);
-  }
-  table.appendChild(tbody);
-};
+var SortTable = tp.SortTable;   // common.js
 
 function shareCell(x) {
   var d = el('div', 'sharecell'), bar = el('div', 'sharebar'), fill = el('i');
