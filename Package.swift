@@ -67,6 +67,7 @@ let package = Package(
         .executableTarget(name: "CustomExecutor", path: "Examples/CustomExecutor"),
         .executableTarget(name: "TinyLeaf", path: "Examples/TinyLeaf"),
         .executableTarget(name: "LockStress", path: "Examples/LockStress"),
+        .executableTarget(name: "StuckTasks", path: "Examples/StuckTasks"),
         .executableTarget(
             name: "NIOStall",
             dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],

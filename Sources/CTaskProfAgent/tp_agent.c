@@ -171,6 +171,7 @@ __attribute__((constructor)) static void tp_agent_init(void) {
     if (tp_cfg.follow_children && !tp_process_selected(getenv("TASKPROF_PROCESS"))) return;
     tp_clock_init();   // reads TASKPROF_CLOCK
     tp_jobs_init();    // reads TASKPROF_ACTOR_WAITS
+    if (tp_jobs_enabled()) tp_tasks_init();
     if (!tp_cfg.follow_children) tp_clean_environment();
 
     if (!(async_stacks && async_stacks[0] == '0')) tp_async_init();

@@ -68,6 +68,7 @@ struct tp_job_state {
     uint64_t inner_task_id;            // the job running inside outer_job now, 0 for none
     uint64_t inner_start_ns, inner_enqueued_ns;
     uint64_t carried_enqueued_ns;      // a Task.yield's continuation job: its enqueue time, for the task it resumes
+    void *inner_live;                  // the live-task entry of inner_task_id (tp_tasks.c), or NULL
 };
 
 struct tp_thread {
@@ -83,6 +84,8 @@ struct tp_thread {
     int kind;                          // enum tp_thread_kind
     _Atomic uint64_t jobs_run;
     uint64_t last_task_id;             // job wrapper only: last task whose name was looked up
+    uint64_t live_id;                  // job wrapper only: the last task whose live-task entry was looked up,
+    void *live_entry;                  // and that entry (tp_tasks.c)
     struct tp_job_state job;           // the Swift job running now
     void *last_enqueued_job;           // the last job swift_task_enqueue queued from this thread
     _Atomic uint64_t job_start_ns;     // start of the job running now (inner or outer), 0 outside jobs
@@ -198,8 +201,20 @@ uint32_t tp_process_record(uint8_t *buf);
 
 uint64_t tp_current_task_id(void);
 
+// tp_tasks.c: the live tasks, and dumps of them
+void tp_tasks_init(void);
+int tp_tasks_enabled(void);
+void *tp_tasks_job_start(struct tp_thread *t, void *job, uint64_t id, uint64_t now);
+void tp_tasks_job_end(void *entry, uint64_t id, uint64_t now);
+void tp_tasks_sweep(void);
+int tp_tasks_sweep_due(void);
+void tp_tasks_dump(tp_emit_fn emit, uint32_t reason, uint32_t sequence);
+uint32_t tp_tasks_take_request(void);
+void tp_tasks_answer_request(uint32_t sequence);
+
 // tp_jobs.c
 void tp_jobs_init(void);
+uint64_t tp_jobs_enqueued_at(void *job);
 int tp_jobs_enabled(void);
 void tp_jobs_flush_thread(struct tp_thread *t);                       // owner, at thread exit
 void tp_jobs_snapshot_thread(struct tp_thread *t, tp_emit_fn emit);    // writer thread

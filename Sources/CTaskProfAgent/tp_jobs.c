@@ -82,6 +82,17 @@ static void tp_job_remember(void *job, uint64_t when) {
     atomic_fetch_add_explicit(&tp_counters[TP_CTR_EVENTS_DROPPED], 1, memory_order_relaxed);
 }
 
+// When `job` was enqueued, if it waits in the table now (0 otherwise); the entry stays. For
+// dumps (writer thread): a task enqueued on an executor waits since then.
+uint64_t tp_jobs_enqueued_at(void *job) {
+    uint32_t h = tp_mix((uintptr_t)job);
+    for (uint32_t i = 0; i < TP_JOB_PROBE; i++) {
+        uint32_t slot = (h + i) & (TP_JOB_TABLE_SLOTS - 1);
+        if (atomic_load_explicit(&tp_job_table[slot].job, memory_order_acquire) == (uintptr_t)job) return tp_job_table[slot].enqueued_ns;
+    }
+    return 0;
+}
+
 static uint64_t tp_job_forget(void *job) {
     uint32_t h = tp_mix((uintptr_t)job);
     for (uint32_t i = 0; i < TP_JOB_PROBE; i++) {
@@ -261,6 +272,8 @@ static void tp_job_finished(struct tp_thread *t, uint64_t id, uint64_t start, ui
 
 static void tp_inner_job_end(struct tp_thread *t, uint64_t end) {
     if (!t->job.inner_task_id) return;
+    tp_tasks_job_end(t->job.inner_live, t->job.inner_task_id, end);
+    t->job.inner_live = NULL;
     tp_job_finished(t, t->job.inner_task_id, t->job.inner_start_ns, end, t->job.inner_enqueued_ns);
     t->job.inner_task_id = 0;
 }
@@ -300,6 +313,7 @@ static void tp_tsan_acquire(void *addr) {
     tp_inner_job_end(t, now);
     t->job.inner_jobs++;
     t->job.inner_task_id = tp_job_task_id(addr);
+    t->job.inner_live = tp_tasks_job_start(t, addr, t->job.inner_task_id, now);
     t->job.inner_start_ns = now;
     t->job.inner_enqueued_ns = enqueued;
     atomic_store_explicit(&t->job_start_ns, now, memory_order_relaxed);
@@ -340,6 +354,7 @@ struct tp_job_run {
     struct tp_thread *t;
     struct tp_job_state outer;
     uint64_t outer_job_start, start, enqueued, id;
+    void *live;                        // the task's live-task entry (tp_tasks.c)
 };
 
 // Before a job runs: its enqueue time, task and name. Returns 0 when the thread is not tracked
@@ -370,6 +385,7 @@ static int tp_job_begin(struct tp_job_run *r, void *job) {
     }
     r->outer_job_start = atomic_load_explicit(&t->job_start_ns, memory_order_relaxed);
     atomic_store_explicit(&t->job_start_ns, r->start, memory_order_relaxed);
+    r->live = tp_tasks_job_start(t, job, r->id, r->start);
     return 1;
 }
 
@@ -381,6 +397,7 @@ static void tp_job_end(struct tp_job_run *r) {
     tp_inner_job_end(t, end);
     int inner_jobs = t->job.inner_jobs;
     t->job = r->outer;
+    tp_tasks_job_end(r->live, r->id, end);
     // A drain that ran task jobs is counted through them; its own span would count them twice.
     if (!(r->id == 0 && inner_jobs > 0)) tp_job_finished(t, r->id, r->start, end, r->enqueued);
 }

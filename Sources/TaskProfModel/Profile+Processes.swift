@@ -93,6 +93,23 @@ extension Profile {
                             return s
                         }))
             }
+            out.taskDumps += p.taskDumps.map { d in
+                var d = d
+                d.timeNs = d.timeNs &+ offset
+                d.process = Int32(k)
+                d.tasks = d.tasks.map { t in
+                    var t = t
+                    t.id = task(t.id)
+                    t.parent = t.parent.map(task)
+                    t.waitingOnTask = t.waitingOnTask.map(task)
+                    t.createdNs = t.createdNs.map { $0 &+ offset }
+                    if t.createdAt >= 0 { t.createdAt = stackMap[Int(t.createdAt)] }
+                    if t.awaitStack >= 0 { t.awaitStack = stackMap[Int(t.awaitStack)] }
+                    return t
+                }
+                return d
+            }
+            out.stuckThresholdNs = p.stuckThresholdNs
             var process = part.process
             process.startOffsetNs = offset
             process.durationNs = p.meta.durationNs
@@ -181,6 +198,17 @@ extension Profile {
                 var s = $0; s.process = 0; return s
             }
         }
+        out.taskDumps = out.taskDumps.map { d in
+            var d = d
+            d.timeNs = d.timeNs >= offset ? d.timeNs - offset : 0
+            d.process = 0
+            d.tasks = d.tasks.map { t in
+                var t = t
+                t.createdNs = t.createdNs.map { $0 >= offset ? $0 - offset : 0 }
+                return t
+            }
+            return d
+        }
         out.counters = pr.counters
         out.meta.startTimeNs = meta.startTimeNs &+ offset
         out.meta.durationNs = pr.durationNs
@@ -206,6 +234,7 @@ extension Profile {
         out.jobs?.tasks = (jobs?.tasks ?? []).filter { mine($0.taskID) }
         out.jobs?.longPolls = (jobs?.longPolls ?? []).filter { ks.contains(Int($0.process)) }
         out.blocking?.sites = (blocking?.sites ?? []).filter { ks.contains(Int($0.process)) }
+        out.taskDumps = taskDumps.filter { ks.contains(Int($0.process)) }
         return out
     }
 

@@ -18,6 +18,12 @@ public struct Profile: Sendable {
     /// The processes of a recording that followed children, in start order; empty for a profile
     /// of one process (its meta describes it).
     public var processes: [ProfiledProcess] = []
+    /// Dumps of the live tasks (at the end of each process, on `taskprof dump`, before death by
+    /// SIGINT/SIGTERM), in the order they were taken.
+    public var taskDumps: [TaskDump] = []
+    /// Tasks suspended (or enqueued) at least this long in a final dump are stuck (`record --stuck`).
+    public var stuckThresholdNs: UInt64 = Profile.defaultStuckThresholdNs
+    public static let defaultStuckThresholdNs: UInt64 = 1_000_000_000
 
     public init(
         meta: ProfileMeta, counters: [String: UInt64] = [:], modules: [LoadedModule] = [],

@@ -14,6 +14,7 @@ public enum ProfileFile {
         case jobs = 9
         case blocking = 10
         case processes = 11
+        case taskDumps = 12
         case end = 0xFFFF
     }
 
@@ -92,6 +93,9 @@ public enum ProfileFile {
         }
         if !p.processes.isEmpty {
             section(.processes) { w in encodeProcesses(p, into: &w) }
+        }
+        if !p.taskDumps.isEmpty {
+            section(.taskDumps) { w in encodeTaskDumps(p, into: &w) }
         }
         section(.end) { _ in }
         return out.bytes
@@ -230,6 +234,9 @@ public enum ProfileFile {
             case .processes:
                 guard seen.contains(Tag.threads.rawValue) else { throw ProfileFormatError.corrupt("the PROCESSES section comes before THREADS") }
                 try decodeProcesses(&r, into: &p)
+            case .taskDumps:
+                guard seen.contains(Tag.stacks.rawValue) else { throw ProfileFormatError.corrupt("the TASK_DUMPS section comes before STACKS") }
+                try decodeTaskDumps(&r, into: &p)
             case .end: sawEnd = true
             case nil: break  // a newer section: skip
             }

@@ -181,6 +181,11 @@ public struct JSONSummary: Codable, Equatable {
     public var runtime: Runtime?
     public var longPolls: [LongPollEntry]
     public var blockingCalls: [BlockingCall]
+    /// The tasks alive at the end (absent when the recording has no dump of them).
+    public var liveTasks: [LiveTaskEntry]?
+    /// Suspended or enqueued at least this long counts as stuck (`record --stuck`).
+    public var stuckThresholdMs: Double?
+    public var stuckFindings: [StuckFinding]?
 
     public init(_ p: Profile, maxFunctions: Int = 200) {
         let m = p.meta
@@ -250,6 +255,12 @@ public struct JSONSummary: Codable, Equatable {
                 taskNames: b.taskIDs.map { names[$0] ?? TaskInfo.unnamedLabel($0) },
                 threads: b.threads.map { threadNames[ThreadKey(process: b.process, tid: $0)] ?? "thread \($0)" }, count: b.count,
                 totalMs: Double(b.totalNs) / 1e6, maxMs: Double(b.maxNs) / 1e6, stack: stack, advice: b.advice)
+        }
+        let stuck = StuckTasks(p)
+        if stuck.hasDump {
+            liveTasks = Self.liveTasks(stuck, several: several)
+            stuckThresholdMs = Double(stuck.thresholdNs) / 1e6
+            stuckFindings = Self.stuckFindings(stuck)
         }
     }
 

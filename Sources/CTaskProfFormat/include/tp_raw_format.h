@@ -49,6 +49,8 @@ enum tp_record_type {
     TP_REC_BLOCKING = 11,    // a blocking call on a runtime thread that took too long
     TP_REC_EXEC = 12,        // the process is about to exec: the path (not NUL-terminated); its new image writes a stream of its own
     TP_REC_PROCESS = 13,     // who this image is: parent pid, executable path, command line (once, after the header)
+    TP_REC_TASK_DUMP = 14,   // a dump of the live tasks begins: the TP_REC_LIVE_TASK records that follow belong to it
+    TP_REC_LIVE_TASK = 15,   // one task alive at a dump: its state, what it waits on, its await stack
     TP_REC_COUNT             // one past the last: the Swift reader's test checks it handles every type
 };
 
@@ -183,6 +185,9 @@ enum tp_counter {
     TP_CTR_STREAM_REOPENED,    // times the program closed the raw stream's descriptor and the agent reopened it
     TP_CTR_STREAM_LOST_BYTES,  // bytes of the stream that could not be written (disk full, no descriptor)
     TP_CTR_SAMPLING_REARMED,   // threads whose perf event the program closed, given a new one
+    TP_CTR_TASKS_CREATED,      // tasks the agent saw created (swift_task_create)
+    TP_CTR_TASKS_UNTRACKED,    // tasks left out of the live-task table (it was full)
+    TP_CTR_TASK_DUMPS,         // dumps of the live tasks written
     TP_CTR_COUNT
 };
 
@@ -220,6 +225,9 @@ static inline const char *tp_counter_name(enum tp_counter c) {
     case TP_CTR_STREAM_REOPENED: return "stream.reopened";
     case TP_CTR_STREAM_LOST_BYTES: return "stream.lostBytes";
     case TP_CTR_SAMPLING_REARMED: return "sampling.rearmed";
+    case TP_CTR_TASKS_CREATED: return "tasks.created";
+    case TP_CTR_TASKS_UNTRACKED: return "tasks.untracked";
+    case TP_CTR_TASK_DUMPS: return "tasks.dumps";
     case TP_CTR_COUNT: break;
     }
     return 0;
@@ -282,6 +290,66 @@ struct __attribute__((packed)) tp_rec_blocking {
     uint16_t primitive;      // enum tp_primitive
     uint16_t nframes;
     uint64_t frames[];       // the caller's stack, innermost first (return addresses)
+};
+
+// ---- Live tasks ("why is my task stuck") ------------------------------------------------------
+// The agent keeps a table of the tasks alive (tp_tasks.c) and, at the end of the recording, on
+// `taskprof dump PID` and before the program dies of SIGINT/SIGTERM, reads each one's state out
+// of the Swift runtime's task object (validated reads, on the writer thread) into a dump.
+enum tp_dump_reason { TP_DUMP_END = 1, TP_DUMP_REQUEST = 2, TP_DUMP_SIGNAL = 3 };
+
+struct __attribute__((packed)) tp_rec_task_dump {
+    struct tp_record_header h;
+    uint64_t time_ns;
+    uint32_t reason;         // enum tp_dump_reason
+    uint32_t sequence;       // 1, 2, … in this process; a request's number for TP_DUMP_REQUEST
+    uint32_t tasks;          // live-task records that follow
+    uint32_t unreadable;     // tasks in the table whose memory could not be read or was not a task
+    char note[128];          // why the dump is empty or partial (unknown runtime layout), else empty
+};
+
+enum tp_task_state { TP_TASK_RUNNING = 1, TP_TASK_ENQUEUED = 2, TP_TASK_SUSPENDED = 3 };
+
+// What the runtime says the task waits on (its dependency record), where it says it.
+enum tp_task_wait {
+    TP_WAIT_UNKNOWN = 0,
+    TP_WAIT_TASK = 1,          // another task's value: waiting_on_id
+    TP_WAIT_CONTINUATION = 2,  // a continuation: waiting_on is its context
+    TP_WAIT_GROUP = 3,         // a task group's next child: waiting_on is the group
+    TP_WAIT_EXECUTOR = 4,      // enqueued on an executor (an actor): waiting_on is the executor's identity
+};
+
+// How the task was made. From the runtime's job flags (child tasks) and the agent's
+// swift_task_create hook (the others).
+enum tp_task_kind {
+    TP_KIND_UNKNOWN = 0, TP_KIND_UNSTRUCTURED = 1, TP_KIND_DETACHED = 2, TP_KIND_GROUP_CHILD = 3, TP_KIND_ASYNC_LET = 4,
+};
+
+// Task {} is inlined code of the program (@_alwaysEmitIntoClient): the creating function is one
+// or two frames out from swift_task_create.
+#define TP_CREATED_AT_FRAMES 4
+
+#define TP_LIVE_FLAG_CANCELLED 1u
+#define TP_LIVE_FLAG_SEEN_CREATED 2u   // the agent saw it created: creator_id and created_ns are known
+
+struct __attribute__((packed)) tp_rec_live_task {
+    struct tp_record_header h;
+    uint64_t task_id;
+    uint64_t parent_id;      // a child task's parent; an unstructured task's creator; 0 when none or unknown
+    uint64_t created_ns;     // 0 when unknown
+    uint64_t since_ns;       // in its state since (0 when unknown)
+    uint64_t waiting_on_id;  // TP_WAIT_TASK: the awaited task
+    uint64_t waiting_on;     // the awaited object's address (continuation context, group, executor)
+    uint64_t created_at[TP_CREATED_AT_FRAMES];   // return addresses of the code that created it, innermost first, 0 when unknown
+    uint64_t resume;         // a suspended task's resume function (where it continues), 0 when not suspended
+    uint32_t tid;            // TP_TASK_RUNNING: the thread
+    uint8_t state;           // enum tp_task_state
+    uint8_t kind;            // enum tp_task_kind
+    uint8_t wait;            // enum tp_task_wait
+    uint8_t flags;           // TP_LIVE_FLAG_*
+    uint16_t nframes;        // then nframes resume functions of the awaiting callers, innermost first
+    uint16_t reserved;
+    uint64_t frames[];
 };
 
 #endif

@@ -8,6 +8,8 @@ public struct ProfileBuilder {
     public var bucketNs: UInt64 = 10_000_000
     public var longPollThresholdNs: UInt64 = 10_000_000
     public var blockingThresholdNs: UInt64 = 1_000_000
+    /// `record --stuck`: tasks suspended at least this long in a final dump are stuck.
+    public var stuckThresholdNs: UInt64 = Profile.defaultStuckThresholdNs
     /// Called with (done, total) distinct stacks while symbolizing.
     public var progress: ((Int, Int) -> Void)?
 
@@ -82,6 +84,7 @@ public struct ProfileBuilder {
         }
 
         var taskIDs = Set(raw.samples.map(\.taskID))
+        for d in raw.taskDumps { taskIDs.formUnion(d.tasks.map(\.taskID)) }
         taskIDs.formUnion(raw.jobs.map(\.taskID))
         taskIDs.formUnion(raw.jobAggregates.values.map(\.taskID))
         taskIDs.remove(0)
@@ -91,6 +94,8 @@ public struct ProfileBuilder {
         let blocking = BlockingAnalyzer(thresholdNs: blockingThresholdNs).summarize(
             raw: raw, intern: { interner.intern(addresses: $0) }, frames: { interner.frames }, stacks: { interner.stacks })
 
+        let dumps = raw.taskDumps.map { buildDump($0, raw: raw, interner: &interner) }
+
         var counters = raw.counters
         counters["stream.trailingBytes"] = UInt64(raw.trailingBytes)
         for (i, n) in raw.handlerHistogram.enumerated() where n > 0 { counters["handler.hist.\(i)"] = n }
@@ -99,11 +104,43 @@ public struct ProfileBuilder {
             meta: meta, counters: counters, modules: raw.modules, frames: interner.frames,
             stacks: interner.stacks, threads: threads, tasks: tasks, samples: samples,
             blocking: blocking)
+        profile.taskDumps = dumps
+        profile.stuckThresholdNs = stuckThresholdNs
         if raw.jobTracking {
             profile.jobs = JobAnalyzer(thresholdNs: longPollThresholdNs)
                 .summarize(raw: raw, threads: threads, sampleStacks: { i in symbolizedStack[Int(sampleStack[i])] })
         }
         return profile
+    }
+
+    /// A dump of live tasks: times from the start of the recording, stacks symbolized.
+    private func buildDump(_ d: RawRecording.TaskDump, raw: RawRecording, interner: inout StackInterner) -> TaskDump {
+        let reason: TaskDump.Reason = d.reason == 2 ? .request : d.reason == 3 ? .signal : .end
+        let kinds: [UInt8: LiveTask.Kind] = [1: .unstructured, 2: .detached, 3: .groupChild, 4: .asyncLet]
+        let states: [UInt8: LiveTask.State] = [1: .running, 2: .enqueued, 3: .suspended]
+        let tasks = d.tasks.compactMap { t -> LiveTask? in
+            guard let state = states[t.state] else { return nil }
+            var awaitStack: Int32 = -1
+            if t.frameCount > 0 {
+                // Resume functions: entry points, symbolized as logical (async) frames.
+                let addresses = raw.frames[t.frameStart..<(t.frameStart + t.frameCount)].map { $0 | StackInterner.asyncFrameBit }
+                awaitStack = interner.intern(addresses: addresses[...])
+            }
+            // Return addresses out of swift_task_create, innermost first: a physical stack (its leaf
+            // looked up at the call, the byte before the return address).
+            let site = t.createdAt.prefix { $0 != 0 }
+            let createdAt = site.isEmpty ? -1 : interner.intern(addresses: [site.first! - 1] + site.dropFirst())
+            return LiveTask(
+                id: t.taskID, parent: t.parentID == 0 ? nil : t.parentID, kind: kinds[t.kind] ?? .unknown, state: state,
+                forNs: t.sinceNs == 0 || t.sinceNs > d.timeNs ? nil : d.timeNs - t.sinceNs,
+                tid: state == .running && t.tid != 0 ? t.tid : nil, cancelled: t.flags & 1 != 0,
+                createdNs: t.createdNs == 0 ? nil : t.createdNs &- raw.startMonotonicNs, createdAt: createdAt,
+                awaitStack: awaitStack, wait: LiveTask.RuntimeWait(rawValue: t.wait) ?? .unknown,
+                waitingOnTask: t.waitingOnID == 0 ? nil : t.waitingOnID)
+        }
+        return TaskDump(
+            reason: reason, timeNs: d.timeNs &- raw.startMonotonicNs, unreadable: d.unreadable,
+            note: d.note.isEmpty ? nil : d.note, tasks: tasks)
     }
 
     private func buildThreads(_ raw: RawRecording) -> [ThreadInfo] {

@@ -61,6 +61,34 @@ public struct RawRecording {
         public var delayHistogram: [Int: UInt64]
     }
 
+    /// A dump of the live tasks (TP_REC_TASK_DUMP) and the tasks in it (TP_REC_LIVE_TASK).
+    public struct TaskDump {
+        public var timeNs: UInt64
+        public var reason: UInt32
+        public var sequence: UInt32
+        public var unreadable: UInt32
+        public var note: String
+        public var tasks: [LiveTask] = []
+    }
+
+    public struct LiveTask {
+        public var taskID: UInt64
+        public var parentID: UInt64
+        public var createdNs: UInt64
+        public var sinceNs: UInt64
+        public var waitingOnID: UInt64
+        /// Return addresses out of swift_task_create, innermost first (0s when unknown).
+        public var createdAt: [UInt64]
+        public var tid: Int32
+        public var state: UInt8
+        public var kind: UInt8
+        public var wait: UInt8
+        public var flags: UInt8
+        /// Range into `frames`: the await stack, innermost first (resume functions).
+        public var frameStart: Int
+        public var frameCount: Int
+    }
+
     public var pid: Int32 = 0
     public var startRealtimeNs: UInt64 = 0
     public var startMonotonicNs: UInt64 = 0
@@ -88,6 +116,7 @@ public struct RawRecording {
     /// Waits in an actor's queue (jobs run inside an actor's drain), agent buckets.
     public var actorWaitHistogram: [UInt64] = []
     public var notes: [String] = []
+    public var taskDumps: [TaskDump] = []
     /// The stream ended with the agent's END record (clean exit), or with its EXEC record.
     public var complete = false
     /// The program this image exec'd into, when its stream ends with the agent's EXEC record

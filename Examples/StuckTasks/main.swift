@@ -1,0 +1,186 @@
+// Tasks that never finish, and a healthy program where every task does. Each scenario sets up
+// its tasks, lets them run for a while (default 1.5 s; a second argument in milliseconds changes
+// it), then the program exits as a service would on shutdown, with the stuck tasks still alive.
+// `taskprof record` dumps them at the exit (`taskprof dump PID` while it runs):
+//
+//   taskprof record -o s.taskprof -- .build/release/StuckTasks channel
+//
+// - channel: Barbara's story. "producer" sends items into a bounded channel built from
+//   continuations (capacity 4); "consumer" reads three items, then stops reading and returns.
+//   The producer waits in `BoundedChannel.send(_:)` forever: the channel is full and no task
+//   reads it.
+// - continuation: `fetchProfile(id:)` wraps a callback API in `withCheckedContinuation`; its
+//   error path forgets to resume, so task "fetcher" waits forever on a continuation created in
+//   `fetchProfile(id:)`; task "page" awaits the fetcher's value.
+// - cycle: task "left" awaits the value of task "right", which awaits the value of "left":
+//   neither can finish.
+// - group: task "gatherer" collects a group of three `lookup-N` children; child 1 waits on a
+//   continuation nothing resumes, so the group's parent never resumes.
+// - healthy: the same kinds of tasks, all finished before the exit: nothing is stuck.
+import Foundation
+
+/// A channel with room for `capacity` items; `send` waits while it is full, `receive` while it
+/// is empty. Built from continuations, as hand-written channels are.
+actor BoundedChannel<Element: Sendable> {
+    private var items: [Element] = []
+    private var waitingSenders: [CheckedContinuation<Void, Never>] = []
+    private var waitingReceivers: [CheckedContinuation<Element, Never>] = []
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    @inline(never)
+    func send(_ item: Element) async {
+        while true {
+            if !waitingReceivers.isEmpty {
+                waitingReceivers.removeFirst().resume(returning: item)
+                return
+            }
+            if items.count < capacity {
+                items.append(item)
+                return
+            }
+            // Full: wait until a receiver makes room, then look again.
+            await withCheckedContinuation { waitingSenders.append($0) }
+        }
+    }
+
+    @inline(never)
+    func receive() async -> Element {
+        if !items.isEmpty {
+            let item = items.removeFirst()
+            if !waitingSenders.isEmpty { waitingSenders.removeFirst().resume() }
+            return item
+        }
+        return await withCheckedContinuation { waitingReceivers.append($0) }
+    }
+}
+
+@inline(never)
+func produce(into channel: BoundedChannel<Int>) async {
+    for i in 0..<1_000 { await channel.send(i) }
+}
+
+@inline(never)
+func consume(from channel: BoundedChannel<Int>, count: Int) async -> Int {
+    var sum = 0
+    for _ in 0..<count { sum += await channel.receive() }
+    return sum
+}
+
+// A callback API, as an HTTP client or a database driver has.
+enum LegacyClient {
+    static func load(id: Int, completion: @escaping @Sendable (Result<String, Error>) -> Void) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(20)) {
+            if id % 2 == 1 { completion(.failure(URLError(.timedOut))) } else { completion(.success("profile-\(id)")) }
+        }
+    }
+}
+
+/// The bug: the failure branch neither resumes nor throws.
+@inline(never)
+func fetchProfile(id: Int) async -> String {
+    await withCheckedContinuation { (c: CheckedContinuation<String, Never>) in
+        LegacyClient.load(id: id) { result in
+            switch result {
+            case .success(let profile): c.resume(returning: profile)
+            case .failure: break   // forgot: c.resume(returning: "") or a throwing continuation
+            }
+        }
+    }
+}
+
+/// The fix, for the healthy run.
+@inline(never)
+func fetchProfileFixed(id: Int) async -> String {
+    await withCheckedContinuation { (c: CheckedContinuation<String, Never>) in
+        LegacyClient.load(id: id) { result in
+            switch result {
+            case .success(let profile): c.resume(returning: profile)
+            case .failure: c.resume(returning: "")
+            }
+        }
+    }
+}
+
+@inline(never)
+func renderPage(_ fetcher: Task<String, Never>) async -> Int {
+    let profile = await fetcher.value
+    return profile.count
+}
+
+final class TaskBox: @unchecked Sendable { var task: Task<Int, Never>? }
+
+@inline(never)
+func awaitOther(_ box: TaskBox) async -> Int {
+    while box.task == nil { try? await Task.sleep(for: .milliseconds(5)) }
+    return await box.task!.value + 1
+}
+
+@inline(never)
+func lookup(_ i: Int, broken: Bool) async -> Int {
+    if broken && i == 1 { return await fetchProfile(id: 1).count }
+    return await fetchProfileFixed(id: i * 2).count
+}
+
+@inline(never)
+func gather(broken: Bool) async -> Int {
+    await withTaskGroup(of: Int.self) { group in
+        for i in 0..<3 { group.addTask(name: "lookup-\(i)") { await lookup(i, broken: broken) } }
+        var total = 0
+        for await n in group { total += n }
+        return total
+    }
+}
+
+/// Starts the scenario's tasks (on the global executor: this function is not isolated to the
+/// main actor, so neither are the tasks it creates). False for an unknown scenario.
+func start(_ scenario: String) -> Bool {
+    switch scenario {
+    case "channel":
+        let channel = BoundedChannel<Int>(capacity: 4)
+        Task(name: "producer") { await produce(into: channel) }
+        Task(name: "consumer") { await consume(from: channel, count: 3) }
+    case "continuation":
+        let fetcher = Task(name: "fetcher") { await fetchProfile(id: 7) }
+        Task(name: "page") { await renderPage(fetcher) }
+    case "cycle":
+        let leftBox = TaskBox(), rightBox = TaskBox()
+        let left = Task(name: "left") { await awaitOther(rightBox) }
+        let right = Task(name: "right") { await awaitOther(leftBox) }
+        leftBox.task = left
+        rightBox.task = right
+    case "group":
+        Task(name: "gatherer") { await gather(broken: true) }
+    case "healthy":
+        let channel = BoundedChannel<Int>(capacity: 4)
+        let producer = Task(name: "producer") { for i in 0..<20 { await channel.send(i) } }
+        let consumer = Task(name: "consumer") { await consume(from: channel, count: 20) }
+        let fetcher = Task(name: "fetcher") { await fetchProfileFixed(id: 7) }
+        let page = Task(name: "page") { await renderPage(fetcher) }
+        let gatherer = Task(name: "gatherer") { await gather(broken: false) }
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await producer.value
+            _ = await consumer.value
+            _ = await page.value
+            _ = await gatherer.value
+            done.signal()
+        }
+        done.wait()
+    default:
+        return false
+    }
+    return true
+}
+
+let scenario = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "channel"
+let holdMs = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 1500 : 1500
+guard start(scenario) else {
+    FileHandle.standardError.write("usage: StuckTasks channel|continuation|cycle|group|healthy [hold-ms]\n".data(using: .utf8)!)
+    exit(2)
+}
+// Shutdown with the tasks as they are.
+Thread.sleep(forTimeInterval: Double(holdMs) / 1000)
+print("StuckTasks \(scenario): exiting")
+exit(0)
