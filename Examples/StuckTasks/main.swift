@@ -1,4 +1,5 @@
-// Tasks that never finish, and a healthy program where every task does. Each scenario sets up
+// Tasks that never finish, and a healthy program where every task does. After 200 ms of work in
+// task "indexer" (so the report has a flame graph too), each scenario sets up
 // its tasks, lets them run for a while (default 1.5 s; a second argument in milliseconds changes
 // it), then the program exits as a service would on shutdown, with the stuck tasks still alive.
 // `taskprof record` dumps them at the exit (`taskprof dump PID` while it runs):
@@ -133,9 +134,24 @@ func gather(broken: Bool) async -> Int {
     }
 }
 
+/// Some CPU work first, so the report has a flame graph beside the stuck tasks.
+@inline(never)
+func index(_ milliseconds: Int) -> UInt64 {
+    let end = ContinuousClock.now.advanced(by: .milliseconds(milliseconds))
+    var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+    repeat {
+        for _ in 0..<10_000 { x ^= x << 13; x ^= x >> 7; x ^= x << 17 }
+    } while ContinuousClock.now < end
+    return x
+}
+
 /// Starts the scenario's tasks (on the global executor: this function is not isolated to the
 /// main actor, so neither are the tasks it creates). False for an unknown scenario.
 func start(_ scenario: String) -> Bool {
+    let indexer = Task(name: "indexer") { index(200) }
+    let warm = DispatchSemaphore(value: 0)
+    Task.detached { _ = await indexer.value; warm.signal() }
+    warm.wait()
     switch scenario {
     case "channel":
         let channel = BoundedChannel<Int>(capacity: 4)

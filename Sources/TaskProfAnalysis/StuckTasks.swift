@@ -142,7 +142,7 @@ public struct StuckTasks {
     /// The runtime's resume adapters only hand over to the awaiting function.
     static func isThunk(_ f: SymbolizedFrame) -> Bool {
         f.file == "<compiler-generated>" || f.shortName.hasPrefix("partial apply for ") || f.shortName.hasPrefix("reabstraction thunk")
-            || f.function.hasSuffix("_resume_adapter")
+            || f.function.contains("_resume_adapter")
     }
 
     /// The function that made a task: the first of the program's own frames out of
@@ -237,11 +237,11 @@ public struct StuckTasks {
                     let cycle = Array(path[start...])
                     if !cycle.contains(where: inCycle.contains) {
                         inCycle.formUnion(cycle)
-                        let chain = (cycle + [cycle[0]]).map { byID[$0]!.label }
+                        let labels = cycle.map { byID[$0]!.label }
                         out.append(
                             Finding(
                                 kind: .waitCycle, tasks: cycle,
-                                title: "wait cycle: " + chain.joined(separator: " awaits "),
+                                title: labels.first! + " awaits " + labels.dropFirst().map { $0 + ", which awaits " }.joined() + labels.first!,
                                 detail: "Each of these tasks awaits the value of the next, and the last awaits the first: none of them can finish.",
                                 advice: "Break the cycle: a task must not await (directly or through others) a task that awaits it. Pass the value the other way, or make one side stop waiting."
                             ))

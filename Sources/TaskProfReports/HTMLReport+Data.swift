@@ -30,6 +30,11 @@ import TaskProfModel
 //   longPolls   [task index, thread index (-1 = unknown), tid, startNs, durationNs, [stack, samples, …]]
 //   blocking    blocking-call sites: {call, task, thread, durationNs, advice, stacks: [stack, µs, …]}
 //   runtime     Swift runtime job statistics, or null without job tracking
+//   liveTasks   the tasks alive at the end, or null without a dump: {thresholdNs, notes: [..],
+//               tasks: [{id, label, kind, parent (index into tasks, -1 = none or not alive),
+//               state, forNs|null, reason, stuck, stack: [[function, where], …] innermost first,
+//               created: [function, where]|null}], findings: [{kind, title, detail, advice,
+//               tasks: [index into tasks, …]}]}
 extension HTMLReport {
     /// Writes the data block's JSON. Every string is escaped so that it cannot end the
     /// `<script>` element it sits in: `<`, `>`, `&` and `/` become escapes.
@@ -288,8 +293,53 @@ extension HTMLReport {
         } else {
             w.raw("null")
         }
+        w.raw(",\n"); w.key("liveTasks")
+        writeLiveTasks(StuckTasks(p), to: w)
         w.raw("}")
         w.flush()
+    }
+}
+
+extension HTMLReport {
+    func writeLiveTasks(_ s: StuckTasks, to w: JSONBytes) {
+        guard s.hasDump else {
+            w.raw("null")
+            return
+        }
+        let index = Dictionary(s.entries.enumerated().map { ($1.task.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let labels = Dictionary(s.entries.map { ($0.task.id, $0.label) }, uniquingKeysWith: { a, _ in a })
+        func frame(_ f: SymbolizedFrame) {
+            w.raw("["); w.string(f.shortName); w.raw(","); w.string(StuckTasks.location(f) ?? f.module); w.raw("]")
+        }
+        w.raw("{"); w.key("thresholdNs"); w.int(s.thresholdNs)
+        w.raw(","); w.key("notes"); w.array(s.notes) { w.string($0) }
+        w.raw(","); w.key("tasks")
+        w.array(s.entries) { e in
+            let t = e.task
+            w.raw("{"); w.key("id"); w.int(TaskInfo.localID(t.id))
+            w.raw(","); w.key("label"); w.string(e.label)
+            w.raw(","); w.key("kind"); w.string(t.kind.rawValue)
+            w.raw(","); w.key("parent"); w.int(t.parent.flatMap { index[$0] } ?? -1)
+            w.raw(","); w.key("state"); w.string(t.state.rawValue)
+            w.raw(","); w.key("forNs")
+            if let ns = t.forNs { w.int(ns) } else { w.raw("null") }
+            w.raw(","); w.key("reason"); w.string(e.waitingOn.reason(names: { labels[$0] ?? TaskInfo.unnamedLabel($0) }))
+            w.raw(","); w.key("stuck"); w.raw(e.stuck ? "true" : "false")
+            w.raw(","); w.key("stack"); w.array(e.awaitFrames, frame)
+            w.raw(","); w.key("created")
+            if let c = e.creationSite { frame(c) } else { w.raw("null") }
+            w.raw("}")
+        }
+        w.raw(","); w.key("findings")
+        w.array(s.findings) { f in
+            w.raw("{"); w.key("kind"); w.string(f.kind.rawValue)
+            w.raw(","); w.key("title"); w.string(f.title)
+            w.raw(","); w.key("detail"); w.string(f.detail)
+            w.raw(","); w.key("advice"); w.string(f.advice)
+            w.raw(","); w.key("tasks"); w.array(f.tasks.compactMap { index[$0] }) { w.int($0) }
+            w.raw("}")
+        }
+        w.raw("}")
     }
 }
 

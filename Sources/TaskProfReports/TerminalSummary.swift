@@ -147,6 +147,7 @@ public struct TerminalSummary: Renderer {
                         + (tasks.isEmpty ? " on an event loop" : " in \(tasks)"))
             }
         }
+        out += stuckSection(p)
         return out.joined(separator: "\n") + "\n"
     }
 }

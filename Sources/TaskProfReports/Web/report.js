@@ -878,6 +878,7 @@ var pollTable = null;
       fmtNs(rt.actorWaitP99Ns) + ', max ' + fmtNs(rt.actorWaitMaxNs) + '. An actor runs one job at a time; the functions ' +
       'that run on it (its methods in the flame graph) are what the queue waits for.';
   }
+  if (D.liveTasks && renderStuckTasks(D.liveTasks)) any = true;
   var none = $('findings-empty');
   if (!any) {
     none.hidden = false;
@@ -887,6 +888,60 @@ var pollTable = null;
   }
   sub.textContent = any ? '' : '';
 })();
+
+// Stuck tasks: what each finding names, then every live task under its parent, stuck ones open
+// with their await stacks. Returns whether anything is stuck.
+function renderStuckTasks(L) {
+  var stuck = L.tasks.filter(function (t) { return t.stuck; });
+  var sec = $('st-section');
+  if (!L.tasks.length && !L.notes.length) return false;
+  sec.hidden = false;
+  $('st-count').textContent = fmtInt(stuck.length);
+  $('st-sub').textContent = 'Tasks alive at the end, suspended or enqueued at least ' + fmtNs(L.thresholdNs) + ' count as stuck.' +
+    (L.notes.length ? ' ' + L.notes.join(' ') : '');
+  var box = $('st-findings');
+  L.findings.forEach(function (f) {
+    var d = el('div', 'st-finding');
+    var t = el('div');
+    t.appendChild(el('span', 'k', f.kind));
+    t.appendChild(document.createTextNode(f.title));
+    d.appendChild(t);
+    d.appendChild(el('div', 'd', f.detail));
+    d.appendChild(el('div', 'a', '→ ' + f.advice));
+    box.appendChild(d);
+  });
+  var kids = L.tasks.map(function () { return []; }), roots = [];
+  L.tasks.forEach(function (t, i) { if (t.parent >= 0 && t.parent !== i) kids[t.parent].push(i); else roots.push(i); });
+  function item(i, depth) {
+    var t = L.tasks[i], li = el('li', 'st-task' + (t.stuck ? ' stuck' : ''));
+    var line = el(t.stack.length ? 'summary' : 'div');
+    line.appendChild(el('span', 'st-state', t.state));
+    line.appendChild(el('span', 'name', t.label));
+    line.appendChild(el('span', 'st-why', t.reason + (t.forNs !== null ? ', ' + fmtNs(t.forNs) : '') + ' · ' + t.kind));
+    if (t.stack.length) {
+      var det = el('details');
+      det.open = t.stuck;
+      det.appendChild(line);
+      var st = el('div', 'st-stack');
+      t.stack.forEach(function (f) { var r = el('div'); r.appendChild(document.createTextNode(f[0] + '  ')); r.appendChild(el('span', 'loc', f[1])); st.appendChild(r); });
+      if (t.created) { var c = el('div', 'loc', 'created in ' + t.created[0] + ' (' + t.created[1] + ')'); st.appendChild(c); }
+      det.appendChild(st);
+      li.appendChild(det);
+    } else {
+      li.appendChild(line);
+    }
+    if (kids[i].length && depth < 50) {
+      var ul = el('ul');
+      kids[i].forEach(function (k) { ul.appendChild(item(k, depth + 1)); });
+      li.appendChild(ul);
+    }
+    return li;
+  }
+  var tree = $('st-tree');
+  roots.forEach(function (i) { tree.appendChild(item(i, 0)); });
+  state.stuckTasks = { live: L.tasks.length, stuck: stuck.length, findings: L.findings.length, shown: tree.querySelectorAll('li').length };
+  return stuck.length > 0;
+}
 
 // ---------------------------------------------------------------- header
 (function header() {
@@ -1122,6 +1177,15 @@ function runSelfTest() {
     tasksByKind.forEach(function (l, k) { if (l.length > kn) { kn = l.length; k0 = k; } });
     if (k0 >= 0) { setScope({ kind: 'kind', k: k0 }); res.kindScopeTasks = kn; res.kindScopeTotal = state.tree.total[0]; }
   });
+  step('stuck', function () {
+    if (!D.liveTasks) return;
+    var L = D.liveTasks, st = state.stuckTasks || { shown: 0, stuck: 0 };
+    res.liveTasks = L.tasks.length;
+    res.stuckTasks = st.stuck;
+    // Every live task once in the tree, every finding shown, every stuck task opened.
+    res.stuckOk = st.shown === L.tasks.length && $('st-findings').children.length === L.findings.length
+      && document.querySelectorAll('#st-tree li.stuck details[open], #st-tree li.stuck > div').length === st.stuck;
+  });
   step('restore', function () {
     setScope({ kind: 'all' });
     res.restoredTotal = state.tree.total[0];
@@ -1136,7 +1200,7 @@ function runSelfTest() {
       && res.allTotal === res.expectedTotal && res.changed === true
       && res.taskTotal === res.taskExpected && res.restoredTotal === res.allTotal && res.sandwichOk !== false
       && (res.kindTotal === undefined || res.kindTotal === res.allTotal) && !(res.physical && res.asyncBoxes > 0)
-      && res.offcpuTotal === res.offcpuExpected;
+      && res.offcpuTotal === res.offcpuExpected && res.stuckOk !== false;
     $('selftest-result').textContent = JSON.stringify(res);
   }
   finish();
