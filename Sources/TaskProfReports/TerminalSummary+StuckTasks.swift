@@ -8,31 +8,41 @@ extension TerminalSummary {
     /// Tasks listed with their stacks; the rest are counted.
     static let stuckRows = 10
 
-    func stuckSection(_ p: Profile) -> [String] {
+    /// `all`: every live task (`taskprof dump`), else only the stuck ones (the summary).
+    func stuckSection(_ p: Profile, all: Bool = false) -> [String] {
         let s = StuckTasks(p)
         guard s.hasDump else { return [] }
         var out: [String] = []
         for n in s.notes { out.append(warn("Live tasks: \(Format.safe(n))")) }
         let stuck = s.stuck
         let threshold = StuckTasks.duration(s.thresholdNs)
-        guard !stuck.isEmpty else {
+        let shown = all ? s.entries : stuck
+        guard !shown.isEmpty else {
             if s.notes.isEmpty {
                 out.append("Live tasks at the end: \(s.entries.count)" + (s.entries.isEmpty ? "" : ", none suspended ≥ \(threshold)"))
             }
             return out
         }
         let names = Dictionary(s.entries.map { ($0.task.id, $0.label) }, uniquingKeysWith: { a, _ in a })
-        out.append(warn("Stuck tasks (suspended ≥ \(threshold) at the end): \(stuck.count) of \(s.entries.count) live tasks"))
-        for e in stuck.prefix(Self.stuckRows) {
+        if all {
+            out.append(bold("Live tasks: \(s.entries.count)") + ", \(stuck.count) stuck (suspended ≥ \(threshold))")
+        } else {
+            out.append(warn("Stuck tasks (suspended ≥ \(threshold) at the end): \(stuck.count) of \(s.entries.count) live tasks"))
+        }
+        let rows = all ? Int.max : Self.stuckRows
+        for e in shown.prefix(rows) {
             let reason = e.waitingOn.reason(names: { names[$0] ?? TaskInfo.unnamedLabel($0) })
-            out.append("  " + Format.safe(e.label) + " [\(Format.safe(reason)), \(e.task.forNs.map(StuckTasks.duration) ?? "?")]:")
+            let thread = e.task.tid.map { " on thread \($0)" } ?? ""
+            let line = "  " + Format.safe(e.label) + " [\(Format.safe(reason))\(thread), \(e.task.forNs.map(StuckTasks.duration) ?? "?")]"
+                + (e.task.kind == .unknown ? "" : " \(e.task.kind.rawValue)") + (e.task.parent.map { ", child of \(Format.safe(names[$0] ?? TaskInfo.unnamedLabel($0)))" } ?? "") + ":"
+            out.append(e.stuck && all ? warn(line) : line)
             let frames = e.awaitFrames
             for f in frames.prefix(8) { out.append("      " + Self.frameLine(f)) }
             if frames.count > 8 { out.append("      … \(frames.count - 8) more") }
-            if frames.isEmpty { out.append("      (no await stack)") }
+            if frames.isEmpty && e.task.state == .suspended { out.append("      (no await stack)") }
             if let site = e.creationSite { out.append("    created in " + Self.frameLine(site)) }
         }
-        if stuck.count > Self.stuckRows {
+        if !all && stuck.count > Self.stuckRows {
             out.append("  … \(stuck.count - Self.stuckRows) more stuck tasks (`--json` lists every live task)")
         }
         for f in s.findings {
@@ -41,6 +51,12 @@ extension TerminalSummary {
             out.append("    → " + Format.safe(f.advice))
         }
         return out
+    }
+
+    /// Every live task of the profile's dumps, then the findings (`taskprof dump`).
+    public var liveTasksText: String {
+        let lines = stuckSection(profile, all: true)
+        return lines.isEmpty ? "no dump of live tasks\n" : lines.joined(separator: "\n") + "\n"
     }
 
     /// `fetchProfile(id:) (main.swift:83)`, or with the module when the file is unknown.

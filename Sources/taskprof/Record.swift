@@ -47,6 +47,13 @@ extension TaskProf {
         @Option(name: .long, help: ArgumentHelp("Report blocking calls on runtime threads that block at least this long.", valueName: "ms"))
         var blocking: Double = 1
 
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Tasks still suspended this long when the program ends are stuck: the summary shows their await stacks and what they wait on.",
+                valueName: "duration"))
+        var stuck: StuckDuration = StuckDuration(nanoseconds: Profile.defaultStuckThresholdNs)
+
         @Flag(name: .customLong("measure-handler"), help: "Time every sample in the agent (for benchmarks).")
         var measureHandler = false
 
@@ -109,6 +116,7 @@ extension TaskProf {
             options.measureHandler = measureHandler
             options.longPollMs = longPoll
             options.blockingMs = blocking
+            options.stuckNs = stuck.nanoseconds
             let recorder = Recorder(options: options, log: { Console.error($0) })
             let target: (executable: String, agent: String)
             do { target = try recorder.validate() } catch { throw CLIError(error) }

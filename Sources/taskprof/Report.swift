@@ -25,6 +25,11 @@ extension TaskProf {
         @Option(name: .long, help: "Colour in the summary: auto (on a terminal), always or never.")
         var color: String = "auto"
 
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Count tasks suspended this long at the end as stuck (default: what `record --stuck` said).", valueName: "duration"))
+        var stuck: StuckDuration?
+
         func validate() throws {
             guard ["auto", "always", "never"].contains(color) else { throw ValidationError("--color must be auto, always or never") }
         }
@@ -33,6 +38,7 @@ extension TaskProf {
             var p: Profile
             do { p = try ProfileFile.read(path: profile) } catch { throw CLIError(error) }
             if let process { p = try ProcessSelection.select(process, in: p) }
+            if let stuck { p.stuckThresholdNs = stuck.nanoseconds }
             try reports.write(p)
             if !reports.writesAnything {
                 let useColor = color == "always" || (color == "auto" && Console.stdoutIsTerminal)

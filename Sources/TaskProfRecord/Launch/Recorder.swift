@@ -16,6 +16,8 @@ public struct RecordOptions: Sendable {
     public var measureHandler = false
     public var longPollMs: Double = 10
     public var blockingMs: Double = 1
+    /// Tasks suspended at least this long at the end are stuck (`--stuck`).
+    public var stuckNs: UInt64 = Profile.defaultStuckThresholdNs
     public var agentPath: String?
 
     public init(command: [String], output: String) {
@@ -215,6 +217,7 @@ public struct Recorder {
                 if total > 20_000 && done % 20_000 == 0 { log("symbolizing \(process.label): \(done)/\(total) stacks") }
             })
         builder.blockingThresholdNs = UInt64(options.blockingMs * 1_000_000)
+        builder.stuckThresholdNs = options.stuckNs
         return builder.build(raw: raw, symbolizer: symbolizer, meta: meta)
     }
 }
