@@ -193,4 +193,5 @@ __attribute__((constructor)) static void tp_agent_init(void) {
     }
     pthread_atfork(tp_fork_prepare, tp_fork_parent, tp_fork_child);
     atexit(tp_at_exit);
+    tp_last_words_init();
 }

@@ -170,6 +170,9 @@ int tp_writer_start(void);
 int tp_writer_start_in_child(void);
 void tp_writer_start_pending(void);
 void tp_writer_flush_at_exit(void);
+void tp_writer_flush_for_signal(void);
+// tp_signals.c
+void tp_last_words_init(void);
 pid_t tp_writer_stream_pid(void);
 
 // tp_exit.c

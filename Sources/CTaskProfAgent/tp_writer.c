@@ -475,9 +475,11 @@ void tp_writer_before_exec(const char *path) {
     pthread_mutex_unlock(&tp_writer_lock);
 }
 
+static uint32_t tp_final_dump_reason = TP_DUMP_END;
+
 static void tp_final_flush_locked(int mode) {
     if (tp_fd >= 0) {
-        tp_tasks_dump(tp_emit, TP_DUMP_END, 0);
+        tp_tasks_dump(tp_emit, tp_final_dump_reason, 0);
         tp_cycle_locked(mode);
         struct tp_rec_end e = { .h = { TP_REC_END, 0, sizeof e }, .time_ns = tp_now_ns() };
         tp_emit(&e, sizeof e);
@@ -513,6 +515,13 @@ void tp_writer_flush_at_exit(void) {
     }
     tp_final_flush_locked(2);
     pthread_mutex_unlock(&tp_writer_lock);
+}
+
+// Before death by SIGINT/SIGTERM (tp_signals.c, in the signal handler): as at _exit, with the
+// dump marked as taken for the signal.
+void tp_writer_flush_for_signal(void) {
+    tp_final_dump_reason = TP_DUMP_SIGNAL;
+    tp_writer_flush_at_exit();
 }
 
 // The child of a fork has no writer thread and must not write into the parent's file.
