@@ -17,6 +17,11 @@
 //   neither can finish.
 // - group: task "gatherer" collects a group of three `lookup-N` children; child 1 waits on a
 //   continuation nothing resumes, so the group's parent never resumes.
+// - states: one task of each state and kind the runtime knows, for the tests that check the
+//   agent's reading of task memory: "spinner" running on actor Vault, "queued" enqueued behind
+//   it, "sleeper" (Task.detached) in Task.sleep, "reader" waiting for an AsyncStream element,
+//   "cancelled" cancelled while it waits on a continuation, "parent" awaiting an `async let`
+//   child, and "spawned", an unstructured task "parent" made.
 // - healthy: the same kinds of tasks, all finished before the exit: nothing is stuck.
 import Foundation
 
@@ -85,7 +90,7 @@ func fetchProfile(id: Int) async -> String {
         LegacyClient.load(id: id) { result in
             switch result {
             case .success(let profile): c.resume(returning: profile)
-            case .failure: break   // forgot: c.resume(returning: "") or a throwing continuation
+            case .failure: break  // forgot: c.resume(returning: "") or a throwing continuation
             }
         }
     }
@@ -134,6 +139,46 @@ func gather(broken: Bool) async -> Int {
     }
 }
 
+/// Continuations nobody resumes but that stay referenced (a dropped CheckedContinuation makes
+/// the runtime print a warning, which is not what the "states" scenario is about).
+final class Parking: @unchecked Sendable {
+    private let lock = NSLock()
+    private var parked: [CheckedContinuation<Void, Never>] = []
+    func park(_ c: CheckedContinuation<Void, Never>) { lock.withLock { parked.append(c) } }
+}
+let parking = Parking()
+
+@inline(never)
+func waitForever() async {
+    await withCheckedContinuation { parking.park($0) }
+}
+
+actor Vault {
+    var touches = 0
+    func spin(_ milliseconds: Int) -> UInt64 { index(milliseconds) }
+    func touch() -> Int {
+        touches += 1
+        return touches
+    }
+}
+
+final class StreamBox: @unchecked Sendable { var continuation: AsyncStream<Int>.Continuation? }
+let streamBox = StreamBox()
+
+@inline(never)
+func readAll(_ stream: AsyncStream<Int>) async -> Int {
+    var n = 0
+    for await x in stream { n += x }
+    return n
+}
+
+@inline(never)
+func parentWork() async {
+    async let child: Void = waitForever()
+    Task(name: "spawned") { await waitForever() }
+    await child
+}
+
 /// Some CPU work first, so the report has a flame graph beside the stuck tasks.
 @inline(never)
 func index(_ milliseconds: Int) -> UInt64 {
@@ -150,7 +195,9 @@ func index(_ milliseconds: Int) -> UInt64 {
 func start(_ scenario: String) -> Bool {
     let indexer = Task(name: "indexer") { index(200) }
     let warm = DispatchSemaphore(value: 0)
-    Task.detached { _ = await indexer.value; warm.signal() }
+    Task.detached {
+        _ = await indexer.value; warm.signal()
+    }
     warm.wait()
     switch scenario {
     case "channel":
@@ -168,6 +215,19 @@ func start(_ scenario: String) -> Bool {
         rightBox.task = right
     case "group":
         Task(name: "gatherer") { await gather(broken: true) }
+    case "states":
+        let vault = Vault()
+        Task(name: "spinner") { await vault.spin(holdMs + 2000) }
+        Thread.sleep(forTimeInterval: 0.1)  // the spinner holds the actor from now on
+        Task(name: "queued") { await vault.touch() }
+        Task.detached(name: "sleeper") { try? await Task.sleep(for: .seconds(3600)) }
+        let (stream, continuation) = AsyncStream<Int>.makeStream()
+        streamBox.continuation = continuation
+        Task(name: "reader") { await readAll(stream) }
+        let cancelled = Task(name: "cancelled") { await waitForever() }
+        Thread.sleep(forTimeInterval: 0.05)
+        cancelled.cancel()
+        Task(name: "parent") { await parentWork() }
     case "healthy":
         let channel = BoundedChannel<Int>(capacity: 4)
         let producer = Task(name: "producer") { for i in 0..<20 { await channel.send(i) } }
@@ -193,7 +253,7 @@ func start(_ scenario: String) -> Bool {
 let scenario = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "channel"
 let holdMs = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 1500 : 1500
 guard start(scenario) else {
-    FileHandle.standardError.write("usage: StuckTasks channel|continuation|cycle|group|healthy [hold-ms]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: StuckTasks channel|continuation|cycle|group|states|healthy [hold-ms]\n".data(using: .utf8)!)
     exit(2)
 }
 // Shutdown with the tasks as they are.

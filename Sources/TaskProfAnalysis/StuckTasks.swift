@@ -172,8 +172,8 @@ public struct StuckTasks {
         case .executor: return .executor
         case .continuation, .unknown:
             // Task.sleep and AsyncStream's next() wait on continuations of their own.
-            let inner = frames.prefix(4).map(\.function)
-            if inner.contains(where: { $0.contains("sleep(") && $0.contains("Task") }) { return .sleep }
+            let inner = frames.prefix(4).flatMap { [$0.function, $0.shortName] }
+            if inner.contains(where: { ($0.contains("sleep(") || $0.contains("_sleep(")) && $0.contains("Task") }) { return .sleep }
             if frames.contains(where: { $0.function.contains("AsyncStream") || $0.function.contains("AsyncThrowingStream") }) {
                 return .asyncStream
             }
@@ -197,10 +197,12 @@ public struct StuckTasks {
     static func findings(_ entries: [Entry]) -> [Finding] {
         var out: [Finding] = []
         let byID = Dictionary(entries.map { ($0.task.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let awaitedBy = Dictionary(grouping: entries.compactMap { e -> (UInt64, UInt64)? in
-            if case .task(let id) = e.waitingOn { return (id, e.task.id) }
-            return nil
-        }, by: { $0.0 }).mapValues { $0.map(\.1) }
+        let awaitedBy = Dictionary(
+            grouping: entries.compactMap { e -> (UInt64, UInt64)? in
+                if case .task(let id) = e.waitingOn { return (id, e.task.id) }
+                return nil
+            }, by: { $0.0 }
+        ).mapValues { $0.map(\.1) }
 
         // Everything that waits, directly or not, for this task to finish.
         func blockedBehind(_ id: UInt64) -> [UInt64] {
@@ -243,7 +245,8 @@ public struct StuckTasks {
                                 kind: .waitCycle, tasks: cycle,
                                 title: labels.first! + " awaits " + labels.dropFirst().map { $0 + ", which awaits " }.joined() + labels.first!,
                                 detail: "Each of these tasks awaits the value of the next, and the last awaits the first: none of them can finish.",
-                                advice: "Break the cycle: a task must not await (directly or through others) a task that awaits it. Pass the value the other way, or make one side stop waiting."
+                                advice:
+                                    "Break the cycle: a task must not await (directly or through others) a task that awaits it. Pass the value the other way, or make one side stop waiting."
                             ))
                     }
                     break
@@ -264,21 +267,27 @@ public struct StuckTasks {
                     let readerText =
                         readers.isEmpty
                         ? "No live task is in another of \(type)'s methods: its reader stopped reading, returned, or waits somewhere else."
-                        : "Its readers are stuck themselves: " + readers.map { "\($0.label) (\($0.waitingOn.reason(names: { byID[$0]?.label ?? TaskInfo.unnamedLabel($0) })), \(since($0)))" }.joined(separator: ", ") + "."
+                        : "Its readers are stuck themselves: "
+                            + readers.map {
+                                "\($0.label) (\($0.waitingOn.reason(names: { byID[$0]?.label ?? TaskInfo.unnamedLabel($0) })), \(since($0)))"
+                            }.joined(separator: ", ") + "."
                     out.append(
                         Finding(
                             kind: .fullChannel, tasks: [e.task.id] + readers.map(\.task.id),
                             title: "\(e.label) has waited \(since(e)) in \(fn)\(at(creator)): the channel is full and nothing reads it",
                             detail: readerText + behindText(e.task.id),
-                            advice: "Make sure the reader drains \(type) until the writer finishes, or close the channel (and stop the writer) when the reader stops early."
+                            advice:
+                                "Make sure the reader drains \(type) until the writer finishes, or close the channel (and stop the writer) when the reader stops early."
                         ))
                 } else {
                     out.append(
                         Finding(
                             kind: .continuationNeverResumed, tasks: [e.task.id] + blockedBehind(e.task.id),
                             title: "\(e.label) has waited \(since(e)) on a continuation created in \(fn)\(creator.map(at) ?? ""), never resumed",
-                            detail: "\(fn) handed the continuation on and the task suspended \(since(e)) ago; nothing has resumed it since." + behindText(e.task.id),
-                            advice: "Check every path of the callback in \(fn) (errors, early returns, cancellation): each must resume the continuation exactly once, or throw through a throwing continuation."
+                            detail: "\(fn) handed the continuation on and the task suspended \(since(e)) ago; nothing has resumed it since."
+                                + behindText(e.task.id),
+                            advice:
+                                "Check every path of the callback in \(fn) (errors, early returns, cancellation): each must resume the continuation exactly once, or throw through a throwing continuation."
                         ))
                 }
             case .group:
@@ -287,7 +296,10 @@ public struct StuckTasks {
                 let childText =
                     children.isEmpty
                     ? "It has no live child: the group waits for something the agent could not see."
-                    : "Its live children: " + children.map { "\($0.label) (\($0.waitingOn.reason(names: { byID[$0]?.label ?? TaskInfo.unnamedLabel($0) })), \(since($0)))" }.joined(separator: ", ") + "."
+                    : "Its live children: "
+                        + children.map {
+                            "\($0.label) (\($0.waitingOn.reason(names: { byID[$0]?.label ?? TaskInfo.unnamedLabel($0) })), \(since($0)))"
+                        }.joined(separator: ", ") + "."
                 out.append(
                     Finding(
                         kind: .groupNeverResumes, tasks: [e.task.id] + stuckChildren.map(\.task.id),
@@ -304,4 +316,3 @@ public struct StuckTasks {
         return out
     }
 }
-

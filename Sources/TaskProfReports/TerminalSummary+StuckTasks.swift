@@ -33,8 +33,10 @@ extension TerminalSummary {
         for e in shown.prefix(rows) {
             let reason = e.waitingOn.reason(names: { names[$0] ?? TaskInfo.unnamedLabel($0) })
             let thread = e.task.tid.map { " on thread \($0)" } ?? ""
-            let line = "  " + Format.safe(e.label) + " [\(Format.safe(reason))\(thread), \(e.task.forNs.map(StuckTasks.duration) ?? "?")]"
-                + (e.task.kind == .unknown ? "" : " \(e.task.kind.rawValue)") + (e.task.parent.map { ", child of \(Format.safe(names[$0] ?? TaskInfo.unnamedLabel($0)))" } ?? "") + ":"
+            let line =
+                "  " + Format.safe(e.label) + " [\(Format.safe(reason))\(thread), \(e.task.forNs.map(StuckTasks.duration) ?? "?")]"
+                + (e.task.kind == .unknown ? "" : " \(e.task.kind.rawValue)") + (e.task.cancelled ? ", cancelled" : "")
+                + (e.task.parent.map { ", " + Self.relation(e.task.kind) + " " + Format.safe(names[$0] ?? TaskInfo.unnamedLabel($0)) } ?? "") + ":"
             out.append(e.stuck && all ? warn(line) : line)
             let frames = e.awaitFrames
             for f in frames.prefix(8) { out.append("      " + Self.frameLine(f)) }
@@ -58,6 +60,9 @@ extension TerminalSummary {
         let lines = stuckSection(profile, all: true)
         return lines.isEmpty ? "no dump of live tasks\n" : lines.joined(separator: "\n") + "\n"
     }
+
+    /// A child task's parent is its parent; an unstructured task's is the task that made it.
+    static func relation(_ kind: LiveTask.Kind) -> String { kind == .groupChild || kind == .asyncLet ? "child of" : "created by" }
 
     /// `fetchProfile(id:) (main.swift:83)`, or with the module when the file is unknown.
     static func frameLine(_ f: SymbolizedFrame) -> String {

@@ -21,7 +21,9 @@ extension TaskProf {
         @Argument(help: ArgumentHelp("The process id of the program (as `taskprof record` started it, or a child it follows).", valueName: "pid"))
         var pid: Int32
 
-        @Option(name: .long, help: ArgumentHelp("Also write the dump as JSON (`liveTasks`, docs/JSON.md) to FILE ('-' for standard output).", valueName: "file"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Also write the dump as JSON (`liveTasks`, docs/JSON.md) to FILE ('-' for standard output).", valueName: "file"))
         var json: String?
 
         @Option(

@@ -70,9 +70,22 @@ public enum Fixtures {
             durationNs: 2_000_000_000, host: h[0], pid: 42, engine: "perf", engineNote: h[2], rateHz: 999,
             exitDescription: "exit 0", targetCPUTimeNs: 1_000_000_000, jobTracking: true,
             notes: [h[1]])
-        return Profile(
+        var p = Profile(
             meta: meta, counters: ["dropped.ringFull": 2], frames: frames, stacks: stacks, threads: threads,
             tasks: tasks, samples: samples, jobs: jobs)
+        // Live tasks at the end: one stuck on a continuation (its await stack of hostile
+        // frames), one awaiting it, one running.
+        p.taskDumps = [
+            TaskDump(
+                reason: .end, timeNs: 2_000_000_000,
+                tasks: [
+                    LiveTask(id: 1, kind: .unstructured, state: .suspended, forNs: 1_500_000_000, createdAt: 4, awaitStack: 3, wait: .continuation),
+                    LiveTask(
+                        id: 2, parent: 1, kind: .detached, state: .suspended, forNs: 1_400_000_000, awaitStack: 2, wait: .task, waitingOnTask: 1),
+                    LiveTask(id: 5, kind: .unknown, state: .running, forNs: 1_000_000, tid: 101),
+                ])
+        ]
+        return p
     }
 
     /// A profile from (task, stack of function names, samples) rows. Frames are interned in the

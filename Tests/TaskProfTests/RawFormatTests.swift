@@ -77,4 +77,49 @@ final class RawFormatTests: XCTestCase {
         XCTAssertTrue(rec.complete)
         XCTAssertEqual(rec.endMonotonicNs, 9_000)
     }
+
+    /// A dump and one live task, written from the C structs, read back field by field.
+    func testALiveTaskDumpReadsBack() throws {
+        var header = tp_raw_header()
+        withUnsafeMutableBytes(of: &header.magic) { $0.copyBytes(from: RawRecording.headerMagic) }
+        header.version = UInt32(TP_RAW_VERSION)
+        header.header_size = UInt32(MemoryLayout<tp_raw_header>.size)
+        var bytes = withUnsafeBytes(of: header) { Array($0) }
+        var dump = tp_rec_task_dump()
+        dump.h.type = UInt16(TP_REC_TASK_DUMP.rawValue)
+        dump.h.size = UInt32(MemoryLayout<tp_rec_task_dump>.size)
+        dump.time_ns = 7_000
+        dump.reason = TP_DUMP_REQUEST.rawValue
+        dump.sequence = 42
+        dump.tasks = 1
+        withUnsafeMutableBytes(of: &dump.note) { $0.copyBytes(from: Array("partial".utf8)) }
+        bytes += withUnsafeBytes(of: dump) { Array($0) }
+        var task = tp_rec_live_task()
+        task.h.type = UInt16(TP_REC_LIVE_TASK.rawValue)
+        task.h.size = UInt32(MemoryLayout<tp_rec_live_task>.size + 16)
+        task.task_id = 17
+        task.parent_id = 3
+        task.since_ns = 2_000
+        task.waiting_on_id = 5
+        task.created_at = (0xAAA, 0xBBB, 0, 0)
+        task.tid = 77
+        task.state = UInt8(TP_TASK_SUSPENDED.rawValue)
+        task.kind = UInt8(TP_KIND_GROUP_CHILD.rawValue)
+        task.wait = UInt8(TP_WAIT_TASK.rawValue)
+        task.flags = UInt8(TP_LIVE_FLAG_CANCELLED)
+        task.nframes = 2
+        bytes += withUnsafeBytes(of: task) { Array($0) }
+        bytes += [UInt64(0x1111), UInt64(0x2222)].withUnsafeBytes { Array($0) }
+        let rec = try RawRecording.parse(bytes, name: "dump")
+        XCTAssertEqual(rec.skippedRecords, 0)
+        let d = try XCTUnwrap(rec.taskDumps.first)
+        XCTAssertEqual([d.timeNs, UInt64(d.reason), UInt64(d.sequence)], [7_000, UInt64(TP_DUMP_REQUEST.rawValue), 42])
+        XCTAssertEqual(d.note, "partial")
+        let t = try XCTUnwrap(d.tasks.first)
+        XCTAssertEqual([t.taskID, t.parentID, t.sinceNs, t.waitingOnID], [17, 3, 2_000, 5])
+        XCTAssertEqual(t.createdAt, [0xAAA, 0xBBB, 0, 0])
+        XCTAssertEqual(t.tid, 77)
+        XCTAssertEqual([t.state, t.kind, t.wait, t.flags], [3, 3, 1, 1])
+        XCTAssertEqual(Array(rec.frames[t.frameStart..<(t.frameStart + t.frameCount)]), [0x1111, 0x2222])
+    }
 }

@@ -202,15 +202,20 @@ extension RawRecording {
                         TaskDump(
                             timeNs: u64(o + at(\R.time_ns)), reason: u32(o + at(\R.reason)), sequence: u32(o + at(\R.sequence)),
                             unreadable: u32(o + at(\R.unreadable)), note: String(decoding: noteBytes, as: UTF8.self)))
-                case TP_REC_LIVE_TASK.rawValue where size >= sizeOf(tp_rec_live_task.self) && !rec.taskDumps.isEmpty:
+                case TP_REC_LIVE_TASK.rawValue where size >= sizeOf(tp_rec_live_task.self):
                     typealias R = tp_rec_live_task
                     let n = Int(u16(o + at(\R.nframes))), first = o + sizeOf(R.self)
                     guard sizeOf(R.self) + n * 8 <= size else { break }
+                    // A task without its dump's record (a stream cut at the wrong byte) still counts.
+                    if rec.taskDumps.isEmpty {
+                        rec.taskDumps.append(TaskDump(timeNs: rec.endMonotonicNs, reason: TP_DUMP_END.rawValue, sequence: 0, unreadable: 0, note: ""))
+                    }
                     rec.taskDumps[rec.taskDumps.count - 1].tasks.append(
                         LiveTask(
                             taskID: u64(o + at(\R.task_id)), parentID: u64(o + at(\R.parent_id)), createdNs: u64(o + at(\R.created_ns)),
                             sinceNs: u64(o + at(\R.since_ns)), waitingOnID: u64(o + at(\R.waiting_on_id)),
-                            createdAt: (0..<Int(TP_CREATED_AT_FRAMES)).map { u64(o + at(\R.created_at) + $0 * 8) }, tid: Int32(bitPattern: u32(o + at(\R.tid))),
+                            createdAt: (0..<Int(TP_CREATED_AT_FRAMES)).map { u64(o + at(\R.created_at) + $0 * 8) },
+                            tid: Int32(bitPattern: u32(o + at(\R.tid))),
                             state: raw[o + at(\R.state)], kind: raw[o + at(\R.kind)], wait: raw[o + at(\R.wait)],
                             flags: raw[o + at(\R.flags)], frameStart: rec.frames.count, frameCount: n))
                     for i in 0..<n { rec.frames.append(u64(first + i * 8)) }
