@@ -39,6 +39,8 @@ browser-test:
 	Tests/browser/check_report.sh $(OUT)/browser-async.html --physical
 	$(BIN)/taskprof diff $(OUT)/browser.taskprof $(OUT)/browser-async.taskprof --html $(OUT)/browser-diff.html > /dev/null
 	Tests/browser/check_report.sh $(OUT)/browser-diff.html --diff
+	$(BIN)/taskprof record -q -o $(OUT)/browser-stuck.taskprof --html $(OUT)/browser-stuck.html -- $(BIN)/StuckTasks group 1200 > /dev/null
+	Tests/browser/check_report.sh $(OUT)/browser-stuck.html --stuck 2
 
 bench: build
 	Scripts/bench.sh

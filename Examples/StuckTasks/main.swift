@@ -22,6 +22,8 @@
 //   it, "sleeper" (Task.detached) in Task.sleep, "reader" waiting for an AsyncStream element,
 //   "cancelled" cancelled while it waits on a continuation, "parent" awaiting an `async let`
 //   child, and "spawned", an unstructured task "parent" made.
+// - churn: 200,000 short tasks in waves of 1,000 (more than the agent's table of live tasks
+//   holds at once: finished ones must leave it), then three tasks "stuck-N" that never finish.
 // - healthy: the same kinds of tasks, all finished before the exit: nothing is stuck.
 import Foundation
 
@@ -228,6 +230,19 @@ func start(_ scenario: String) -> Bool {
         Thread.sleep(forTimeInterval: 0.05)
         cancelled.cancel()
         Task(name: "parent") { await parentWork() }
+    case "churn":
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            for wave in 0..<200 {
+                await withTaskGroup(of: Int.self) { group in
+                    for i in 0..<1_000 { group.addTask { i &* wave } }
+                    for await _ in group {}
+                }
+            }
+            done.signal()
+        }
+        done.wait()
+        for i in 0..<3 { Task(name: "stuck-\(i)") { await waitForever() } }
     case "healthy":
         let channel = BoundedChannel<Int>(capacity: 4)
         let producer = Task(name: "producer") { for i in 0..<20 { await channel.send(i) } }
@@ -253,7 +268,7 @@ func start(_ scenario: String) -> Bool {
 let scenario = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "channel"
 let holdMs = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 1500 : 1500
 guard start(scenario) else {
-    FileHandle.standardError.write("usage: StuckTasks channel|continuation|cycle|group|states|healthy [hold-ms]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: StuckTasks channel|continuation|cycle|group|states|churn|healthy [hold-ms]\n".data(using: .utf8)!)
     exit(2)
 }
 // Shutdown with the tasks as they are.

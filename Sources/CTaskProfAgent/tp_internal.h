@@ -210,7 +210,7 @@ int tp_tasks_enabled(void);
 void *tp_tasks_job_start(struct tp_thread *t, void *job, uint64_t id, uint64_t now);
 void tp_tasks_job_end(void *entry, uint64_t id, uint64_t now);
 void tp_tasks_sweep(void);
-int tp_tasks_sweep_due(void);
+int tp_tasks_sweep_due(uint64_t cycle);
 void tp_tasks_dump(tp_emit_fn emit, uint32_t reason, uint32_t sequence);
 uint32_t tp_tasks_take_request(void);
 void tp_tasks_answer_request(uint32_t sequence);

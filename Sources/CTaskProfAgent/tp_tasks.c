@@ -24,6 +24,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -89,12 +91,19 @@ static uintptr_t tp_resume_adapters[4];
 
 typedef uint64_t (*tp_job_id_fn)(void *job);
 static tp_job_id_fn tp_task_id_of;
+static void tp_hook_destroy(void);
 
 int tp_tasks_enabled(void) { return tp_tasks_on; }
 
 void tp_tasks_init(void) {
     tp_task_id_of = (tp_job_id_fn)dlsym(RTLD_DEFAULT, "swift_task_getJobTaskId");
     if (!tp_task_id_of || !dlsym(RTLD_DEFAULT, "swift_task_getCurrent")) return;   // no Swift Concurrency
+    // TASKPROF_LIVE_TASKS=0 leaves live tasks untracked (for comparison in `make bench`).
+    const char *live = getenv("TASKPROF_LIVE_TASKS");
+    if (live && live[0] == '0') {
+        snprintf(tp_tasks_off_note, sizeof tp_tasks_off_note, "live tasks off: TASKPROF_LIVE_TASKS=0");
+        return;
+    }
     const uintptr_t *metadata = dlsym(RTLD_DEFAULT, "_swift_concurrency_debug_asyncTaskMetadata");
     const size_t *size = dlsym(RTLD_DEFAULT, "_swift_concurrency_debug_asyncTaskSize");
     const unsigned *version = dlsym(RTLD_DEFAULT, "_swift_concurrency_debug_internal_layout_version");
@@ -112,6 +121,7 @@ void tp_tasks_init(void) {
     }
     tp_task_metadata = *metadata;
     tp_task_size = (uint32_t)*size;
+    tp_hook_destroy();
     const char *adapters[] = { "_swift_concurrency_debug_task_future_wait_resume_adapter",
                                "_swift_concurrency_debug_task_wait_throwing_resume_adapter",
                                "_swift_concurrency_debug_future_adapter", "_swift_concurrency_debug_non_future_adapter" };
@@ -199,6 +209,40 @@ TP_EXPORT __attribute__((swiftcall)) struct tp_task_and_context swift_task_creat
         if (!atomic_load_explicit(&e->since_ns, memory_order_relaxed)) atomic_store_explicit(&e->since_ns, e->created_ns, memory_order_relaxed);
     }
     return r;
+}
+
+// ---- Destruction -----------------------------------------------------------------------------
+// A task leaves the table when the runtime destroys it: every AsyncTask's heap metadata names the
+// function that destroys it (HeapMetadataHeader::destroy, 16 bytes before the isa), and the
+// metadata lives in libswift_Concurrency's writable data. The agent puts a wrapper there that
+// drops the task, then calls the runtime's destroyTask. Only when the slot holds exactly the
+// runtime's own destroyTask (found in its symbol table); otherwise the sweep alone finds the
+// tasks that are gone. `async let` children live in their parent's allocator and are never
+// destroyed this way: the sweep finds them.
+typedef void (*tp_destroy_fn)(void *object __attribute__((swift_context))) __attribute__((swiftcall));
+static tp_destroy_fn tp_real_destroy_task;
+
+static void tp_live_remove(struct tp_live_task *e, uint64_t id);
+
+__attribute__((swiftcall)) static void tp_destroy_task(void *object __attribute__((swift_context))) {
+    uint32_t low, high;
+    memcpy(&low, (const uint8_t *)object + TP_JOB_ID, 4);
+    memcpy(&high, (const uint8_t *)object + TP_TASK_ID_HIGH, 4);
+    uint64_t id = (uint64_t)high << 32 | low;
+    struct tp_live_task *e = id ? tp_live_find(id, 0, 0) : NULL;
+    if (e) tp_live_remove(e, id);
+    tp_real_destroy_task(object);
+}
+
+static void tp_hook_destroy(void) {
+    uintptr_t destroy = tp_find_local_symbol("libswift_Concurrency.so", "_ZL11destroyTaskPN5swift10HeapObjectE");
+    _Atomic(uintptr_t) *slot = (_Atomic(uintptr_t) *)(tp_task_metadata - 16);
+    if (!destroy || atomic_load(slot) != destroy) {
+        tp_agent_note("live tasks: finished tasks are found by a sweep once a second (the runtime's destroyTask was not where expected)");
+        return;
+    }
+    tp_real_destroy_task = (tp_destroy_fn)destroy;
+    atomic_store(slot, (uintptr_t)tp_destroy_task);
 }
 
 // ---- Jobs (tp_jobs.c) ------------------------------------------------------------------------
@@ -337,19 +381,68 @@ static void tp_live_remove(struct tp_live_task *e, uint64_t id) {
         atomic_fetch_sub_explicit(&tp_live_used, 1, memory_order_relaxed);
 }
 
-// Drops the tasks that are gone. Not while one is running: its job holds it alive.
+// Whether a task header (read whole, so the flags word cannot be torn) is still the live task
+// `id`: the isa of every task, the same id, not complete.
+static int tp_header_alive(const uint8_t *b, uint64_t id) {
+    uintptr_t isa;
+    uint32_t low, high, status;
+    memcpy(&isa, b, 8);
+    memcpy(&low, b + TP_JOB_ID, 4);
+    memcpy(&high, b + TP_TASK_ID_HIGH, 4);
+    memcpy(&status, b + TP_TASK_STATUS, 4);
+    return isa == tp_task_metadata && ((uint64_t)high << 32 | low) == id && !(status & TP_TS_COMPLETE);
+}
+
+#define TP_SWEEP_BATCH 256
+#define TP_HEADER_BYTES (TP_TASK_ID_HIGH + 8)
+
+// Drops the tasks that are gone. Not while one is running: its job holds it alive. The headers
+// are read TP_SWEEP_BATCH at a time with one process_vm_readv, which stops at the first task
+// whose memory is gone (that one is dropped, the batch goes on after it).
 void tp_tasks_sweep(void) {
     if (!tp_tasks_on) return;
-    for (uint32_t i = 0; i < TP_LIVE_SLOTS; i++) {
-        struct tp_live_task *e = &tp_live[i];
-        uint64_t id = atomic_load_explicit(&e->id, memory_order_acquire);
-        if (!id || atomic_load_explicit(&e->tid, memory_order_relaxed)) continue;
-        struct tp_task_view v;
-        if (!tp_task_read(atomic_load_explicit(&e->task, memory_order_relaxed), id, &v)) tp_live_remove(e, id);
+    static uint8_t headers[TP_SWEEP_BATCH][TP_HEADER_BYTES];
+    static uint32_t slots[TP_SWEEP_BATCH];
+    static uint64_t ids[TP_SWEEP_BATCH];
+    struct iovec local[TP_SWEEP_BATCH], remote[TP_SWEEP_BATCH];
+    uint32_t i = 0;
+    while (i < TP_LIVE_SLOTS) {
+        int n = 0;
+        for (; i < TP_LIVE_SLOTS && n < TP_SWEEP_BATCH; i++) {
+            struct tp_live_task *e = &tp_live[i];
+            uint64_t id = atomic_load_explicit(&e->id, memory_order_acquire);
+            uintptr_t task = atomic_load_explicit(&e->task, memory_order_relaxed);
+            if (!id || atomic_load_explicit(&e->tid, memory_order_relaxed)) continue;
+            if (!task || (task & 7)) {
+                tp_live_remove(e, id);
+                continue;
+            }
+            slots[n] = i;
+            ids[n] = id;
+            local[n] = (struct iovec){ headers[n], TP_HEADER_BYTES };
+            remote[n] = (struct iovec){ (void *)task, TP_HEADER_BYTES };
+            n++;
+        }
+        for (int done = 0; done < n;) {
+            long got = syscall(SYS_process_vm_readv, (long)getpid(), (long)(local + done), (long)(n - done), (long)(remote + done),
+                               (long)(n - done), 0L);
+            int whole = got > 0 ? (int)(got / TP_HEADER_BYTES) : 0;
+            for (int k = done; k < done + whole; k++)
+                if (!tp_header_alive(headers[k], ids[k])) tp_live_remove(&tp_live[slots[k]], ids[k]);
+            done += whole;
+            if (done < n) tp_live_remove(&tp_live[slots[done]], ids[done]);   // unreadable: gone
+            done++;
+        }
     }
 }
 
-int tp_tasks_sweep_due(void) { return tp_tasks_on && atomic_load_explicit(&tp_live_used, memory_order_relaxed) > 0; }
+// Due once a second, every 100 ms when the table is a quarter full.
+int tp_tasks_sweep_due(uint64_t cycle) {
+    if (!tp_tasks_on) return 0;
+    uint32_t used = atomic_load_explicit(&tp_live_used, memory_order_relaxed);
+    return used > 0 && (cycle % 100 == 50 || (used > TP_LIVE_SLOTS / 4 && cycle % 10 == 5));
+}
+
 
 #define TP_LIVE_RECORD_MAX (sizeof(struct tp_rec_live_task) + TP_MAX_ASYNC_FRAMES * 8)
 

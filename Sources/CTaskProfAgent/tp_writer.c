@@ -21,7 +21,6 @@
 #define TP_MEMMAP_EVERY 20         // writer periods between re-reads of /proc/self/maps
 #define TP_MEMMAP_SOONEST 2        // ... or this many when the handler met an unknown address
 #define TP_DUMP_REQUEST_EVERY 10   // writer periods between looks for a `taskprof dump` request
-#define TP_TASK_SWEEP_EVERY 100    // writer periods between sweeps of completed tasks from the live-task table
 
 static int tp_fd = -1;
 static pid_t tp_stream_pid;        // the process whose stream tp_fd is
@@ -317,7 +316,7 @@ static void tp_cycle_locked(int final) {
             atomic_store_explicit(&t->state, TP_SLOT_FREE, memory_order_release);
         }
     }
-    if (!final && tp_cycle % TP_TASK_SWEEP_EVERY == TP_TASK_SWEEP_EVERY / 2 && tp_tasks_sweep_due()) tp_tasks_sweep();
+    if (!final && tp_tasks_sweep_due(tp_cycle)) tp_tasks_sweep();
     uint32_t request = !final && tp_cycle % TP_DUMP_REQUEST_EVERY == 0 ? tp_tasks_take_request() : 0;
     if (request) tp_tasks_dump(tp_emit, TP_DUMP_REQUEST, request);
     if (final || (tp_cycle % TP_COUNTERS_EVERY) == 0 || request) tp_emit_counters();

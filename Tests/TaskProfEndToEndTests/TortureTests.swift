@@ -48,6 +48,17 @@ final class TortureTests: XCTestCase {
         XCTAssertGreaterThan(p.sampleCount, 50)
     }
 
+    /// The agent's SIGINT/SIGTERM handler (it dumps live tasks before death by those signals) is
+    /// invisible: sigaction and signal report the default action, an ignored SIGINT stays
+    /// ignored, the program's own SIGTERM handler gets the signal, and a SIGTERM left at the
+    /// default action still kills the process, with a complete profile.
+    func testTerminationSignalsKeepTheirMeaning() throws {
+        let exe = try build("term_dispositions")
+        try recordAlike([exe])
+        let p = try recordAlike([exe, "die"])
+        XCTAssertEqual(p.meta.exitDescription, "killed by signal 15 (SIGTERM)")
+    }
+
     /// A daemon that closes every descriptor above 2 mid-run, then opens and writes files of its
     /// own: its files stay intact (the agent never writes to or closes a descriptor that is no
     /// longer its own), and the profile goes on to the end (the stream is reopened for appending

@@ -13,15 +13,17 @@
 # --physical runs the self-test in the physical-stack view (`#selftest,physical`): it then also
 # fails if any async frame is left in the flame graph.
 #
+# --stuck N also fails unless the page shows N stuck tasks, with every live task in its tree.
+#
 # --diff checks a page of `taskprof diff --html` instead: its self-test draws both sides' flame
 # graphs, every scope, a tooltip and a zoom; it fails on any error or an empty view.
 #
 # Needs chromium (or $CHROMIUM) and python3 (standard library only, for the JSON).
 set -euo pipefail
 
-usage() { echo "usage: $0 REPORT.html [--diff] [--screenshot OUT.png] [--budget MS] [--quiet] [--json] [--physical]" >&2; exit 2; }
+usage() { echo "usage: $0 REPORT.html [--diff] [--screenshot OUT.png] [--budget MS] [--quiet] [--json] [--physical] [--stuck N]" >&2; exit 2; }
 
-report="" shot="" budget=15000 quiet=0 json=0 hash="selftest" page="report"
+report="" shot="" budget=15000 quiet=0 json=0 hash="selftest" page="report" stuck=""
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -32,6 +34,7 @@ while [ $# -gt 0 ]; do
     --json) json=1; quiet=1; shift ;;
     --physical) hash="selftest,physical"; shift ;;
     --diff) page="diff"; shift ;;
+    --stuck) [ $# -ge 2 ] || usage; stuck="$2"; shift 2 ;;
     -h|--help) usage ;;
     -*) echo "check_report: unknown option $1" >&2; usage ;;
     *) [ -z "$report" ] || usage; report="$1"; shift ;;
@@ -67,13 +70,14 @@ if ! timeout 120 "$chromium" "${flags[@]}" --virtual-time-budget="$budget" --dum
   exit 1
 fi
 
-python3 - "$work/dom.html" "$quiet" "$json" "$page" <<'PY'
+python3 - "$work/dom.html" "$quiet" "$json" "$page" "$stuck" <<'PY'
 import html, json, re, signal, sys
 signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 dom = open(sys.argv[1], encoding="utf-8", errors="replace").read()
 quiet = sys.argv[2] == "1"
 as_json = sys.argv[3] == "1"
 page = sys.argv[4]
+stuck = sys.argv[5]
 # The result element, not a mention of it in a script's comment: the match that is JSON.
 res, bad = None, None
 for text in re.findall(r'<pre id="selftest-result"[^>]*>([^<]*)</pre>', dom):
@@ -118,6 +122,9 @@ if res.get("changed") is not True:
 if "processExpected" in res and (res.get("processTotal") != res["processExpected"] or res.get("processSelectedRow") is not True):
     problems.append("scoping to the first process showed %r samples, its row says %r (row selected: %r)"
                     % (res.get("processTotal"), res.get("processExpected"), res.get("processSelectedRow")))
+if stuck and (res.get("stuckTasks") != int(stuck) or res.get("stuckOk") is not True):
+    problems.append("expected %s stuck tasks, the page shows %r (every live task in the tree: %r)"
+                    % (stuck, res.get("stuckTasks"), res.get("stuckOk")))
 if res.get("ok") is not True:
     problems.append("the self-test says ok=%r" % res.get("ok"))
 if problems:
