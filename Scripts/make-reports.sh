@@ -44,5 +44,6 @@ record TwoTasks $BIN/TwoTasks
 [ -x $BIN/NIOStall ] && record NIOStall $BIN/NIOStall
 [ -x $BIN/CustomExecutor ] && record CustomExecutor $BIN/CustomExecutor
 [ -x $BIN/AsyncChain ] && record AsyncChain $BIN/AsyncChain
+[ -x $BIN/StuckTasks ] && record StuckTasks $BIN/StuckTasks group
 mv "$OUT/README.md.new" "$OUT/README.md"
 echo "reports written to $OUT/"
