@@ -112,9 +112,12 @@ void tp_tasks_init(void) {
         tp_agent_note(tp_tasks_off_note);
         return;
     }
-    if (*version != TP_KNOWN_LAYOUT_VERSION || *size != TP_KNOWN_TASK_SIZE) {
+    // TASKPROF_TASK_LAYOUT pretends another layout version (tests of the unknown-runtime path).
+    const char *pretend = getenv("TASKPROF_TASK_LAYOUT");
+    unsigned layout = pretend && pretend[0] ? (unsigned)strtoul(pretend, NULL, 10) : *version;
+    if (layout != TP_KNOWN_LAYOUT_VERSION || *size != TP_KNOWN_TASK_SIZE) {
         snprintf(tp_tasks_off_note, sizeof tp_tasks_off_note,
-                 "live tasks off: unknown Swift runtime task layout (version %u, task size %zu; known: %u, %u)", *version, *size,
+                 "live tasks off: unknown Swift runtime task layout (version %u, task size %zu; known: %u, %u)", layout, *size,
                  TP_KNOWN_LAYOUT_VERSION, TP_KNOWN_TASK_SIZE);
         tp_agent_note(tp_tasks_off_note);
         return;
@@ -375,6 +378,14 @@ static uint16_t tp_task_await_stack(const struct tp_task_view *v, uint64_t *fram
 }
 
 // ---- Sweeping and dumping (writer thread) ----------------------------------------------------
+// Writer thread, after a read of `task` said it is gone: drops the entry unless it changed since
+// (a new task that just took the slot has its id stored before its task pointer; with the old
+// pointer its check failed, and it is left for the next look).
+static void tp_live_drop(struct tp_live_task *e, uint64_t id, uintptr_t task) {
+    if (atomic_load_explicit(&e->task, memory_order_acquire) != task) return;
+    tp_live_remove(e, id);
+}
+
 static void tp_live_remove(struct tp_live_task *e, uint64_t id) {
     uint64_t expected = id;
     if (atomic_compare_exchange_strong_explicit(&e->id, &expected, 0, memory_order_acq_rel, memory_order_relaxed))
@@ -404,6 +415,7 @@ void tp_tasks_sweep(void) {
     static uint8_t headers[TP_SWEEP_BATCH][TP_HEADER_BYTES];
     static uint32_t slots[TP_SWEEP_BATCH];
     static uint64_t ids[TP_SWEEP_BATCH];
+    static uintptr_t tasks[TP_SWEEP_BATCH];
     struct iovec local[TP_SWEEP_BATCH], remote[TP_SWEEP_BATCH];
     uint32_t i = 0;
     while (i < TP_LIVE_SLOTS) {
@@ -412,13 +424,14 @@ void tp_tasks_sweep(void) {
             struct tp_live_task *e = &tp_live[i];
             uint64_t id = atomic_load_explicit(&e->id, memory_order_acquire);
             uintptr_t task = atomic_load_explicit(&e->task, memory_order_relaxed);
-            if (!id || atomic_load_explicit(&e->tid, memory_order_relaxed)) continue;
-            if (!task || (task & 7)) {
-                tp_live_remove(e, id);
+            if (!id || !task || atomic_load_explicit(&e->tid, memory_order_relaxed)) continue;   // no task yet: being added
+            if (task & 7) {
+                tp_live_drop(e, id, task);
                 continue;
             }
             slots[n] = i;
             ids[n] = id;
+            tasks[n] = task;
             local[n] = (struct iovec){ headers[n], TP_HEADER_BYTES };
             remote[n] = (struct iovec){ (void *)task, TP_HEADER_BYTES };
             n++;
@@ -428,9 +441,9 @@ void tp_tasks_sweep(void) {
                                (long)(n - done), 0L);
             int whole = got > 0 ? (int)(got / TP_HEADER_BYTES) : 0;
             for (int k = done; k < done + whole; k++)
-                if (!tp_header_alive(headers[k], ids[k])) tp_live_remove(&tp_live[slots[k]], ids[k]);
+                if (!tp_header_alive(headers[k], ids[k])) tp_live_drop(&tp_live[slots[k]], ids[k], tasks[k]);
             done += whole;
-            if (done < n) tp_live_remove(&tp_live[slots[done]], ids[done]);   // unreadable: gone
+            if (done < n) tp_live_drop(&tp_live[slots[done]], ids[done], tasks[done]);   // unreadable: gone
             done++;
         }
     }
@@ -458,37 +471,55 @@ void tp_tasks_dump(tp_emit_fn emit, uint32_t reason, uint32_t sequence) {
         emit(&d, sizeof d);
         return;
     }
-    // Counted first, written after: the count is of the records that follow.
-    static uint8_t ok[TP_LIVE_SLOTS];
+    // The tasks alive now, found first (the dump's record says how many follow), then written:
+    // each with the id and task pointer it was found with, whatever the table holds by then.
+    static uint32_t found_slot[TP_LIVE_SLOTS];
+    static uint64_t found_id[TP_LIVE_SLOTS];
+    static uintptr_t found_task[TP_LIVE_SLOTS];
+    uint32_t n = 0;
     for (uint32_t i = 0; i < TP_LIVE_SLOTS; i++) {
         struct tp_live_task *e = &tp_live[i];
         uint64_t id = atomic_load_explicit(&e->id, memory_order_acquire);
-        ok[i] = 0;
-        if (!id) continue;
+        uintptr_t task = atomic_load_explicit(&e->task, memory_order_acquire);
+        if (!id || !task) continue;
         struct tp_task_view v;
-        if (atomic_load_explicit(&e->tid, memory_order_relaxed) || tp_task_read(atomic_load_explicit(&e->task, memory_order_relaxed), id, &v)) {
-            ok[i] = 1;
-            d.tasks++;
+        if (atomic_load_explicit(&e->tid, memory_order_relaxed) || tp_task_read(task, id, &v)) {
+            found_slot[n] = i;
+            found_id[n] = id;
+            found_task[n] = task;
+            n++;
         } else {
-            tp_live_remove(e, id);
+            tp_live_drop(e, id, task);
+            d.unreadable++;
         }
     }
+    d.tasks = n;
     emit(&d, sizeof d);
     uint8_t buf[TP_LIVE_RECORD_MAX];
-    uint32_t written = 0;
-    for (uint32_t i = 0; i < TP_LIVE_SLOTS && written < d.tasks; i++) {
-        if (!ok[i]) continue;
-        struct tp_live_task *e = &tp_live[i];
+    for (uint32_t j = 0; j < n; j++) {
+        struct tp_live_task *e = &tp_live[found_slot[j]];
         struct tp_rec_live_task *r = (struct tp_rec_live_task *)buf;
         memset(r, 0, sizeof *r);
-        r->task_id = atomic_load_explicit(&e->id, memory_order_acquire);
+        r->task_id = found_id[j];
+        // The entry's own facts, unless another task took the slot since it was found.
+        struct tp_live_task snap;
+        memset(&snap, 0, sizeof snap);
+        if (atomic_load_explicit(&e->id, memory_order_acquire) == found_id[j]) {
+            snap.creator_id = e->creator_id;
+            snap.created_ns = e->created_ns;
+            memcpy(snap.created_at, e->created_at, sizeof snap.created_at);
+            snap.create_flags = e->create_flags;
+            atomic_store_explicit(&snap.since_ns, atomic_load_explicit(&e->since_ns, memory_order_relaxed), memory_order_relaxed);
+            atomic_store_explicit(&snap.tid, atomic_load_explicit(&e->tid, memory_order_relaxed), memory_order_relaxed);
+        }
+        e = &snap;
         r->created_ns = e->created_ns;
         for (int k = 0; k < TP_CREATED_AT_FRAMES; k++) r->created_at[k] = e->created_at[k];
         r->since_ns = atomic_load_explicit(&e->since_ns, memory_order_relaxed);
         r->tid = atomic_load_explicit(&e->tid, memory_order_relaxed);
         if (e->created_ns) r->flags |= TP_LIVE_FLAG_SEEN_CREATED;
         struct tp_task_view v;
-        int readable = r->task_id && tp_task_read(atomic_load_explicit(&e->task, memory_order_relaxed), r->task_id, &v);
+        int readable = tp_task_read(found_task[j], r->task_id, &v);
         if (readable) {
             if (v.status_flags & TP_TS_CANCELLED) r->flags |= TP_LIVE_FLAG_CANCELLED;
             r->kind = (v.job_flags & TP_JF_GROUP_CHILD) ? TP_KIND_GROUP_CHILD
@@ -504,7 +535,7 @@ void tp_tasks_dump(tp_emit_fn emit, uint32_t reason, uint32_t sequence) {
             r->state = TP_TASK_RUNNING;
         } else if (readable && (v.status_flags & (TP_TS_ENQUEUED | TP_TS_RUNNING))) {
             r->state = TP_TASK_ENQUEUED;
-            uint64_t when = tp_jobs_enqueued_at((void *)atomic_load_explicit(&e->task, memory_order_relaxed));
+            uint64_t when = tp_jobs_enqueued_at((void *)found_task[j]);
             if (when) r->since_ns = when;
             tp_task_wait(&v, r);
         } else {
@@ -517,7 +548,6 @@ void tp_tasks_dump(tp_emit_fn emit, uint32_t reason, uint32_t sequence) {
         }
         r->h = (struct tp_record_header){ TP_REC_LIVE_TASK, 0, (uint32_t)(sizeof *r + r->nframes * 8u) };
         emit(r, r->h.size);
-        written++;
     }
     atomic_fetch_add_explicit(&tp_counters[TP_CTR_TASK_DUMPS], 1, memory_order_relaxed);
 }

@@ -352,6 +352,8 @@ void tp_writer_crash_pause(int pausing) {
     while (atomic_load(&tp_crash_pause_open) != 1 && tp_elapsed(start, tp_clock_kernel_ns()) < 100000000ull) sched_yield();
 }
 
+static int tp_writer_last_words(void);
+
 static void *tp_writer_main(void *arg) {
     (void)arg;
     tp_thread_mark_agent();
@@ -366,6 +368,7 @@ static void *tp_writer_main(void *arg) {
         uint32_t seen = atomic_load(&tp_writer_wake);
         syscall(SYS_futex, &tp_writer_wake, FUTEX_WAIT_PRIVATE, seen, &ts, NULL, 0);
         tp_follow_crash_pause();
+        if (tp_writer_last_words()) break;
         pthread_mutex_lock(&tp_writer_lock);
         if (tp_fd >= 0 && !atomic_load(&tp_exec_pending)) tp_cycle_locked(0);
         pthread_mutex_unlock(&tp_writer_lock);
@@ -475,6 +478,7 @@ void tp_writer_before_exec(const char *path) {
 }
 
 static uint32_t tp_final_dump_reason = TP_DUMP_END;
+static _Atomic int tp_last_words;   // 1 asked, 2 done (tp_writer_flush_for_signal)
 
 static void tp_final_flush_locked(int mode) {
     if (tp_fd >= 0) {
@@ -516,11 +520,37 @@ void tp_writer_flush_at_exit(void) {
     pthread_mutex_unlock(&tp_writer_lock);
 }
 
-// Before death by SIGINT/SIGTERM (tp_signals.c, in the signal handler): as at _exit, with the
-// dump marked as taken for the signal.
+// Before death by SIGINT/SIGTERM (tp_signals.c, in the signal handler of whichever thread took
+// the signal): the writer thread dumps the live tasks and makes the final flush (it blocks every
+// signal and holds nothing the interrupted code may hold), while this thread waits for it, at
+// most a second. Without a writer thread yet (a forked child before its first poke), the flush
+// happens here, as at _exit.
 void tp_writer_flush_for_signal(void) {
+    if (tp_fd < 0 || getpid() != tp_stream_pid) return;
     tp_final_dump_reason = TP_DUMP_SIGNAL;
-    tp_writer_flush_at_exit();
+    if (atomic_load(&tp_writer_pending) == (int)getpid()) {
+        tp_writer_flush_at_exit();
+        return;
+    }
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&tp_last_words, &expected, 1)) return;
+    atomic_fetch_add(&tp_writer_wake, 1);
+    syscall(SYS_futex, &tp_writer_wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    uint64_t start = tp_clock_kernel_ns();
+    while (atomic_load(&tp_last_words) != 2 && tp_elapsed(start, tp_clock_kernel_ns()) < 1000000000ull) sched_yield();
+}
+
+// Writer thread: the dump and final flush tp_writer_flush_for_signal asked for. No module rescan
+// (the thread that took the signal may hold the loader's lock).
+static int tp_writer_last_words(void) {
+    if (atomic_load(&tp_last_words) != 1) return 0;
+    tp_sampler_shutdown();
+    pthread_mutex_lock(&tp_writer_lock);
+    tp_final_flush_locked(2);
+    pthread_mutex_unlock(&tp_writer_lock);
+    atomic_store(&tp_writer_stop, 1);
+    atomic_store(&tp_last_words, 2);
+    return 1;
 }
 
 // The child of a fork has no writer thread and must not write into the parent's file.

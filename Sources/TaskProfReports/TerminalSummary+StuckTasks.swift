@@ -13,7 +13,8 @@ extension TerminalSummary {
         let s = StuckTasks(p)
         guard s.hasDump else { return [] }
         var out: [String] = []
-        for n in s.notes { out.append(warn("Live tasks: \(Format.safe(n))")) }
+        // The agent's note is among the profile's notes already, unless this is a dump on its own.
+        for n in s.notes where !p.meta.notes.contains(n) { out.append(warn("Live tasks: \(Format.safe(n))")) }
         let stuck = s.stuck
         let threshold = StuckTasks.duration(s.thresholdNs)
         let shown = all ? s.entries : stuck

@@ -154,6 +154,25 @@ final class StuckTaskTests: XCTestCase {
         XCTAssertEqual(r.liveTasks.compactMap { $0["name"] as? String }.sorted(), ["stuck-0", "stuck-1", "stuck-2"], "\(r.liveTasks.count) live")
     }
 
+    /// A runtime whose task layout the agent does not know (pretended): a note says why there
+    /// are no live tasks, and nothing else changes.
+    func testAnUnknownRuntimeLayoutGivesANoteNotACrash() throws {
+        let dir = try TestSupport.tempDir()
+        let out = dir + "/u.taskprof"
+        var env = ProcessInfo.processInfo.environment
+        env["TASKPROF_TASK_LAYOUT"] = "99"
+        let r = try TestSupport.run(
+            [try TestSupport.binary("taskprof"), "record", "-o", out, "--", try TestSupport.binary("StuckTasks"), "continuation", "300"],
+            environment: env)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("StuckTasks continuation: exiting"))
+        XCTAssertTrue(r.stderr.contains("live tasks off: unknown Swift runtime task layout (version 99"), r.stderr)
+        let p = try ProfileFile.read(path: out)
+        XCTAssertEqual(p.taskDumps.count, 1)
+        XCTAssertEqual(p.taskDumps.first?.tasks.count, 0)
+        XCTAssertGreaterThan(p.sampleCount, 100, "sampling goes on")
+    }
+
     func testAHealthyProgramHasNothingStuck() throws {
         let r = try record(["healthy", "600"])
         XCTAssertEqual(r.status, 0, r.stderr)
