@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // The agent's raw stream, defined once (tp_raw_format.h): the agent writes it, the
@@ -30,7 +31,7 @@ let package = Package(
         .target(
             name: "CTaskProfSupport",
             cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror"])],
-            linkerSettings: [.linkedLibrary("dw"), .linkedLibrary("elf")]
+            linkerSettings: [.linkedLibrary("dw"), .linkedLibrary("elf"), .linkedLibrary("z")]
         ),
         .target(name: "TaskProfModel"),
         .target(name: "TaskProfSymbolize", dependencies: ["TaskProfModel", "CTaskProfSupport"]),
@@ -41,12 +42,22 @@ let package = Package(
             resources: ["report.html", "report.css", "report.js", "common.js", "diff.html", "diff.css", "diff.js"]
                 .map { .embedInCode("Web/" + $0) }
         ),
+        // Formats other tools read: pprof (profile.proto, through swift-protobuf's runtime and
+        // code generated once, Scripts/generate-proto.sh), speedscope.
+        .target(
+            name: "TaskProfExport",
+            dependencies: [
+                "TaskProfModel", "TaskProfAnalysis", "TaskProfReports", "CTaskProfSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Proto/profile.proto"]
+        ),
         .target(name: "TaskProfRecord", dependencies: ["TaskProfModel", "TaskProfSymbolize", "CTaskProfSupport", "CTaskProfFormat"]),
         .executableTarget(
             name: "taskprof",
             dependencies: [
                 "TaskProfModel", "TaskProfSymbolize", "TaskProfAnalysis", "TaskProfReports", "TaskProfRecord",
-                "CTaskProfSupport",
+                "TaskProfExport", "CTaskProfSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -81,7 +92,8 @@ let package = Package(
             name: "TaskProfTests",
             dependencies: [
                 "TaskProfModel", "TaskProfSymbolize", "TaskProfAnalysis", "TaskProfReports", "TaskProfRecord",
-                "CTaskProfSupport", "CTaskProfFormat", "TaskProfTestSupport",
+                "TaskProfExport", "CTaskProfSupport", "CTaskProfFormat", "TaskProfTestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             exclude: ["Golden"]  // expected outputs, read by GoldenTests from the source tree
         ),
@@ -90,7 +102,7 @@ let package = Package(
             name: "TaskProfEndToEndTests",
             dependencies: [
                 "TaskProfModel", "TaskProfSymbolize", "TaskProfAnalysis", "TaskProfReports", "TaskProfRecord",
-                "CTaskProfSupport", "CTaskProfFormat", "TaskProfTestSupport",
+                "TaskProfExport", "CTaskProfSupport", "CTaskProfFormat", "TaskProfTestSupport",
             ],
         ),
     ]

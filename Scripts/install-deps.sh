@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages taskprof needs, only those missing. Usage:
-#   Scripts/install-deps.sh build     # libdw-dev libelf-dev (the symbolizer), libunwind-dev (the unwinder tests' reference)
+#   Scripts/install-deps.sh build     # libdw-dev libelf-dev (the symbolizer), zlib1g-dev (pprof's gzip),
+#                                     # libunwind-dev (the unwinder tests' reference)
 #   Scripts/install-deps.sh test      # the above plus chromium (HTML report checks), linux-perf (stacks compared with perf),
-#                                     # shellcheck and eslint (Scripts/lint.sh)
+#                                     # shellcheck and eslint (Scripts/lint.sh), golang-go (`go tool pprof` reads --pprof files)
 set -euo pipefail
-want=(libdw-dev libelf-dev libunwind-dev)
-if [ "${1:-build}" = "test" ]; then want+=(chromium linux-perf shellcheck eslint); fi
+want=(libdw-dev libelf-dev zlib1g-dev libunwind-dev)
+if [ "${1:-build}" = "test" ]; then want+=(chromium linux-perf shellcheck eslint golang-go); fi
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -64,3 +64,14 @@ extension Profile {
         }
     }
 }
+
+extension Profile {
+    /// Only the samples a scope takes (`--task` for the exports).
+    public func restricted(to scope: Scope) -> Profile {
+        guard scope != .all else { return self }
+        let names = taskNames
+        var out = self
+        out.samples = samples.filter { scope.matches($0, in: self, names: names) }
+        return out
+    }
+}

@@ -40,6 +40,15 @@ public final class OutputSink {
         if handle != nil && buffer.count >= Self.flushAt { flush() }
     }
 
+    /// Binary output (a gzip-compressed pprof profile).
+    public func write<Bytes: Sequence>(bytes: Bytes) where Bytes.Element == UInt8 {
+        buffer.append(contentsOf: bytes)
+        if handle != nil && buffer.count >= Self.flushAt { flush() }
+    }
+
+    /// What an in-memory sink was given, as bytes.
+    public var collectedBytes: [UInt8] { buffer }
+
     public func flush() {
         guard let handle, !buffer.isEmpty else { return }
         handle.write(Data(buffer))

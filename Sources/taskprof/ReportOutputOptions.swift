@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TaskProfAnalysis
+import TaskProfExport
 import TaskProfModel
 import TaskProfReports
 
@@ -14,6 +15,22 @@ struct ReportOutputOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("Write the self-contained HTML report to FILE.", valueName: "file"))
     var html: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Write the CPU profile as gzip-compressed pprof (go tool pprof, Pyroscope, Parca), samples labelled by task and thread.",
+            valueName: "file"))
+    var pprof: String?
+
+    @Option(
+        name: .customLong("pprof-blocking"),
+        help: ArgumentHelp("Write the blocking calls as a pprof profile of blocked time (like Go's block profile).", valueName: "file"))
+    var pprofBlocking: String?
+
+    @Option(
+        name: .long, help: ArgumentHelp("Write a speedscope file: one sampled profile per task (and per thread outside tasks).", valueName: "file"))
+    var speedscope: String?
 
     @Option(
         name: .customLong("group-by"),
@@ -32,9 +49,9 @@ struct ReportOutputOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Keep only one task, by name or id.", valueName: "name|id"))
     var task: String?
 
-    var writesAnything: Bool { folded != nil || json != nil || html != nil }
+    var writesAnything: Bool { folded != nil || json != nil || html != nil || pprof != nil || pprofBlocking != nil || speedscope != nil }
 
-    var writesToStdout: Bool { folded == "-" || json == "-" }
+    var writesToStdout: Bool { folded == "-" || json == "-" || speedscope == "-" }
 
     func scope(for profile: Profile) throws -> Scope {
         guard let task else { return .all }
@@ -51,6 +68,9 @@ struct ReportOutputOptions: ParsableArguments {
         if let folded { try FoldedRenderer(profile, scope: scope, groupBy: groupBy.value).write(to: folded) }
         if let json { try JSONSummary(profile).write(to: json) }
         if let html { try HTMLReport(profile: profile).write(to: html) }
+        if let pprof { try PprofRenderer(profile.restricted(to: scope)).write(to: pprof) }
+        if let pprofBlocking { try PprofRenderer(profile, kind: .blocking).write(to: pprofBlocking) }
+        if let speedscope { try SpeedscopeRenderer(profile.restricted(to: scope)).write(to: speedscope) }
     }
 }
 

@@ -1,0 +1,116 @@
+import Foundation
+import TaskProfTestSupport
+import XCTest
+
+/// Issue 18: `report --pprof` read by the real `go tool pprof` (Debian's golang-go, which
+/// `make test` installs): its task shares (`-tags`), top functions (`-top`) and stacks
+/// (`-traces`) agree with taskprof's own numbers for bundled examples.
+final class PprofToolTests: XCTestCase {
+    struct Pprof {
+        let file: String
+        func run(_ args: [String]) throws -> String {
+            var env = ProcessInfo.processInfo.environment
+            env["HOME"] = env["HOME"] ?? NSTemporaryDirectory()
+            let r = try TestSupport.run(["/usr/bin/env", "go", "tool", "pprof", "-sample_index=samples"] + args + [file], environment: env)
+            guard r.status == 0 else {
+                throw TestFailure("go tool pprof \(args) failed (\(r.status)); `make test` installs golang-go: \(r.stderr.prefix(400))")
+            }
+            return r.stdout
+        }
+    }
+
+    /// (value, name) rows of one `-tags` section, e.g. "task_name".
+    func tagRows(_ text: String, _ key: String) -> [String: Double] {
+        var rows: [String: Double] = [:], inSection = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let t = line.trimmingCharacters(in: .whitespaces)
+            if t.hasPrefix("\(key):") { inSection = true; continue }
+            if inSection && t.isEmpty { break }
+            // "392.0 (75.10%): heavy"
+            if inSection, let colon = t.range(of: "): ") {
+                let value = Double(t.split(separator: " ")[0]) ?? -1
+                rows[String(t[colon.upperBound...]), default: 0] += value
+            }
+        }
+        return rows
+    }
+
+    func record(_ example: String, _ args: [String] = []) throws -> (json: [String: Any], pprof: Pprof) {
+        let dir = try TestSupport.tempDir()
+        let out = dir + "/p.taskprof", json = dir + "/p.json", pb = dir + "/p.pb.gz"
+        let r = try TestSupport.run(
+            [try TestSupport.binary("taskprof"), "record", "-q", "-o", out, "--json", json, "--pprof", pb, "--", try TestSupport.binary(example)]
+                + args)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        return (obj, Pprof(file: pb))
+    }
+
+    func testTaskSharesTopFunctionsAndStacksAgree() throws {
+        for (example, args) in [("TwoTasks", [String]()), ("AsyncChain", [])] {
+            let (json, pprof) = try record(example, args)
+            let total = (json["profile"] as? [String: Any])?["samples"] as? Int ?? 0
+            XCTAssertGreaterThan(total, 100, example)
+
+            // Task shares: -tags task_name against the JSON's tasks (summed by name).
+            var byName: [String: Int] = [:]
+            for t in json["tasks"] as? [[String: Any]] ?? [] {
+                let name = t["name"] as? String ?? "task \(t["id"] as? Int ?? -1)"
+                byName[name, default: 0] += t["samples"] as? Int ?? 0
+            }
+            let tags = tagRows(try pprof.run(["-tags"]), "task_name")
+            XCTAssertFalse(tags.isEmpty, "\(example): no task_name label in pprof's -tags")
+            for (name, samples) in byName where samples > 0 {
+                XCTAssertEqual(
+                    tags[name], Double(samples), "\(example): task \(name) has \(samples) samples in taskprof, \(tags[name] ?? 0) in pprof")
+            }
+
+            // Top functions by self samples: -top against the JSON's functions.
+            let top = try pprof.run(["-top", "-nodecount=30"])
+            let functions = (json["functions"] as? [[String: Any]] ?? []).prefix(2)
+            for f in functions where (f["self"] as? Int ?? 0) > 0 {
+                let name = f["shortName"] as? String ?? "", selfSamples = f["self"] as? Int ?? 0
+                // pprof marks an inlined function " (inline)".
+                let row = top.split(separator: "\n").first { $0.hasSuffix("  " + name) || $0.hasSuffix("  " + name + " (inline)") }
+                XCTAssertNotNil(row, "\(example): \(name) missing from pprof -top:\n\(top)")
+                let flat = row.flatMap { Int($0.split(separator: " ").first ?? "") }
+                XCTAssertEqual(flat, selfSamples, "\(example): \(name) self samples")
+            }
+
+            // Every sample is in a trace: the counts of -traces add up to the total.
+            let traces = try pprof.run(["-traces"])
+            var counted = 0
+            for line in traces.split(separator: "\n") {
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                // "       158   mix(_:)": a trace's count and its leaf (label lines start with a key).
+                if fields.count >= 2, let n = Int(fields[0]) { counted += n }
+            }
+            XCTAssertEqual(counted, total, "\(example): -traces")
+        }
+    }
+
+    /// `--pprof-blocking`: the blocking calls as blocked time, by primitive label.
+    func testBlockingProfile() throws {
+        let dir = try TestSupport.tempDir()
+        let out = dir + "/b.taskprof", json = dir + "/b.json", pb = dir + "/b.pb.gz"
+        let r = try TestSupport.run(
+            [
+                try TestSupport.binary("taskprof"), "record", "-q", "-o", out, "--json", json, "--pprof-blocking", pb, "--",
+                try TestSupport.binary("BlockingCalls"),
+            ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let calls = obj["blockingCalls"] as? [[String: Any]] ?? []
+        XCTAssertFalse(calls.isEmpty)
+        var env = ProcessInfo.processInfo.environment
+        env["HOME"] = env["HOME"] ?? NSTemporaryDirectory()
+        let tags = try TestSupport.run(["/usr/bin/env", "go", "tool", "pprof", "-sample_index=calls", "-tags", pb], environment: env)
+        XCTAssertEqual(tags.status, 0, tags.stderr)
+        let byPrimitive = tagRows(tags.stdout, "primitive")
+        var expected: [String: Int] = [:]
+        for c in calls { expected[c["primitive"] as? String ?? "", default: 0] += c["count"] as? Int ?? 0 }
+        for (primitive, count) in expected {
+            XCTAssertEqual(byPrimitive[primitive], Double(count), "\(primitive): \(tags.stdout)")
+        }
+    }
+}
