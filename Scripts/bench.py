@@ -296,7 +296,14 @@ def main():
         t_html = time.perf_counter() - t0
         say(f"## Reporting a {n:,}-sample profile (raw stream {os.path.getsize(big) / 1e6:.0f} MB, profile {os.path.getsize(p) / 1e6:.1f} MB)")
         say(f"- symbolize and aggregate the raw stream (`taskprof convert`, what `record` does after the run): {t_convert:.2f} s")
+        exports = {}
+        for flag, out in [("--pprof", "p.pb.gz"), ("--speedscope", "p.speedscope.json")]:
+            t0 = time.perf_counter()
+            subprocess.run([TASKPROF, "report", p, flag, os.path.join(d, out)], check=True)
+            exports[flag] = (time.perf_counter() - t0, os.path.getsize(os.path.join(d, out)))
         say(f"- **report: summary {t_summary:.2f} s, folded {t_folded:.2f} s, HTML {t_html:.2f} s** (target <= 3 s)")
+        say(f"- **exports: pprof {exports['--pprof'][0]:.2f} s ({exports['--pprof'][1] / 1e6:.1f} MB), "
+            f"speedscope {exports['--speedscope'][0]:.2f} s ({exports['--speedscope'][1] / 1e6:.1f} MB)** (target <= 3 s)")
         say()
 
     with open(os.path.join(ROOT, "Reports", "benchmarks.md"), "w") as f:
