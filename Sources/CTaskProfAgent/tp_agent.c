@@ -43,7 +43,7 @@ static void tp_clean_environment(void) {
         "TASKPROF_RAW_DIR", "TASKPROF_RATE", "TASKPROF_SIGNAL", "TASKPROF_ENGINE", "TASKPROF_MEASURE",
         "TASKPROF_AGENT", "TASKPROF_FOLLOW", "TASKPROF_LONG_POLL_NS", "TASKPROF_BLOCKING_NS",
         "TASKPROF_ASYNC_STACKS", "TASKPROF_ACTOR_WAITS", "TASKPROF_CLOCK", "TASKPROF_KERNEL_RELEASE",
-        "TASKPROF_PROCESS", "TASKPROF_PERF_PARANOID", "TASKPROF_LIVE_TASKS", "TASKPROF_TASK_LAYOUT",
+        "TASKPROF_PROCESS", "TASKPROF_PERF_PARANOID", "TASKPROF_LIVE_TASKS", "TASKPROF_TASK_LAYOUT", "TASKPROF_TIMELINE",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) unsetenv(names[i]);
 }
@@ -148,6 +148,8 @@ __attribute__((constructor)) static void tp_agent_init(void) {
     tp_cfg.long_poll_ns = long_poll ? strtoull(long_poll, NULL, 10) : 10000000ull;
     const char *blocking = getenv("TASKPROF_BLOCKING_NS");
     tp_cfg.blocking_ns = blocking ? strtoull(blocking, NULL, 10) : 1000000ull;
+    const char *timeline = getenv("TASKPROF_TIMELINE");
+    tp_cfg.timeline_cap = timeline ? strtoull(timeline, NULL, 10) : 0;
     tp_cfg.rate_hz = rate ? (uint32_t)strtoul(rate, NULL, 10) : 999;
     if (tp_cfg.rate_hz < 1 || tp_cfg.rate_hz > 100000) tp_cfg.rate_hz = 999;
     tp_rings_size(tp_cfg.rate_hz);

@@ -18,11 +18,14 @@
 #define TP_MAX_THREADS 1024
 #define TP_MAX_FRAMES 128
 // A thread's sample ring holds four writer periods of its largest samples at the sampling rate
-// (64 KB at 999 Hz; tp_rings_size), its event ring 64 KB; a record that does not fit is dropped
-// and counted.
+// (64 KB at 999 Hz; tp_rings_size), its event ring 64 KB (1 MB with `--timeline`); a record that
+// does not fit is dropped and counted.
 #define TP_SAMPLE_RING_MIN (32u * 1024u)
 #define TP_SAMPLE_RING_MAX (4u * 1024u * 1024u)
 #define TP_EVENT_RING_BYTES (64u * 1024u)
+// With `record --timeline` every job is an event: 1 MB per thread holds about 20,000 jobs
+// between two writer periods.
+#define TP_EVENT_RING_TIMELINE_BYTES (1024u * 1024u)
 extern uint32_t tp_sample_ring_bytes;
 void tp_rings_size(uint32_t rate_hz);
 #define TP_MAX_MODULES 1024
@@ -123,6 +126,7 @@ struct tp_config {
     char perf_paranoid_override[8];    // TASKPROF_PERF_PARANOID (tests), else empty: /proc's
     uint64_t long_poll_ns;             // jobs at least this long are written one by one
     uint64_t blocking_ns;              // blocking calls at least this long are recorded
+    uint64_t timeline_cap;             // `record --timeline`: every job is written, up to this many; 0 = off
 };
 
 extern struct tp_config tp_cfg;

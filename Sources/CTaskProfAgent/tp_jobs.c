@@ -255,19 +255,30 @@ static void tp_agg_add(struct tp_thread *t, uint64_t id, uint64_t start, uint64_
     atomic_store_explicit(&a->seq, seq + 2, memory_order_release);
 }
 
-// Records one finished run of a task: its aggregate, and a JOB event when it was a long poll.
+// Records one finished run of a task: its aggregate, and a JOB event when it was a long poll (or
+// for every job with `--timeline`; a job the timeline cannot hold counts as timeline.dropped).
 static void tp_job_finished(struct tp_thread *t, uint64_t id, uint64_t start, uint64_t end, uint64_t enqueued) {
     if (end < start) end = start;   // a thread that moved to a core whose TSC lags by a few ns
     // Only this thread writes its count: a plain load and store, no contended atomic per job.
     atomic_store_explicit(&t->jobs_run, atomic_load_explicit(&t->jobs_run, memory_order_relaxed) + 1, memory_order_relaxed);
     tp_agg_add(t, id, start, end, enqueued);
-    if (end - start < tp_cfg.long_poll_ns) return;
+    if (end - start < tp_cfg.long_poll_ns) {
+        // `record --timeline`: every job, up to the cap (one shared count: far rarer than the
+        // per-thread work above, and only when asked for).
+        if (!tp_cfg.timeline_cap) return;
+        if (atomic_fetch_add_explicit(&tp_counters[TP_CTR_TIMELINE_JOBS], 1, memory_order_relaxed) >= tp_cfg.timeline_cap) {
+            atomic_fetch_add_explicit(&tp_counters[TP_CTR_TIMELINE_DROPPED], 1, memory_order_relaxed);
+            return;
+        }
+    }
     struct tp_rec_job rec = {
         .h = { TP_REC_JOB, 0, sizeof rec },
         .task_id = id, .enqueue_ns = enqueued, .start_ns = start, .end_ns = end, .tid = (uint32_t)t->tid,
     };
-    if (tp_ring_write(&t->events, &rec, sizeof rec, NULL, 0) != 0)
+    if (tp_ring_write(&t->events, &rec, sizeof rec, NULL, 0) != 0) {
         atomic_fetch_add_explicit(&tp_counters[TP_CTR_EVENTS_DROPPED], 1, memory_order_relaxed);
+        if (tp_cfg.timeline_cap) atomic_fetch_add_explicit(&tp_counters[TP_CTR_TIMELINE_DROPPED], 1, memory_order_relaxed);
+    }
 }
 
 static void tp_inner_job_end(struct tp_thread *t, uint64_t end) {

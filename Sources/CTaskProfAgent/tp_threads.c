@@ -79,7 +79,7 @@ static struct tp_thread *tp_slot_claim(pid_t tid, int kind) {
         t->reported_jobs = 0;
         memset(t->exit_name, 0, sizeof t->exit_name);
         if (tp_ring_init(&t->samples, tp_sample_ring_bytes) != 0 ||
-            tp_ring_init(&t->events, TP_EVENT_RING_BYTES) != 0) {
+            tp_ring_init(&t->events, tp_cfg.timeline_cap ? TP_EVENT_RING_TIMELINE_BYTES : TP_EVENT_RING_BYTES) != 0) {
             tp_ring_free(&t->samples);
             tp_ring_free(&t->events);
             atomic_store(&t->state, TP_SLOT_FREE);

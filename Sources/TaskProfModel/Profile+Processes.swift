@@ -110,6 +110,25 @@ extension Profile {
                 return d
             }
             out.stuckThresholdNs = p.stuckThresholdNs
+            if let t = p.timeline {
+                var merged = out.timeline ?? Timeline()
+                if let jobs = t.jobs {
+                    merged.jobs =
+                        (merged.jobs ?? [])
+                        + jobs.map { j in
+                            Timeline.Job(
+                                taskID: task(j.taskID), thread: j.thread + threadBase, enqueueNs: j.enqueueNs.map { $0 &+ offset },
+                                startNs: j.startNs &+ offset, endNs: j.endNs &+ offset)
+                        }
+                }
+                merged.blocking += t.blocking.map { b in
+                    Timeline.Blocking(
+                        primitive: b.primitive, taskID: task(b.taskID), thread: b.thread + threadBase, startNs: b.startNs &+ offset,
+                        durationNs: b.durationNs, stack: b.stack >= 0 ? stackMap[Int(b.stack)] : -1)
+                }
+                merged.blockingDropped += t.blockingDropped
+                out.timeline = merged
+            }
             var process = part.process
             process.startOffsetNs = offset
             process.durationNs = p.meta.durationNs
@@ -209,6 +228,24 @@ extension Profile {
             }
             return d
         }
+        if var t = out.timeline {
+            let shiftNs = { (v: UInt64) in v >= offset ? v - offset : 0 }
+            t.jobs = t.jobs?.map { j in
+                var j = j
+                j.thread = threadMap[j.thread] ?? 0
+                j.startNs = shiftNs(j.startNs)
+                j.endNs = shiftNs(j.endNs)
+                j.enqueueNs = j.enqueueNs.map(shiftNs)
+                return j
+            }
+            t.blocking = t.blocking.map { b in
+                var b = b
+                b.thread = threadMap[b.thread] ?? 0
+                b.startNs = shiftNs(b.startNs)
+                return b
+            }
+            out.timeline = t
+        }
         out.counters = pr.counters
         out.meta.startTimeNs = meta.startTimeNs &+ offset
         out.meta.durationNs = pr.durationNs
@@ -235,6 +272,9 @@ extension Profile {
         out.jobs?.longPolls = (jobs?.longPolls ?? []).filter { ks.contains(Int($0.process)) }
         out.blocking?.sites = (blocking?.sites ?? []).filter { ks.contains(Int($0.process)) }
         out.taskDumps = taskDumps.filter { ks.contains(Int($0.process)) }
+        let mineThread = { (i: Int32) in self.threads.indices.contains(Int(i)) && ks.contains(Int(self.threads[Int(i)].process)) }
+        out.timeline?.jobs = timeline?.jobs?.filter { mineThread($0.thread) }
+        out.timeline?.blocking = (timeline?.blocking ?? []).filter { mineThread($0.thread) }
         return out
     }
 

@@ -24,6 +24,8 @@ public struct Profile: Sendable {
     /// Tasks suspended (or enqueued) at least this long in a final dump are stuck (`record --stuck`).
     public var stuckThresholdNs: UInt64 = Profile.defaultStuckThresholdNs
     public static let defaultStuckThresholdNs: UInt64 = 1_000_000_000
+    /// Jobs (with `record --timeline`) and blocking calls one by one, for `report --trace`.
+    public var timeline: Timeline?
 
     public init(
         meta: ProfileMeta, counters: [String: UInt64] = [:], modules: [LoadedModule] = [],

@@ -15,6 +15,7 @@ public enum ProfileFile {
         case blocking = 10
         case processes = 11
         case taskDumps = 12
+        case timeline = 13
         case end = 0xFFFF
     }
 
@@ -96,6 +97,9 @@ public enum ProfileFile {
         }
         if !p.taskDumps.isEmpty {
             section(.taskDumps) { w in encodeTaskDumps(p, into: &w) }
+        }
+        if let t = p.timeline {
+            section(.timeline) { w in encodeTimeline(t, into: &w) }
         }
         section(.end) { _ in }
         return out.bytes
@@ -237,6 +241,9 @@ public enum ProfileFile {
             case .taskDumps:
                 guard seen.contains(Tag.stacks.rawValue) else { throw ProfileFormatError.corrupt("the TASK_DUMPS section comes before STACKS") }
                 try decodeTaskDumps(&r, into: &p)
+            case .timeline:
+                guard seen.contains(Tag.stacks.rawValue) else { throw ProfileFormatError.corrupt("the TIMELINE section comes before STACKS") }
+                try decodeTimeline(&r, into: &p)
             case .end: sawEnd = true
             case nil: break  // a newer section: skip
             }

@@ -54,6 +54,16 @@ extension TaskProf {
                 valueName: "duration"))
         var stuck: StuckDuration = StuckDuration(nanoseconds: Profile.defaultStuckThresholdNs)
 
+        @Flag(
+            name: .long,
+            help: "Record every Swift job's enqueue, start and end (not only long polls), for `report --trace`'s task tracks and flows.")
+        var timeline = false
+
+        @Option(
+            name: .customLong("timeline-cap"),
+            help: ArgumentHelp("With --timeline: at most this many jobs are written (the rest are counted as timeline.dropped).", valueName: "jobs"))
+        var timelineCap: UInt64 = 1_000_000
+
         @Flag(name: .customLong("measure-handler"), help: "Time every sample in the agent (for benchmarks).")
         var measureHandler = false
 
@@ -117,6 +127,7 @@ extension TaskProf {
             options.longPollMs = longPoll
             options.blockingMs = blocking
             options.stuckNs = stuck.nanoseconds
+            options.timelineCap = timeline ? max(timelineCap, 1) : 0
             let recorder = Recorder(options: options, log: { Console.error($0) })
             let target: (executable: String, agent: String)
             do { target = try recorder.validate() } catch { throw CLIError(error) }

@@ -33,6 +33,13 @@ struct ReportOutputOptions: ParsableArguments {
     var speedscope: String?
 
     @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Write a timeline for Perfetto's UI (Chrome JSON trace): jobs, long polls, blocking calls and samples per thread; task tracks and flows with `record --timeline`.",
+            valueName: "file"))
+    var trace: String?
+
+    @Option(
         name: .customLong("group-by"),
         help:
             "Root frame of folded stacks: task, task-name, task-kind (a named task's name, else the closure that started it), thread, process or none."
@@ -49,9 +56,11 @@ struct ReportOutputOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Keep only one task, by name or id.", valueName: "name|id"))
     var task: String?
 
-    var writesAnything: Bool { folded != nil || json != nil || html != nil || pprof != nil || pprofBlocking != nil || speedscope != nil }
+    var writesAnything: Bool {
+        folded != nil || json != nil || html != nil || pprof != nil || pprofBlocking != nil || speedscope != nil || trace != nil
+    }
 
-    var writesToStdout: Bool { folded == "-" || json == "-" || speedscope == "-" }
+    var writesToStdout: Bool { folded == "-" || json == "-" || speedscope == "-" || trace == "-" }
 
     func scope(for profile: Profile) throws -> Scope {
         guard let task else { return .all }
@@ -71,6 +80,7 @@ struct ReportOutputOptions: ParsableArguments {
         if let pprof { try PprofRenderer(profile.restricted(to: scope)).write(to: pprof) }
         if let pprofBlocking { try PprofRenderer(profile, kind: .blocking).write(to: pprofBlocking) }
         if let speedscope { try SpeedscopeRenderer(profile.restricted(to: scope)).write(to: speedscope) }
+        if let trace { try TraceRenderer(profile).write(to: trace) }
     }
 }
 

@@ -114,3 +114,34 @@ final class PprofToolTests: XCTestCase {
         }
     }
 }
+
+/// `record --timeline` and `report --trace` on a real program: every job of the run is a slice,
+/// each event follows the trace format (TraceCheck), and nothing was dropped.
+final class TraceEndToEndTests: XCTestCase {
+    func testTimelineOfLongPoll() throws {
+        let dir = try TestSupport.tempDir()
+        let out = dir + "/t.taskprof", trace = dir + "/t.json", json = dir + "/t.summary.json"
+        let r = try TestSupport.run(
+            [
+                try TestSupport.binary("taskprof"), "record", "-q", "--timeline", "-o", out, "--trace", trace, "--json", json, "--",
+                try TestSupport.binary("LongPoll"),
+            ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let events = try TraceCheck.check(try Data(contentsOf: URL(fileURLWithPath: trace)))
+        let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let counters = try XCTUnwrap((summary["profile"] as? [String: Any])?["counters"] as? [String: Any])
+        let jobs = events.filter { ($0["cat"] as? String)?.hasPrefix("job") == true }
+        let dropped = counters["timeline.dropped"] as? Int ?? -1
+        XCTAssertEqual(jobs.count + dropped, counters["jobs"] as? Int, "a slice for every job the agent counted, but those it says it dropped")
+        XCTAssertLessThan(dropped * 100, jobs.count, "under 1 % dropped (1 MB event rings)")
+        let polls = jobs.filter { $0["cat"] as? String == "job,long poll" }
+        XCTAssertEqual(polls.count, (summary["longPolls"] as? [Any])?.count)
+        let crunches = polls.filter { ($0["name"] as? String)?.hasPrefix("cruncher") == true }
+        XCTAssertEqual(crunches.count, 5, "the cruncher's five crunches: \(polls.map { $0["name"] ?? "" })")
+        XCTAssertTrue(crunches.allSatisfy { (($0["args"] as? [String: Any])?["stack"] as? [String])?.first == "crunch(_:)" })
+        // Task tracks for the 200 short tasks and the cruncher, with flows into the thread tracks.
+        let taskTracks = Set(events.filter { $0["cat"] as? String == "task" }.compactMap { $0["tid"] as? Int })
+        XCTAssertGreaterThanOrEqual(taskTracks.count, 201)
+        XCTAssertGreaterThan(events.filter { $0["ph"] as? String == "s" }.count, 1000)
+    }
+}

@@ -111,7 +111,8 @@ struct __attribute__((packed)) tp_rec_module {
 };
 
 // Every job feeds a per-thread aggregate; only jobs at least as long as the long-poll threshold
-// are also written one by one (TP_REC_JOB), so a yield-heavy program does not flood the stream.
+// are also written one by one (TP_REC_JOB), so a yield-heavy program does not flood the stream,
+// unless `record --timeline` asked for every job (up to a cap).
 // Aggregates are cumulative: for one (tid, slot, gen) the last record in the stream wins.
 struct __attribute__((packed)) tp_rec_job_agg {
     struct tp_record_header h;
@@ -188,6 +189,8 @@ enum tp_counter {
     TP_CTR_TASKS_CREATED,      // tasks the agent saw created (swift_task_create)
     TP_CTR_TASKS_UNTRACKED,    // tasks left out of the live-task table (it was full)
     TP_CTR_TASK_DUMPS,         // dumps of the live tasks written
+    TP_CTR_TIMELINE_JOBS,      // `record --timeline`: short jobs seen (long polls are always written one by one)
+    TP_CTR_TIMELINE_DROPPED,   // jobs the timeline left out: past its cap, or a full event ring
     TP_CTR_COUNT
 };
 
@@ -228,6 +231,8 @@ static inline const char *tp_counter_name(enum tp_counter c) {
     case TP_CTR_TASKS_CREATED: return "tasks.created";
     case TP_CTR_TASKS_UNTRACKED: return "tasks.untracked";
     case TP_CTR_TASK_DUMPS: return "tasks.dumps";
+    case TP_CTR_TIMELINE_JOBS: return "timeline.jobs";
+    case TP_CTR_TIMELINE_DROPPED: return "timeline.dropped";
     case TP_CTR_COUNT: break;
     }
     return 0;

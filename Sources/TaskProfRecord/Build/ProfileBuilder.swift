@@ -95,6 +95,7 @@ public struct ProfileBuilder {
             raw: raw, intern: { interner.intern(addresses: $0) }, frames: { interner.frames }, stacks: { interner.stacks })
 
         let dumps = raw.taskDumps.map { buildDump($0, raw: raw, interner: &interner) }
+        let timeline = buildTimeline(raw, threadIndex: threadIndex, interner: &interner)
 
         var counters = raw.counters
         counters["stream.trailingBytes"] = UInt64(raw.trailingBytes)
@@ -105,6 +106,7 @@ public struct ProfileBuilder {
             stacks: interner.stacks, threads: threads, tasks: tasks, samples: samples,
             blocking: blocking)
         profile.taskDumps = dumps
+        profile.timeline = timeline
         profile.stuckThresholdNs = stuckThresholdNs
         if raw.jobTracking {
             profile.jobs = JobAnalyzer(thresholdNs: longPollThresholdNs)
@@ -141,6 +143,29 @@ public struct ProfileBuilder {
         return TaskDump(
             reason: reason, timeNs: d.timeNs &- raw.startMonotonicNs, unreadable: d.unreadable,
             note: d.note.isEmpty ? nil : d.note, tasks: tasks)
+    }
+
+    /// Every job (when the agent wrote every job: `record --timeline`) and the blocking calls one
+    /// by one, times from the start.
+    private func buildTimeline(_ raw: RawRecording, threadIndex: [Int32: Int32], interner: inout StackInterner) -> Timeline {
+        let base = raw.startMonotonicNs
+        var t = Timeline()
+        if (raw.counters["timeline.jobs"] ?? 0) > 0 {
+            t.jobs = raw.jobs.map { j in
+                Timeline.Job(
+                    taskID: j.taskID, thread: threadIndex[j.tid] ?? 0, enqueueNs: j.enqueueNs == 0 ? nil : j.enqueueNs &- base,
+                    startNs: j.startNs &- base, endNs: max(j.endNs, j.startNs) &- base)
+            }.sorted { $0.startNs < $1.startNs }
+        }
+        for call in raw.blockingCalls.prefix(Timeline.blockingCap) {
+            let stack = interner.intern(addresses: raw.frames[call.frameStart..<(call.frameStart + call.frameCount)])
+            t.blocking.append(
+                Timeline.Blocking(
+                    primitive: BlockingAnalyzer.primitiveNames[call.primitive] ?? "primitive \(call.primitive)", taskID: call.taskID,
+                    thread: threadIndex[call.tid] ?? 0, startNs: call.startNs &- base, durationNs: call.durationNs, stack: stack))
+        }
+        t.blockingDropped = UInt64(max(raw.blockingCalls.count - Timeline.blockingCap, 0))
+        return t
     }
 
     private func buildThreads(_ raw: RawRecording) -> [ThreadInfo] {

@@ -18,6 +18,8 @@ public struct RecordOptions: Sendable {
     public var blockingMs: Double = 1
     /// Tasks suspended at least this long at the end are stuck (`--stuck`).
     public var stuckNs: UInt64 = Profile.defaultStuckThresholdNs
+    /// `--timeline`: the agent writes every job (for `report --trace`), up to this many; 0 = off.
+    public var timelineCap: UInt64 = 0
     public var agentPath: String?
 
     public init(command: [String], output: String) {
@@ -130,6 +132,7 @@ public struct Recorder {
         if options.followChildren { env["TASKPROF_FOLLOW"] = "1" }
         if !options.processes.isEmpty { env["TASKPROF_PROCESS"] = options.processes.joined(separator: "\n") }
         if options.measureHandler { env["TASKPROF_MEASURE"] = "1" }
+        if options.timelineCap > 0 { env["TASKPROF_TIMELINE"] = String(options.timelineCap) }
 
         let argv = [executable] + options.command.dropFirst()
         let envp = env.map { "\($0.key)=\($0.value)" }
