@@ -148,7 +148,8 @@ def job_cost(say):
     fig = interleaved(cmd, {"jobs": {"TASKPROF_RATE": "1"},
                             "kernel": {"TASKPROF_RATE": "1", "TASKPROF_CLOCK": "kernel"},
                             "noactor": {"TASKPROF_RATE": "1", "TASKPROF_ACTOR_WAITS": "0"},
-                            "nolive": {"TASKPROF_RATE": "1", "TASKPROF_LIVE_TASKS": "0"}}, cpus=one_cpu)
+                            "nolive": {"TASKPROF_RATE": "1", "TASKPROF_LIVE_TASKS": "0"},
+                            "timeline": {"TASKPROF_RATE": "1", "TASKPROF_TIMELINE": "100000000"}}, cpus=one_cpu)
     both = interleaved(cmd, {"jobs": {"TASKPROF_RATE": "1"}})
     def per_job(f, name):
         (pw, pc), (w, c) = f["plain"], f[name]
@@ -161,6 +162,7 @@ def job_cost(say):
     say(f"- without the actor-queue hooks (TASKPROF_ACTOR_WAITS=0): {per_job(fig, 'noactor')[0]:.0f} ns CPU per job")
     say(f"- without live-task tracking (TASKPROF_LIVE_TASKS=0): {per_job(fig, 'nolive')[0]:.0f} ns CPU per job "
         f"(live tasks cost {per_job(fig, 'jobs')[0] - per_job(fig, 'nolive')[0]:.0f} ns of it)")
+    say(f"- with `record --timeline` (every job written to the stream): {per_job(fig, 'timeline')[0]:.0f} ns CPU per job")
     # Task creation and destruction: 200,000 short tasks (StuckTasks churn), the table's insert at
     # swift_task_create and its removal in the runtime's destroyTask.
     churn = [os.path.join(BIN, "StuckTasks"), "churn", "0"]
@@ -297,13 +299,14 @@ def main():
         say(f"## Reporting a {n:,}-sample profile (raw stream {os.path.getsize(big) / 1e6:.0f} MB, profile {os.path.getsize(p) / 1e6:.1f} MB)")
         say(f"- symbolize and aggregate the raw stream (`taskprof convert`, what `record` does after the run): {t_convert:.2f} s")
         exports = {}
-        for flag, out in [("--pprof", "p.pb.gz"), ("--speedscope", "p.speedscope.json")]:
+        for flag, out in [("--pprof", "p.pb.gz"), ("--speedscope", "p.speedscope.json"), ("--trace", "p.trace.json")]:
             t0 = time.perf_counter()
             subprocess.run([TASKPROF, "report", p, flag, os.path.join(d, out)], check=True)
             exports[flag] = (time.perf_counter() - t0, os.path.getsize(os.path.join(d, out)))
         say(f"- **report: summary {t_summary:.2f} s, folded {t_folded:.2f} s, HTML {t_html:.2f} s** (target <= 3 s)")
         say(f"- **exports: pprof {exports['--pprof'][0]:.2f} s ({exports['--pprof'][1] / 1e6:.1f} MB), "
-            f"speedscope {exports['--speedscope'][0]:.2f} s ({exports['--speedscope'][1] / 1e6:.1f} MB)** (target <= 3 s)")
+            f"speedscope {exports['--speedscope'][0]:.2f} s ({exports['--speedscope'][1] / 1e6:.1f} MB), "
+            f"trace {exports['--trace'][0]:.2f} s ({exports['--trace'][1] / 1e6:.1f} MB)** (target <= 3 s)")
         say()
 
     with open(os.path.join(ROOT, "Reports", "benchmarks.md"), "w") as f:
