@@ -127,6 +127,7 @@ static void tp_fork_child(void) {
     }
     tp_sampler_after_fork_child();
     tp_exec_after_fork_child();
+    tp_tasks_after_fork_child();
     if (tp_start_recording(tp_writer_start_in_child) == 0) tp_thread_register_forked(kind, stack_lo, stack_hi);
 }
 

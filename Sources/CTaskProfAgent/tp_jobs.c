@@ -283,7 +283,7 @@ static void tp_job_finished(struct tp_thread *t, uint64_t id, uint64_t start, ui
 
 static void tp_inner_job_end(struct tp_thread *t, uint64_t end) {
     if (!t->job.inner_task_id) return;
-    tp_tasks_job_end(t->job.inner_live, t->job.inner_task_id, end);
+    tp_tasks_job_end(t->job.inner_live, t->job.inner_task_id, (uint32_t)t->tid, end);
     t->job.inner_live = NULL;
     tp_job_finished(t, t->job.inner_task_id, t->job.inner_start_ns, end, t->job.inner_enqueued_ns);
     t->job.inner_task_id = 0;
@@ -408,7 +408,7 @@ static void tp_job_end(struct tp_job_run *r) {
     tp_inner_job_end(t, end);
     int inner_jobs = t->job.inner_jobs;
     t->job = r->outer;
-    tp_tasks_job_end(r->live, r->id, end);
+    tp_tasks_job_end(r->live, r->id, (uint32_t)t->tid, end);
     // A drain that ran task jobs is counted through them; its own span would count them twice.
     if (!(r->id == 0 && inner_jobs > 0)) tp_job_finished(t, r->id, r->start, end, r->enqueued);
 }

@@ -85,6 +85,7 @@ TP_EXPORT tp_handler_fn signal(int sig, tp_handler_fn handler) {
 // SIG_DFL, and a handler of its own replaces the agent's.
 static const int tp_last_words_signals[2] = { SIGINT, SIGTERM };
 static _Atomic int tp_last_words_on[2];
+static pid_t tp_last_words_pid;   // the process that installed them (a vfork child shares this memory, not the actions)
 
 static int tp_last_words_slot(int sig) {
     for (int i = 0; i < 2; i++)
@@ -92,8 +93,9 @@ static int tp_last_words_slot(int sig) {
     return -1;
 }
 
-// ASYNC-SIGNAL SAFETY: the dump reads task memory with process_vm_readv, the flush only tries
-// the writer's lock (for up to 100 ms) and writes with write(2); raise is async-signal-safe.
+// ASYNC-SIGNAL SAFETY: the handler only asks the writer thread (futex wake) and waits for it
+// with sched_yield, at most a second (a forked child without a writer yet flushes here, as _exit
+// does: process_vm_readv, write(2), the writer's lock only tried); raise is async-signal-safe.
 static void tp_last_words(int sig, siginfo_t *si, void *uc) {
     (void)si;
     (void)uc;
@@ -109,7 +111,10 @@ static void tp_last_words(int sig, siginfo_t *si, void *uc) {
 void tp_last_words_init(void) {
     static tp_sigaction_fn real;
     if (!real) real = (tp_sigaction_fn)tp_real_symbol("sigaction");
-    if (!real) return;
+    // PID 1 of a namespace never dies of a signal it leaves at the default action: a handler
+    // would make it take SIGTERM (dump, end the recording) and then ignore the re-raise.
+    if (!real || getpid() == 1) return;
+    tp_last_words_pid = getpid();
     for (int i = 0; i < 2; i++) {
         struct sigaction cur;
         if (real(tp_last_words_signals[i], NULL, &cur) != 0) continue;
@@ -128,12 +133,19 @@ void tp_last_words_init(void) {
 // Returns 1 when it handled the call.
 static int tp_last_words_virtual(int sig, const struct sigaction *act, struct sigaction *old, tp_sigaction_fn real, int *rc) {
     int slot = tp_last_words_slot(sig);
-    if (slot < 0 || !atomic_load(&tp_last_words_on[slot])) return 0;
+    if (slot < 0 || !atomic_load(&tp_last_words_on[slot]) || getpid() != tp_last_words_pid) return 0;
+    // Only while the agent's handler is really in place: glibc's own calls (sigset, system, …)
+    // change the action without passing through here.
+    struct sigaction cur;
+    if (real(sig, NULL, &cur) != 0 || !(cur.sa_flags & SA_SIGINFO) || cur.sa_sigaction != tp_last_words) {
+        atomic_store(&tp_last_words_on[slot], 0);
+        return 0;
+    }
     *rc = 0;
     if (act && ((act->sa_flags & SA_SIGINFO) || act->sa_handler != SIG_DFL)) {
-        atomic_store(&tp_last_words_on[slot], 0);
         *rc = real(sig, act, NULL);
-        if (*rc != 0) return 1;
+        if (*rc != 0) return 1;   // the agent's handler stays, and so does the flag
+        atomic_store(&tp_last_words_on[slot], 0);
     }
     if (old) {
         memset(old, 0, sizeof *old);

@@ -34,6 +34,7 @@
 
 struct tp_live_task {
     _Atomic uint64_t id;           // the key; 0: free
+    _Atomic uint64_t ready;        // = id once the other fields are set: the sweep and dumps read only such entries
     _Atomic uintptr_t task;        // the AsyncTask *
     uint64_t creator_id;           // the task that created it (0: none, or not seen)
     uint64_t created_ns;           // 0: created before the agent saw it
@@ -157,6 +158,7 @@ static struct tp_live_task *tp_live_find(uint64_t id, uintptr_t task, int add) {
         e->create_flags = 0;
         atomic_store_explicit(&e->tid, 0, memory_order_relaxed);
         atomic_store_explicit(&e->since_ns, 0, memory_order_relaxed);
+        atomic_store_explicit(&e->ready, id, memory_order_release);
         atomic_fetch_add_explicit(&tp_live_used, 1, memory_order_relaxed);
         return e;
     }
@@ -245,7 +247,12 @@ static void tp_hook_destroy(void) {
         return;
     }
     tp_real_destroy_task = (tp_destroy_fn)destroy;
-    atomic_store(slot, (uintptr_t)tp_destroy_task);
+    // Written with process_vm_writev, which fails instead of faulting if a runtime of the same
+    // layout keeps its metadata read-only.
+    uintptr_t value = (uintptr_t)tp_destroy_task;
+    struct iovec local = { &value, sizeof value }, remote = { (void *)slot, sizeof value };
+    if (syscall(SYS_process_vm_writev, (long)getpid(), (long)&local, 1L, (long)&remote, 1L, 0L) != (long)sizeof value)
+        tp_agent_note("live tasks: finished tasks are found by a sweep once a second (the task metadata is read-only)");
 }
 
 // ---- Jobs (tp_jobs.c) ------------------------------------------------------------------------
@@ -265,11 +272,26 @@ void *tp_tasks_job_start(struct tp_thread *t, void *job, uint64_t id, uint64_t n
     return e;
 }
 
-void tp_tasks_job_end(void *entry, uint64_t id, uint64_t now) {
+// Only when the task is still marked running on this thread: a task that suspended during the
+// job may already run again on another thread, before this wrapper returns.
+void tp_tasks_job_end(void *entry, uint64_t id, uint32_t tid, uint64_t now) {
     struct tp_live_task *e = entry;
     if (!e || atomic_load_explicit(&e->id, memory_order_relaxed) != id) return;
-    atomic_store_explicit(&e->tid, 0, memory_order_relaxed);
-    atomic_store_explicit(&e->since_ns, now, memory_order_relaxed);
+    uint32_t mine = tid;
+    if (atomic_compare_exchange_strong_explicit(&e->tid, &mine, 0, memory_order_relaxed, memory_order_relaxed))
+        atomic_store_explicit(&e->since_ns, now, memory_order_relaxed);
+}
+
+// A followed fork child: the parent's tasks are not its own (its memory holds copies of them).
+// Async-signal-safe: only the entries in use are written (the rest stay shared with the parent).
+void tp_tasks_after_fork_child(void) {
+    if (!tp_tasks_on) return;
+    for (uint32_t i = 0; i < TP_LIVE_SLOTS; i++) {
+        if (!atomic_load_explicit(&tp_live[i].id, memory_order_relaxed)) continue;
+        atomic_store_explicit(&tp_live[i].ready, 0, memory_order_relaxed);
+        atomic_store_explicit(&tp_live[i].id, 0, memory_order_relaxed);
+    }
+    atomic_store_explicit(&tp_live_used, 0, memory_order_relaxed);
 }
 
 // ---- Reading a task (writer thread) ------------------------------------------------------------
@@ -382,11 +404,15 @@ static uint16_t tp_task_await_stack(const struct tp_task_view *v, uint64_t *fram
 // (a new task that just took the slot has its id stored before its task pointer; with the old
 // pointer its check failed, and it is left for the next look).
 static void tp_live_drop(struct tp_live_task *e, uint64_t id, uintptr_t task) {
-    if (atomic_load_explicit(&e->task, memory_order_acquire) != task) return;
+    if (atomic_load_explicit(&e->ready, memory_order_acquire) != id || atomic_load_explicit(&e->task, memory_order_acquire) != task) return;
     tp_live_remove(e, id);
 }
 
 static void tp_live_remove(struct tp_live_task *e, uint64_t id) {
+    // `ready` first, and only if it is still this task's (a second remover of the same id must
+    // not clear the mark of a task that took the slot since), then the slot.
+    uint64_t mark = id;
+    atomic_compare_exchange_strong_explicit(&e->ready, &mark, 0, memory_order_acq_rel, memory_order_relaxed);
     uint64_t expected = id;
     if (atomic_compare_exchange_strong_explicit(&e->id, &expected, 0, memory_order_acq_rel, memory_order_relaxed))
         atomic_fetch_sub_explicit(&tp_live_used, 1, memory_order_relaxed);
@@ -422,9 +448,9 @@ void tp_tasks_sweep(void) {
         int n = 0;
         for (; i < TP_LIVE_SLOTS && n < TP_SWEEP_BATCH; i++) {
             struct tp_live_task *e = &tp_live[i];
-            uint64_t id = atomic_load_explicit(&e->id, memory_order_acquire);
+            uint64_t id = atomic_load_explicit(&e->ready, memory_order_acquire);   // 0 while being added
             uintptr_t task = atomic_load_explicit(&e->task, memory_order_relaxed);
-            if (!id || !task || atomic_load_explicit(&e->tid, memory_order_relaxed)) continue;   // no task yet: being added
+            if (!id || !task || atomic_load_explicit(&e->tid, memory_order_relaxed)) continue;
             if (task & 7) {
                 tp_live_drop(e, id, task);
                 continue;
@@ -439,6 +465,12 @@ void tp_tasks_sweep(void) {
         for (int done = 0; done < n;) {
             long got = syscall(SYS_process_vm_readv, (long)getpid(), (long)(local + done), (long)(n - done), (long)(remote + done),
                                (long)(n - done), 0L);
+            if (got < 0 && (errno == EPERM || errno == ENOSYS)) {
+                // A sandbox (seccomp) that forbids reading our own memory this way: no dumps.
+                strncpy(tp_tasks_off_note, "live tasks off: process_vm_readv is not allowed here", sizeof tp_tasks_off_note - 1);
+                tp_tasks_on = 0;
+                return;
+            }
             int whole = got > 0 ? (int)(got / TP_HEADER_BYTES) : 0;
             for (int k = done; k < done + whole; k++)
                 if (!tp_header_alive(headers[k], ids[k])) tp_live_drop(&tp_live[slots[k]], ids[k], tasks[k]);
@@ -467,7 +499,9 @@ void tp_tasks_dump(tp_emit_fn emit, uint32_t reason, uint32_t sequence) {
     d.reason = reason;
     d.sequence = sequence;
     if (!tp_tasks_on) {
-        snprintf(d.note, sizeof d.note, "%s", tp_tasks_off_note[0] ? tp_tasks_off_note : "live tasks off: no Swift Concurrency runtime");
+        // No snprintf: this may run at _exit from a signal handler.
+        const char *why = tp_tasks_off_note[0] ? tp_tasks_off_note : "live tasks off: no Swift Concurrency runtime";
+        strncpy(d.note, why, sizeof d.note - 1);
         emit(&d, sizeof d);
         return;
     }
@@ -479,7 +513,7 @@ void tp_tasks_dump(tp_emit_fn emit, uint32_t reason, uint32_t sequence) {
     uint32_t n = 0;
     for (uint32_t i = 0; i < TP_LIVE_SLOTS; i++) {
         struct tp_live_task *e = &tp_live[i];
-        uint64_t id = atomic_load_explicit(&e->id, memory_order_acquire);
+        uint64_t id = atomic_load_explicit(&e->ready, memory_order_acquire);   // 0 while being added
         uintptr_t task = atomic_load_explicit(&e->task, memory_order_acquire);
         if (!id || !task) continue;
         struct tp_task_view v;

@@ -532,12 +532,17 @@ void tp_writer_flush_for_signal(void) {
         tp_writer_flush_at_exit();
         return;
     }
+    // No writer to ask (stopped by an exit flush under way): nothing to wait for.
+    if (atomic_load(&tp_writer_stop)) return;
+    // A second signal during the dump waits for the same dump rather than cutting it short.
     int expected = 0;
-    if (!atomic_compare_exchange_strong(&tp_last_words, &expected, 1)) return;
-    atomic_fetch_add(&tp_writer_wake, 1);
-    syscall(SYS_futex, &tp_writer_wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    if (atomic_compare_exchange_strong(&tp_last_words, &expected, 1)) {
+        atomic_fetch_add(&tp_writer_wake, 1);
+        syscall(SYS_futex, &tp_writer_wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    }
     uint64_t start = tp_clock_kernel_ns();
-    while (atomic_load(&tp_last_words) != 2 && tp_elapsed(start, tp_clock_kernel_ns()) < 1000000000ull) sched_yield();
+    while (atomic_load(&tp_last_words) != 2 && !atomic_load(&tp_writer_stop) && tp_elapsed(start, tp_clock_kernel_ns()) < 1000000000ull)
+        sched_yield();
 }
 
 // Writer thread: the dump and final flush tp_writer_flush_for_signal asked for. No module rescan
@@ -548,13 +553,14 @@ static int tp_writer_last_words(void) {
     pthread_mutex_lock(&tp_writer_lock);
     tp_final_flush_locked(2);
     pthread_mutex_unlock(&tp_writer_lock);
-    atomic_store(&tp_writer_stop, 1);
     atomic_store(&tp_last_words, 2);
+    atomic_store(&tp_writer_stop, 1);
     return 1;
 }
 
 // The child of a fork has no writer thread and must not write into the parent's file.
 void tp_writer_after_fork_child(void) {
+    atomic_store(&tp_last_words, 0);
     pthread_mutex_init(&tp_writer_lock, NULL);
     if (tp_fd_is_stream()) close(tp_fd);
     tp_fd = -1;

@@ -229,6 +229,11 @@ public struct StuckTasks {
         }
         func since(_ e: Entry) -> String { e.task.forNs.map(duration) ?? "a while" }
         func at(_ f: SymbolizedFrame) -> String { location(f).map { " (\($0))" } ?? "" }
+        // "task 9 "lookup-1" (awaiting continuation, 2.0 s), …"
+        func states(_ tasks: [Entry]) -> String {
+            tasks.map { "\($0.label) (\($0.waitingOn.reason(names: { byID[$0]?.label ?? TaskInfo.unnamedLabel($0) })), \(since($0)))" }
+                .joined(separator: ", ")
+        }
 
         // Wait cycles among tasks awaiting each other's values.
         var inCycle = Set<UInt64>()
@@ -267,10 +272,7 @@ public struct StuckTasks {
                     let readerText =
                         readers.isEmpty
                         ? "No live task is in another of \(type)'s methods: its reader stopped reading, returned, or waits somewhere else."
-                        : "Its readers are stuck themselves: "
-                            + readers.map {
-                                "\($0.label) (\($0.waitingOn.reason(names: { byID[$0]?.label ?? TaskInfo.unnamedLabel($0) })), \(since($0)))"
-                            }.joined(separator: ", ") + "."
+                        : "Its readers are stuck themselves: " + states(readers) + "."
                     out.append(
                         Finding(
                             kind: .fullChannel, tasks: [e.task.id] + readers.map(\.task.id),
@@ -296,10 +298,7 @@ public struct StuckTasks {
                 let childText =
                     children.isEmpty
                     ? "It has no live child: the group waits for something the agent could not see."
-                    : "Its live children: "
-                        + children.map {
-                            "\($0.label) (\($0.waitingOn.reason(names: { byID[$0]?.label ?? TaskInfo.unnamedLabel($0) })), \(since($0)))"
-                        }.joined(separator: ", ") + "."
+                    : "Its live children: " + states(children) + "."
                 out.append(
                     Finding(
                         kind: .groupNeverResumes, tasks: [e.task.id] + stuckChildren.map(\.task.id),

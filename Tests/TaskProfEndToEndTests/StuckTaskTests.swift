@@ -203,17 +203,22 @@ final class StuckTaskTests: XCTestCase {
         }
     }
 
-    /// `taskprof dump PID` while the program runs (given `taskprof record`'s own pid, as
-    /// `pgrep -f` finds it), then the dump taken at the end, both in the one profile.
-    func testDumpWhileItRuns() throws {
-        let dir = try TestSupport.tempDir()
-        let out = dir + "/d.taskprof"
+    /// `taskprof record -o OUT -- StuckTasks ARGS`, running in the background.
+    func startRecording(_ out: String, _ args: [String]) throws -> Process {
         let rec = Process()
         rec.executableURL = URL(fileURLWithPath: try TestSupport.binary("taskprof"))
-        rec.arguments = ["record", "-q", "-o", out, "--", try TestSupport.binary("StuckTasks"), "group", "4000"]
+        rec.arguments = ["record", "-q", "-o", out, "--", try TestSupport.binary("StuckTasks")] + args
         rec.standardOutput = FileHandle.nullDevice
         rec.standardError = FileHandle.nullDevice
         try rec.run()
+        return rec
+    }
+
+    /// `taskprof dump PID` while the program runs (given `taskprof record`'s own pid, as
+    /// `pgrep -f` finds it), then the dump taken at the end, both in the one profile.
+    func testDumpWhileItRuns() throws {
+        let out = try TestSupport.tempDir() + "/d.taskprof"
+        let rec = try startRecording(out, ["group", "4000"])
         defer { if rec.isRunning { rec.terminate() } }
         Thread.sleep(forTimeInterval: 1.5)
         let start = Date()
@@ -241,14 +246,8 @@ final class StuckTaskTests: XCTestCase {
     /// the live tasks are dumped before it dies, and it still dies of the signal.
     func testStoppedBySignal() throws {
         for sig in [SIGTERM, SIGINT] {
-            let dir = try TestSupport.tempDir()
-            let out = dir + "/k.taskprof"
-            let rec = Process()
-            rec.executableURL = URL(fileURLWithPath: try TestSupport.binary("taskprof"))
-            rec.arguments = ["record", "-q", "-o", out, "--", try TestSupport.binary("StuckTasks"), "continuation", "20000"]
-            rec.standardOutput = FileHandle.nullDevice
-            rec.standardError = FileHandle.nullDevice
-            try rec.run()
+            let out = try TestSupport.tempDir() + "/k.taskprof"
+            let rec = try startRecording(out, ["continuation", "20000"])
             defer { if rec.isRunning { rec.terminate() } }
             Thread.sleep(forTimeInterval: 1.5)
             if sig == SIGTERM {
