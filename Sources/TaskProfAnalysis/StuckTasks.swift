@@ -189,7 +189,7 @@ public struct StuckTasks {
         let base = f.shortName.split(separator: "(").first.map(String.init) ?? f.shortName
         guard let dot = base.lastIndex(of: ".") else { return nil }
         let method = base[base.index(after: dot)...].lowercased()
-        let sends = ["send", "put", "push", "offer", "enqueue", "write", "produce", "emit", "add"]
+        let sends = ["send", "put", "push", "offer", "enqueue", "write", "yield", "emit"]
         guard sends.contains(where: { method == $0 || method.hasPrefix($0) }) else { return nil }
         return String(base[..<dot])
     }
