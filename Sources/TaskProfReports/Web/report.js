@@ -896,8 +896,11 @@ function renderStuckTasks(L) {
   var sec = $('st-section');
   if (!L.tasks.length && !L.notes.length) return false;
   sec.hidden = false;
-  $('st-count').textContent = fmtInt(stuck.length);
-  $('st-sub').textContent = 'Tasks alive at the end, suspended or enqueued at least ' + fmtNs(L.thresholdNs) + ' count as stuck.' +
+  // Nothing stuck: the section lists the live tasks, under that name.
+  if (!stuck.length) $('st-title').textContent = 'Live tasks';
+  $('st-count').textContent = fmtInt(stuck.length ? stuck.length : L.tasks.length);
+  $('st-sub').textContent = (stuck.length ? 'Tasks alive at the end, suspended or enqueued at least ' + fmtNs(L.thresholdNs) + ' count as stuck.'
+    : 'Alive at the end; none suspended or enqueued for ' + fmtNs(L.thresholdNs) + ' or more.') +
     (L.notes.length ? ' ' + L.notes.join(' ') : '');
   var box = $('st-findings');
   L.findings.forEach(function (f) {
