@@ -307,6 +307,19 @@ static int tp_read(uintptr_t addr, void *out, size_t len) {
     return tp_read_self(addr, out, len);
 }
 
+#define TP_HEADER_BYTES (TP_TASK_ID_HIGH + 8)   // a task's header up to the id's high half
+
+// The id of the task whose header (at least TP_HEADER_BYTES) is `b`; 0 when it is not a task's.
+static uint64_t tp_header_task_id(const uint8_t *b) {
+    uintptr_t isa;
+    uint32_t low, high;
+    memcpy(&isa, b, 8);
+    if (isa != tp_task_metadata) return 0;
+    memcpy(&low, b + TP_JOB_ID, 4);
+    memcpy(&high, b + TP_TASK_ID_HIGH, 4);
+    return (uint64_t)high << 32 | low;
+}
+
 // 1 when `task` is a live task with id `id`; fills `v`. 0 when it is gone (freed, reused,
 // complete) or unreadable. The runtime changes the status word with a 16-byte compare-and-swap,
 // which a read from this thread may tear: the task is read until two reads agree on it.
@@ -324,12 +337,7 @@ static int tp_task_read(uintptr_t task, uint64_t id, struct tp_task_view *v) {
         if (tries == 3) return 0;
     }
     const uint8_t *b = buf[cur];
-    uintptr_t isa;
-    uint32_t low, high;
-    memcpy(&isa, b, 8);
-    memcpy(&low, b + TP_JOB_ID, 4);
-    memcpy(&high, b + TP_TASK_ID_HIGH, 4);
-    if (isa != tp_task_metadata || ((uint64_t)high << 32 | low) != id) return 0;
+    if (tp_header_task_id(b) != id) return 0;
     memset(v, 0, sizeof *v);
     v->id = id;
     memcpy(&v->job_flags, b + TP_JOB_FLAGS, 4);
@@ -345,15 +353,8 @@ static int tp_task_read(uintptr_t task, uint64_t id, struct tp_task_view *v) {
 
 // The task id of a task object, 0 when it is not a readable task.
 static uint64_t tp_task_id_at(uintptr_t task) {
-    uint8_t buf[256];
-    if (tp_task_size > sizeof buf || !tp_read(task, buf, tp_task_size)) return 0;
-    uintptr_t isa;
-    uint32_t low, high;
-    memcpy(&isa, buf, 8);
-    if (isa != tp_task_metadata) return 0;
-    memcpy(&low, buf + TP_JOB_ID, 4);
-    memcpy(&high, buf + TP_TASK_ID_HIGH, 4);
-    return (uint64_t)high << 32 | low;
+    uint8_t buf[TP_HEADER_BYTES];
+    return tp_read(task, buf, sizeof buf) ? tp_header_task_id(buf) : 0;
 }
 
 // What the task's dependency record says it waits on, if it has one.
@@ -421,17 +422,12 @@ static void tp_live_remove(struct tp_live_task *e, uint64_t id) {
 // Whether a task header (read whole, so the flags word cannot be torn) is still the live task
 // `id`: the isa of every task, the same id, not complete.
 static int tp_header_alive(const uint8_t *b, uint64_t id) {
-    uintptr_t isa;
-    uint32_t low, high, status;
-    memcpy(&isa, b, 8);
-    memcpy(&low, b + TP_JOB_ID, 4);
-    memcpy(&high, b + TP_TASK_ID_HIGH, 4);
+    uint32_t status;
     memcpy(&status, b + TP_TASK_STATUS, 4);
-    return isa == tp_task_metadata && ((uint64_t)high << 32 | low) == id && !(status & TP_TS_COMPLETE);
+    return tp_header_task_id(b) == id && !(status & TP_TS_COMPLETE);
 }
 
 #define TP_SWEEP_BATCH 256
-#define TP_HEADER_BYTES (TP_TASK_ID_HIGH + 8)
 
 // Drops the tasks that are gone. Not while one is running: its job holds it alive. The headers
 // are read TP_SWEEP_BATCH at a time with one process_vm_readv, which stops at the first task

@@ -18,27 +18,8 @@ public struct TraceRenderer: Renderer {
 
     public init(_ profile: Profile) { self.profile = profile }
 
-    /// A JSON string literal (RFC 8259: quote, backslash and control characters escaped).
-    static func json(_ s: String) -> String {
-        var out = "\""
-        out.reserveCapacity(s.utf8.count + 2)
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 || u.value == 0x2028 || u.value == 0x2029 {
-                    out += String(format: "\\u%04x", u.value)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal (the escaper the report page's data uses).
+    static func json(_ s: String) -> String { JSONText.quoted(s) }
 
     /// Microseconds, as the format wants them, to the nanosecond.
     static func us(_ ns: UInt64) -> String {

@@ -415,37 +415,8 @@ final class JSONBytes {
     }
 
     func string(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": bytes.append(contentsOf: [0x5C, 0x22])
-            case "\\": bytes.append(contentsOf: [0x5C, 0x5C])
-            case "\n": bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case "\r": bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case "\t": bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case "/": bytes.append(contentsOf: [0x5C, 0x2F])
-            case "<", ">", "&", "\u{2028}", "\u{2029}":
-                unicodeEscape(UInt16(u.value))
-            default:
-                if u.value < 0x20 || u.value == 0x7F {
-                    unicodeEscape(UInt16(u.value))
-                } else if u.value < 0x80 {
-                    bytes.append(UInt8(u.value))
-                } else {
-                    UTF8.encode(u) { self.bytes.append($0) }
-                }
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
+        JSONText.appendQuoted(s, to: &bytes)
         maybeFlush()
-    }
-
-    private func unicodeEscape(_ v: UInt16) {
-        let hex = Array("0123456789abcdef".utf8)
-        bytes.append(contentsOf: [
-            0x5C, UInt8(ascii: "u"), hex[Int(v >> 12) & 15], hex[Int(v >> 8) & 15],
-            hex[Int(v >> 4) & 15], hex[Int(v) & 15],
-        ])
     }
 
     func array<S: Sequence>(_ items: S, _ each: (S.Element) -> Void) {
