@@ -280,16 +280,11 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
     errno = saved_errno;
 }
 
-// A random first period in [period/16, period], from a per-thread xorshift seed. Not shorter: a
-// thread that blocks every signal from its start never runs the handler that sets the real
-// period, and a first period of a few nanoseconds made its event overflow at every tick, an
-// interrupt storm that slowed it a hundredfold (seen: TortureTests' blocked_signals_thread with
-// the fasync signal hung for minutes, 1 run in about 30).
+// A random first period in (0, period], from a per-thread xorshift seed.
 static uint64_t tp_first_period(pid_t tid) {
     uint64_t x = tp_now_ns() ^ ((uint64_t)tid << 32) ^ 0x9E3779B97F4A7C15ull;
     x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-    uint64_t floor = tp_period_ns / 16 + 1;
-    return floor + x % (tp_period_ns - floor + 1);
+    return 1 + x % tp_period_ns;
 }
 
 // With `sigtrap`, the kernel sends SIGTRAP (si_code TRAP_PERF, si_perf_data = `data`) to the
