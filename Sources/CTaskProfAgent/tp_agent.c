@@ -17,6 +17,7 @@
 //   TASKPROF_CLOCK         "kernel": clock_gettime for every timestamp instead of the TSC (tp_clock.c)
 //   TASKPROF_KERNEL_RELEASE  tests only: the kernel release the engine choice believes (tp_sampler.c)
 //   TASKPROF_PERF_PARANOID   tests only: the perf_event_paranoid it believes
+//   TASKPROF_FIRST_PERIOD_NS tests only: every thread's first period, instead of a random one
 #include "tp_internal.h"
 #include <signal.h>
 #include <stdio.h>
@@ -44,6 +45,7 @@ static void tp_clean_environment(void) {
         "TASKPROF_AGENT", "TASKPROF_FOLLOW", "TASKPROF_LONG_POLL_NS", "TASKPROF_BLOCKING_NS",
         "TASKPROF_ASYNC_STACKS", "TASKPROF_ACTOR_WAITS", "TASKPROF_CLOCK", "TASKPROF_KERNEL_RELEASE",
         "TASKPROF_PROCESS", "TASKPROF_PERF_PARANOID", "TASKPROF_LIVE_TASKS", "TASKPROF_TASK_LAYOUT", "TASKPROF_TIMELINE",
+        "TASKPROF_FIRST_PERIOD_NS",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) unsetenv(names[i]);
 }
@@ -165,6 +167,8 @@ __attribute__((constructor)) static void tp_agent_init(void) {
     tp_cfg.follow_children = follow && follow[0] == '1';
     const char *kernel = getenv("TASKPROF_KERNEL_RELEASE");
     if (kernel) snprintf(tp_cfg.kernel_release, sizeof tp_cfg.kernel_release, "%s", kernel);
+    const char *first = getenv("TASKPROF_FIRST_PERIOD_NS");
+    tp_cfg.first_period_ns = first ? strtoull(first, NULL, 10) : 0;
     const char *paranoid = getenv("TASKPROF_PERF_PARANOID");
     if (paranoid) snprintf(tp_cfg.perf_paranoid_override, sizeof tp_cfg.perf_paranoid_override, "%s", paranoid);
     tp_exec_remember_settings(tp_agent_path);

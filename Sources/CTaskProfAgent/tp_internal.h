@@ -81,7 +81,8 @@ struct tp_thread {
     uintptr_t stack_lo, stack_hi;      // 0,0 when unknown: reads go through process_vm_readv
     int perf_fd;                       // -1 when none
     uint64_t perf_id;                  // the event's id (PERF_EVENT_IOC_ID): perf_fd is still it
-    int period_set;                    // the handler has replaced the random first period
+    _Atomic int period_set;            // the real period replaced the random first one (handler or writer)
+    uint64_t armed_cpu_ns;             // the thread's CPU time when its perf event was armed
     int sampled;                       // the handler has recorded a sample of this thread
     void *timer;                       // timer_t when the timer engine runs, else NULL
     int kind;                          // enum tp_thread_kind
@@ -124,6 +125,7 @@ struct tp_config {
     char engine_note[128];
     char kernel_release[64];           // TASKPROF_KERNEL_RELEASE (tests), else empty: uname's
     char perf_paranoid_override[8];    // TASKPROF_PERF_PARANOID (tests), else empty: /proc's
+    uint64_t first_period_ns;          // TASKPROF_FIRST_PERIOD_NS (tests), else 0: random
     uint64_t long_poll_ns;             // jobs at least this long are written one by one
     uint64_t blocking_ns;              // blocking calls at least this long are recorded
     uint64_t timeline_cap;             // `record --timeline`: every job is written, up to this many; 0 = off
@@ -164,6 +166,7 @@ void tp_sampler_release_perf(struct tp_thread *t);
 void tp_sampler_forget_perf(struct tp_thread *t);
 void tp_sampler_after_fork_child(void);
 int tp_sampler_revalidate(struct tp_thread *t);
+int tp_sampler_settle_period(struct tp_thread *t);
 int tp_walk_here(const struct tp_thread *t, uint64_t *frames, uintptr_t *fps, uintptr_t *r14s);
 struct sigaction;
 void tp_sampler_get_chained(struct sigaction *out);

@@ -177,11 +177,12 @@ static void tp_chain(int sig, siginfo_t *si, void *uc) {
 
 // Each thread's first period was a random fraction of the real one, so threads that live less
 // than a period are still sampled in proportion to their CPU time; the first sample sets the
-// real one.
+// real one (or the writer does, for a thread that blocks the signal: tp_sampler_settle_period).
+// Both may set it at once; the second ioctl only restarts the period.
 static inline void tp_set_real_period(struct tp_thread *t) {
-    if (!t->period_set && t->perf_fd >= 0) {
+    if (!atomic_load_explicit(&t->period_set, memory_order_relaxed) && t->perf_fd >= 0) {
         ioctl(t->perf_fd, PERF_EVENT_IOC_PERIOD, &tp_period_ns);
-        t->period_set = 1;
+        atomic_store_explicit(&t->period_set, 1, memory_order_relaxed);
     }
 }
 
@@ -280,8 +281,19 @@ static void tp_on_signal(int sig, siginfo_t *si, void *ucv) {
     errno = saved_errno;
 }
 
+// The CPU clock of any thread of this process, by tid (the kernel's CPUCLOCK_SCHED encoding).
+static clockid_t tp_thread_cpu_clock(pid_t tid) { return (clockid_t)((~(unsigned)tid) << 3) | 6; }
+
+// The CPU time a thread of this process has used, or 0 when it cannot be read (it has exited).
+static uint64_t tp_thread_cpu_ns(pid_t tid) {
+    struct timespec ts;
+    if (clock_gettime(tp_thread_cpu_clock(tid), &ts) != 0) return 0;
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 // A random first period in (0, period], from a per-thread xorshift seed.
 static uint64_t tp_first_period(pid_t tid) {
+    if (tp_cfg.first_period_ns) return tp_cfg.first_period_ns;
     uint64_t x = tp_now_ns() ^ ((uint64_t)tid << 32) ^ 0x9E3779B97F4A7C15ull;
     x ^= x << 13; x ^= x >> 7; x ^= x << 17;
     return 1 + x % tp_period_ns;
@@ -429,7 +441,8 @@ int tp_sampler_start_thread(struct tp_thread *t) {
         if (fd < 0) return -1;
         if (ioctl(fd, PERF_EVENT_IOC_ID, &t->perf_id) != 0) t->perf_id = 0;
         t->perf_fd = fd;
-        t->period_set = 0;
+        atomic_store(&t->period_set, 0);
+        t->armed_cpu_ns = tp_thread_cpu_ns(t->tid);
         atomic_store_explicit(&t->sampling, 1, memory_order_release);
         if (tp_perf_arm(fd, t->tid, tp_cfg.perf_sigtrap) != 0) {
             atomic_store(&t->sampling, 0);
@@ -445,10 +458,8 @@ int tp_sampler_start_thread(struct tp_thread *t) {
     sev._sigev_un._tid = t->tid;
     sev.sigev_signo = tp_cfg.signal;
     sev.sigev_value.sival_ptr = t;
-    // The CPU clock of any thread of this process, by tid (the kernel's CPUCLOCK encoding).
-    clockid_t clock = (clockid_t)((~(unsigned)t->tid) << 3) | 6;
     timer_t timer;
-    if (timer_create(clock, &sev, &timer) != 0) return -1;
+    if (timer_create(tp_thread_cpu_clock(t->tid), &sev, &timer) != 0) return -1;
     uint64_t period = tp_period_ns, first = tp_first_period(t->tid);
     struct itimerspec its = {
         .it_interval = { (time_t)(period / 1000000000ull), (long)(period % 1000000000ull) },
@@ -496,6 +507,23 @@ int tp_sampler_revalidate(struct tp_thread *t) {
     atomic_store_explicit(&t->sampling, 0, memory_order_release);
     t->perf_fd = -1;
     return tp_sampler_start_thread(t) == 0;
+}
+
+// Writer thread: a thread that has used two periods of CPU since its event was armed without its
+// handler running blocks the signal (some libraries block every signal around their work). Its
+// random first period would stay in force until it unblocks, and a first period of a few
+// nanoseconds makes the event overflow at every tick of the kernel's 10 µs floor: such a thread
+// (TortureTests' blocked_signals_thread) crawled for minutes. The writer sets the real period for
+// it. Returns 1 then.
+int tp_sampler_settle_period(struct tp_thread *t) {
+    if (tp_cfg.engine != TP_ENGINE_PERF || atomic_load_explicit(&t->period_set, memory_order_relaxed) ||
+        !atomic_load_explicit(&t->sampling, memory_order_acquire))
+        return 0;
+    uint64_t cpu = tp_thread_cpu_ns(t->tid);
+    if (cpu < t->armed_cpu_ns + 2 * tp_period_ns || !tp_perf_fd_is_ours(t)) return 0;
+    ioctl(t->perf_fd, PERF_EVENT_IOC_PERIOD, &tp_period_ns);
+    atomic_store_explicit(&t->period_set, 1, memory_order_relaxed);
+    return 1;
 }
 
 void tp_sampler_stop_thread(struct tp_thread *t) {

@@ -21,6 +21,7 @@
 #define TP_MEMMAP_EVERY 20         // writer periods between re-reads of /proc/self/maps
 #define TP_MEMMAP_SOONEST 2        // ... or this many when the handler met an unknown address
 #define TP_DUMP_REQUEST_EVERY 10   // writer periods between looks for a `taskprof dump` request
+#define TP_SETTLE_EVERY 10         // writer periods between looks for threads that block the sampling signal
 
 static int tp_fd = -1;
 static pid_t tp_stream_pid;        // the process whose stream tp_fd is
@@ -302,6 +303,8 @@ static void tp_cycle_locked(int final) {
                 tp_emit_thread(t, TP_REC_THREAD);
         }
         if (state == TP_SLOT_LIVE && !final) tp_sampler_request_capture(t, now);
+        if (state == TP_SLOT_LIVE && !final && tp_cycle % TP_SETTLE_EVERY == 0 && tp_sampler_settle_period(t))
+            atomic_fetch_add_explicit(&tp_counters[TP_CTR_PERIOD_SETTLED], 1, memory_order_relaxed);
         tp_drain_ring(&t->samples);
         tp_drain_ring(&t->events);
         // Aggregates of threads that went idle are never retired by their owner until it runs

@@ -31,11 +31,13 @@ public enum TestSupport {
         public var stderr: String
     }
 
-    /// Runs a command to completion; `stdin` is written then closed.
+    /// Runs a command to completion; `stdin` is written then closed. A command still running after
+    /// `timeout` seconds is killed with its children and the test fails: a hang must turn CI red,
+    /// not stall it.
     @discardableResult
     public static func run(
         _ args: [String], stdin: String? = nil, environment: [String: String]? = nil,
-        onStart: ((Process) -> Void)? = nil
+        timeout: TimeInterval = 600, onStart: ((Process) -> Void)? = nil
     ) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: args[0])
@@ -51,10 +53,17 @@ public enum TestSupport {
         p.standardOutput = out
         p.standardError = err
         p.standardInput = inp
+        let exited = DispatchSemaphore(value: 0)
+        p.terminationHandler = { _ in exited.signal() }
         try p.run()
         onStart?(p)
         if let stdin { inp.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
         try? inp.fileHandleForWriting.close()
+        if exited.wait(timeout: .now() + timeout) == .timedOut {
+            killTree(p.processIdentifier)
+            exited.wait()
+            throw TestFailure("\(args.joined(separator: " ")) still ran after \(Int(timeout)) s; killed")
+        }
         p.waitUntilExit()
         try? out.close()
         try? err.close()
@@ -63,6 +72,21 @@ public enum TestSupport {
         try? FileManager.default.removeItem(atPath: dir)
         let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
         return Result(status: status, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// SIGKILLs a process and its descendants (children first found through /proc, so none is
+    /// orphaned before it is seen).
+    static func killTree(_ pid: Int32) {
+        var children: [Int32] = []
+        if let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") {
+            for tid in tasks {
+                let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/children", encoding: .utf8)) ?? ""
+                children += text.split(separator: " ").compactMap { Int32($0) }
+            }
+        }
+        kill(pid, SIGSTOP)
+        for child in children { killTree(child) }
+        kill(pid, SIGKILL)
     }
 
     /// Parses folded stacks into (frames, count).

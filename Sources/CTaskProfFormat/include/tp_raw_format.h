@@ -191,6 +191,7 @@ enum tp_counter {
     TP_CTR_TASK_DUMPS,         // dumps of the live tasks written
     TP_CTR_TIMELINE_JOBS,      // `record --timeline`: short jobs seen (long polls are always written one by one)
     TP_CTR_TIMELINE_DROPPED,   // jobs the timeline left out: past its cap, or a full event ring
+    TP_CTR_PERIOD_SETTLED,     // threads whose real period the writer set: they blocked the sampling signal
     TP_CTR_COUNT
 };
 
@@ -233,6 +234,7 @@ static inline const char *tp_counter_name(enum tp_counter c) {
     case TP_CTR_TASK_DUMPS: return "tasks.dumps";
     case TP_CTR_TIMELINE_JOBS: return "timeline.jobs";
     case TP_CTR_TIMELINE_DROPPED: return "timeline.dropped";
+    case TP_CTR_PERIOD_SETTLED: return "sampling.periodSettled";
     case TP_CTR_COUNT: break;
     }
     return 0;
