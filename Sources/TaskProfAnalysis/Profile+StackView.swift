@@ -22,6 +22,12 @@ extension Profile {
         var p = self
         let isAsync = asyncFrameMask
         p.stacks = stacks.map { s in s.filter { !Self.isAsyncFrame($0, isAsync) } }
+        if var a = addressStacks {
+            // A logical frame is a location of its own.
+            let logical = a.locations.map { $0.frames.contains { Self.isAsyncFrame($0, isAsync) } }
+            a.stacks = a.stacks.map { s in s.filter { !logical[Int($0)] } }
+            p.addressStacks = a
+        }
         return p
     }
 

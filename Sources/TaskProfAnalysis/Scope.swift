@@ -16,11 +16,15 @@ public enum Scope: Sendable, Equatable {
     }
 
     public func matches(_ s: SampleGroup, in profile: Profile, names: [UInt64: String]) -> Bool {
+        matches(taskID: s.taskID, thread: s.thread, names: names)
+    }
+
+    public func matches(taskID: UInt64, thread: Int32, names: [UInt64: String]) -> Bool {
         switch self {
         case .all: return true
-        case .task(let id): return s.taskID == id
-        case .taskName(let n): return s.taskID != 0 && names[s.taskID] == n
-        case .thread(let t): return s.thread == t
+        case .task(let id): return taskID == id
+        case .taskName(let n): return taskID != 0 && names[taskID] == n
+        case .thread(let t): return thread == t
         }
     }
 }
@@ -72,6 +76,7 @@ extension Profile {
         let names = taskNames
         var out = self
         out.samples = samples.filter { scope.matches($0, in: self, names: names) }
+        out.addressStacks?.samples.removeAll { !scope.matches(taskID: $0.taskID, thread: $0.thread, names: names) }
         return out
     }
 }

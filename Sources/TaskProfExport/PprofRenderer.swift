@@ -11,10 +11,12 @@ import TaskProfReports
 /// - CPU: sample types `samples/count` and `cpu/nanoseconds` (samples × the sampling period),
 ///   period type `cpu/nanoseconds`. Blocking calls (`.blocking`): `calls/count` and
 ///   `blocked/nanoseconds`, as Go's block profile sits beside its CPU profile.
-/// - A location is one physical frame with the frames inlined into it, each its own `Line`
-///   (innermost first); a logical frame (an awaiting async caller) is a location of its own. The
-///   profile keeps symbolized frames, not addresses: locations carry no address, and their
-///   mapping (the module, with its build-id) says where they come from.
+/// - A location is one code address: a physical frame with the frames inlined into it, each its
+///   own `Line` (innermost first), or a logical frame (an awaiting async caller) at its resume
+///   function's entry. A return address is given as the byte before it, in the call. Its mapping
+///   is the module, with its build-id. A profile without addresses (`AddressStacks`: recorded
+///   before they were kept, or merged from several processes) gets one location per frame group,
+///   with no address.
 /// - Every sample is labelled `task_name`, `task_kind`, `thread_name` (strings) and `task_id` (a
 ///   number), where known.
 public struct PprofRenderer: Renderer {
@@ -57,26 +59,46 @@ public struct PprofRenderer: Renderer {
             m.sampleType = [b.valueType("samples", "count"), b.valueType("cpu", "nanoseconds")]
             m.periodType = b.valueType("cpu", "nanoseconds")
             m.period = period
-            for s in profile.samples where profile.stacks.indices.contains(Int(s.stack)) {
-                var sample = Perftools_Profiles_Sample()
-                sample.locationID = b.locations(ofStack: Int(s.stack))
-                sample.value = [Int64(s.count), Int64(s.count) * period]
-                sample.label = b.labels(task: s.taskID, thread: Int(s.thread))
-                m.sample.append(sample)
+            if let a = profile.addressStacks {
+                for s in a.samples {
+                    var sample = Perftools_Profiles_Sample()
+                    sample.locationID = b.locations(ofAddressStack: Int(s.stack))
+                    sample.value = [Int64(s.count), Int64(s.count) * period]
+                    sample.label = b.labels(task: s.taskID, thread: Int(s.thread))
+                    m.sample.append(sample)
+                }
+            } else {
+                for s in profile.samples where profile.stacks.indices.contains(Int(s.stack)) {
+                    var sample = Perftools_Profiles_Sample()
+                    sample.locationID = b.locations(ofStack: Int(s.stack))
+                    sample.value = [Int64(s.count), Int64(s.count) * period]
+                    sample.label = b.labels(task: s.taskID, thread: Int(s.thread))
+                    m.sample.append(sample)
+                }
             }
         case .blocking:
             m.sampleType = [b.valueType("calls", "count"), b.valueType("blocked", "nanoseconds")]
             m.periodType = b.valueType("blocked", "nanoseconds")
             m.period = 1
             m.defaultSampleType = b.string("blocked")
-            for site in profile.blocking?.sites ?? [] {
-                for st in site.stacks where profile.stacks.indices.contains(Int(st.stack)) {
-                    var sample = Perftools_Profiles_Sample()
-                    sample.locationID = b.locations(ofStack: Int(st.stack))
-                    sample.value = [Int64(st.count), Int64(clamping: st.totalNs)]
-                    sample.label = b.labels(task: site.taskIDs.count == 1 ? site.taskIDs[0] : 0, thread: nil)
-                    sample.label.append(b.label("primitive", site.primitive))
-                    m.sample.append(sample)
+            let sites = profile.blocking?.sites ?? []
+            func sample(_ site: BlockingSite, _ locations: [UInt64], count: UInt32, totalNs: UInt64) {
+                var sample = Perftools_Profiles_Sample()
+                sample.locationID = locations
+                sample.value = [Int64(count), Int64(clamping: totalNs)]
+                sample.label = b.labels(task: site.taskIDs.count == 1 ? site.taskIDs[0] : 0, thread: nil)
+                sample.label.append(b.label("primitive", site.primitive))
+                m.sample.append(sample)
+            }
+            if let a = profile.addressStacks {
+                for c in a.blocking where sites.indices.contains(Int(c.site)) {
+                    sample(sites[Int(c.site)], b.locations(ofAddressStack: Int(c.stack)), count: c.count, totalNs: c.totalNs)
+                }
+            } else {
+                for site in sites {
+                    for st in site.stacks where profile.stacks.indices.contains(Int(st.stack)) {
+                        sample(site, b.locations(ofStack: Int(st.stack)), count: st.count, totalNs: st.totalNs)
+                    }
                 }
             }
         }
@@ -102,6 +124,7 @@ public struct PprofRenderer: Renderer {
         var mappings: [Perftools_Profiles_Mapping] = []
         var mappingIndex: [String: UInt64] = [:]
         var stackLocations: [Int: [UInt64]] = [:]
+        var addressIndex: [UInt64: UInt64] = [:]
         let names: [UInt64: String]
         let kinds: [UInt64: String]
         let modulesByName: [String: LoadedModule]
@@ -159,6 +182,9 @@ public struct PprofRenderer: Renderer {
             if let r = loaded?.executableRanges, let lo = r.map(\.lowerBound).min(), let hi = r.map(\.upperBound).max() {
                 m.memoryStart = lo
                 m.memoryLimit = hi
+                // The executable segment's file offset, taken as its vaddr: the two are equal in
+                // what the toolchain's linkers and Debian's libraries lay out (readelf -l).
+                if let bias = loaded?.bias, lo >= bias { m.fileOffset = lo - bias }
             }
             m.hasFunctions_p = true
             m.hasFilenames_p = true
@@ -196,10 +222,30 @@ public struct PprofRenderer: Renderer {
             return ids
         }
 
+        /// Location ids of an address stack, leaf first: one location per address (the first
+        /// frames met at an address name it).
+        mutating func locations(ofAddressStack s: Int) -> [UInt64] {
+            guard let a = profile.addressStacks else { return [] }
+            return a.stacks[s].reversed().map { i in
+                let l = a.locations[Int(i)]
+                if let id = addressIndex[l.address] { return id }
+                let id = makeLocation(l.frames, address: l.address)
+                addressIndex[l.address] = id
+                return id
+            }
+        }
+
         mutating func location(_ group: [Int32]) -> UInt64 {
             if let id = locationIndex[group] { return id }
+            let id = makeLocation(group, address: nil)
+            locationIndex[group] = id
+            return id
+        }
+
+        private mutating func makeLocation(_ group: [Int32], address: UInt64?) -> UInt64 {
             var loc = Perftools_Profiles_Location()
             loc.id = UInt64(locationTable.count + 1)
+            if let address { loc.address = address }
             let frames = group.map { profile.frames[Int($0)] }
             loc.mappingID = mapping(frames[0].module)
             // Innermost (the last inlined) first; the physical frame last.
@@ -210,7 +256,6 @@ public struct PprofRenderer: Renderer {
                 return line
             }
             locationTable.append(loc)
-            locationIndex[group] = loc.id
             return loc.id
         }
     }

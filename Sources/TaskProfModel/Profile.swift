@@ -26,6 +26,9 @@ public struct Profile: Sendable {
     public static let defaultStuckThresholdNs: UInt64 = 1_000_000_000
     /// Jobs (with `record --timeline`) and blocking calls one by one, for `report --trace`.
     public var timeline: Timeline?
+    /// The samples and blocking calls address by address, for pprof; nil in profiles recorded
+    /// before it existed and in profiles merged from several processes.
+    public var addressStacks: AddressStacks?
 
     public init(
         meta: ProfileMeta, counters: [String: UInt64] = [:], modules: [LoadedModule] = [],

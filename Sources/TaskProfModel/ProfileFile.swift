@@ -16,6 +16,7 @@ public enum ProfileFile {
         case processes = 11
         case taskDumps = 12
         case timeline = 13
+        case addressStacks = 14
         case end = 0xFFFF
     }
 
@@ -100,6 +101,9 @@ public enum ProfileFile {
         }
         if let t = p.timeline {
             section(.timeline) { w in encodeTimeline(t, into: &w) }
+        }
+        if let a = p.addressStacks {
+            section(.addressStacks) { w in encodeAddressStacks(a, into: &w) }
         }
         section(.end) { _ in }
         return out.bytes
@@ -244,6 +248,11 @@ public enum ProfileFile {
             case .timeline:
                 guard seen.contains(Tag.stacks.rawValue) else { throw ProfileFormatError.corrupt("the TIMELINE section comes before STACKS") }
                 try decodeTimeline(&r, into: &p)
+            case .addressStacks:
+                guard [Tag.frames, .stacks, .threads].allSatisfy({ seen.contains($0.rawValue) }) else {
+                    throw ProfileFormatError.corrupt("the ADDRESS_STACKS section comes before FRAMES, STACKS or THREADS")
+                }
+                try decodeAddressStacks(&r, into: &p)
             case .end: sawEnd = true
             case nil: break  // a newer section: skip
             }

@@ -89,6 +89,56 @@ final class PprofToolTests: XCTestCase {
         }
     }
 
+    /// One location per code address, inside its module's mapping; an address read back from the
+    /// binary with addr2line gives the line pprof shows for it (the innermost inlined one).
+    func testLocationsAreAddressesTheBinaryAgreesWith() throws {
+        let (_, pprof) = try record("TwoTasks")
+        let raw = try pprof.run(["-raw"])
+        let lines = raw.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let locStart = lines.firstIndex(of: "Locations"), let mapStart = lines.firstIndex(of: "Mappings") else {
+            return XCTFail("no Locations/Mappings in pprof -raw:\n\(raw.prefix(2000))")
+        }
+        // "1: 0x557600e08000/0x557600e0c348/0x0 /path/TwoTasks <build-id> [FN]..."
+        struct Mapping { var start, limit, offset: UInt64; var file: String }
+        var mappings: [Int: Mapping] = [:]
+        for line in lines[(mapStart + 1)...] {
+            let f = line.split(separator: " ")
+            guard f.count >= 2, let id = Int(f[0].dropLast()) else { continue }
+            let r = f[1].split(separator: "/").compactMap { UInt64($0.dropFirst(2), radix: 16) }
+            if r.count == 3 { mappings[id] = Mapping(start: r[0], limit: r[1], offset: r[2], file: String(f[2])) }
+        }
+        // "     1: 0x557600e0a8cc M=1 mix(_:) /src/main.swift:10 s=0(...)"; inlined callers follow
+        // on lines of their own.
+        var addresses: [UInt64] = [], ours: [(address: UInt64, line: String)] = []
+        let binary = try TestSupport.binary("TwoTasks")
+        for line in lines[(locStart + 1)..<mapStart] {
+            let f = line.split(separator: " ")
+            guard f.count >= 3, f[0].hasSuffix(":"), Int(f[0].dropLast()) != nil else { continue }
+            let address = try XCTUnwrap(UInt64(f[1].dropFirst(2), radix: 16), line)
+            let m = try XCTUnwrap(Int(f[2].dropFirst(2)).flatMap { mappings[$0] }, line)
+            XCTAssertTrue((m.start..<m.limit).contains(address), "\(line): outside its mapping")
+            addresses.append(address)
+            // The file:line pprof shows, for the example's own code.
+            if let at = line.range(of: #"(\S+):(\d+) s="#, options: .regularExpression),
+                URL(fileURLWithPath: m.file).resolvingSymlinksInPath().path == URL(fileURLWithPath: binary).resolvingSymlinksInPath().path
+            {
+                let fileLine = line[at].dropLast(3)
+                // Line 0: none known (addr2line says "?").
+                if !fileLine.hasSuffix(":0") { ours.append((address - m.start + m.offset, (String(fileLine) as NSString).lastPathComponent)) }
+            }
+        }
+        XCTAssertGreaterThan(addresses.count, 5)
+        XCTAssertEqual(Set(addresses).count, addresses.count, "one location per address")
+        XCTAssertGreaterThan(ours.count, 3, "locations in TwoTasks itself:\n\(raw.prefix(3000))")
+        let a2l = try TestSupport.run(["/usr/bin/env", "addr2line", "-e", binary] + ours.map { "0x" + String($0.address, radix: 16) })
+        XCTAssertEqual(a2l.status, 0, a2l.stderr)
+        let back = a2l.stdout.split(separator: "\n").map { line in
+            // "/src/main.swift:10" or "/src/main.swift:10 (discriminator 1)"
+            (String(line.split(separator: " ")[0]) as NSString).lastPathComponent
+        }
+        XCTAssertEqual(back, ours.map(\.line), "addr2line against pprof's lines")
+    }
+
     /// `--pprof-blocking`: the blocking calls as blocked time, by primitive label.
     func testBlockingProfile() throws {
         let dir = try TestSupport.tempDir()

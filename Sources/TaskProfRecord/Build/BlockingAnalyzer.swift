@@ -35,23 +35,27 @@ struct BlockingAnalyzer {
         }
     }
 
+    /// The sites, and their calls by address stack (`AddressStacks.blocking`). `intern` gives a
+    /// call's symbolized and address stacks.
     func summarize(
-        raw: RawRecording, intern: (ArraySlice<UInt64>) -> Int32, frames: () -> [SymbolizedFrame],
+        raw: RawRecording, intern: (ArraySlice<UInt64>) -> (stack: Int32, located: Int32), frames: () -> [SymbolizedFrame],
         stacks: () -> [[Int32]]
-    ) -> BlockingSummary {
+    ) -> (BlockingSummary, [AddressStacks.Blocking]) {
         struct Key: Hashable { var primitive: String; var function: String; var file: String?; var line: Int? }
         struct Acc {
             var count: UInt64 = 0, total: UInt64 = 0, max: UInt64 = 0
             var tasks = Set<UInt64>(), threads = Set<Int32>()
             var stacks: [Int32: (count: UInt32, total: UInt64)] = [:]
+            var located: [Int32: (count: UInt32, total: UInt64)] = [:]
         }
         var groups: [Key: Acc] = [:]
-        var callStacks: [(RawRecording.BlockingCall, Int32)] = []
+        var callStacks: [(RawRecording.BlockingCall, (stack: Int32, located: Int32))] = []
         for call in raw.blockingCalls {
             callStacks.append((call, intern(raw.frames[call.frameStart..<(call.frameStart + call.frameCount)])))
         }
         let allFrames = frames(), allStacks = stacks()
-        for (call, stack) in callStacks {
+        for (call, interned) in callStacks {
+            let stack = interned.stack
             let primitive = Self.primitiveNames[call.primitive] ?? "primitive \(call.primitive)"
             // Compiler-generated thunks (Glibc overlay wrappers, reabstraction) are not a site either.
             let site = allStacks[Int(stack)].reversed().map { allFrames[Int($0)] }.first { f in
@@ -66,9 +70,14 @@ struct BlockingAnalyzer {
             acc.threads.insert(call.tid)
             let prev = acc.stacks[stack] ?? (0, 0)
             acc.stacks[stack] = (prev.count + 1, prev.total.addingSaturated(call.durationNs))
+            let at = acc.located[interned.located] ?? (0, 0)
+            acc.located[interned.located] = (at.count + 1, at.total.addingSaturated(call.durationNs))
             groups[key] = acc
         }
-        let sites = groups.map { key, acc in
+        let sorted = groups.sorted { a, b in
+            (a.value.total, b.key.function, b.key.primitive) > (b.value.total, a.key.function, a.key.primitive)
+        }
+        let sites = sorted.map { key, acc in
             BlockingSite(
                 primitive: key.primitive, function: key.function, file: key.file, line: key.line,
                 count: acc.count, totalNs: acc.total, maxNs: acc.max, taskIDs: acc.tasks.sorted(),
@@ -76,7 +85,12 @@ struct BlockingAnalyzer {
                 stacks: acc.stacks.map { StackWeight(stack: $0.key, count: $0.value.count, totalNs: $0.value.total) }
                     .sorted { ($0.totalNs, $1.stack) > ($1.totalNs, $0.stack) },
                 advice: Self.advice(for: key.primitive))
-        }.sorted { ($0.totalNs, $1.function, $1.primitive) > ($1.totalNs, $0.function, $0.primitive) }
-        return BlockingSummary(thresholdNs: thresholdNs, sites: sites)
+        }
+        let located = sorted.enumerated().flatMap { i, group in
+            group.value.located.sorted { $0.key < $1.key }.map {
+                AddressStacks.Blocking(site: Int32(i), stack: $0.key, count: $0.value.count, totalNs: $0.value.total)
+            }
+        }
+        return (BlockingSummary(thresholdNs: thresholdNs, sites: sites), located)
     }
 }

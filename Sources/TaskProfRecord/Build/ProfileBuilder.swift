@@ -58,8 +58,9 @@ public struct ProfileBuilder {
             }
         }
         var symbolizedStack = [Int32](repeating: 0, count: distinct.count)
+        var locatedStack = [Int32](repeating: 0, count: distinct.count)
         for (i, addresses) in distinct.enumerated() {
-            symbolizedStack[i] = interner.intern(addresses: addresses)
+            (symbolizedStack[i], locatedStack[i]) = interner.internLocated(addresses: addresses)
             if i % 1000 == 999 { progress?(i + 1, distinct.count) }
         }
         progress?(distinct.count, distinct.count)
@@ -67,6 +68,8 @@ public struct ProfileBuilder {
         struct GroupKey: Hashable { var task: UInt64; var thread: Int32; var stack: Int32 }
         var groups: [GroupKey: (count: UInt32, buckets: [UInt32: UInt32])] = [:]
         var order: [GroupKey] = []
+        var located: [GroupKey: UInt32] = [:]
+        var locatedOrder: [GroupKey] = []
         // A captured stack (the one-off stack of a long poll with no sample) is not CPU time: it
         // goes to its long poll only.
         for (i, s) in raw.samples.enumerated() where s.flags & RawRecording.captureFlag == 0 {
@@ -76,6 +79,9 @@ public struct ProfileBuilder {
             if groups[key] == nil { order.append(key) }
             groups[key, default: (0, [:])].count += 1
             groups[key]!.buckets[bucket, default: 0] += 1
+            let at = GroupKey(task: s.taskID, thread: thread, stack: locatedStack[Int(sampleStack[i])])
+            if located[at] == nil { locatedOrder.append(at) }
+            located[at, default: 0] += 1
         }
         let samples = order.map { k -> SampleGroup in
             let g = groups[k]!
@@ -91,8 +97,8 @@ public struct ProfileBuilder {
         let tasks = taskIDs.sorted().map { TaskInfo(id: $0, name: raw.taskNames[$0]) }
 
         // Blocking calls' stacks are interned with the samples' so reports share frames.
-        let blocking = BlockingAnalyzer(thresholdNs: blockingThresholdNs).summarize(
-            raw: raw, intern: { interner.intern(addresses: $0) }, frames: { interner.frames }, stacks: { interner.stacks })
+        let (blocking, locatedBlocking) = BlockingAnalyzer(thresholdNs: blockingThresholdNs).summarize(
+            raw: raw, intern: { interner.internLocated(addresses: $0) }, frames: { interner.frames }, stacks: { interner.stacks })
 
         let dumps = raw.taskDumps.map { buildDump($0, raw: raw, interner: &interner) }
         let timeline = buildTimeline(raw, threadIndex: threadIndex, interner: &interner)
@@ -106,6 +112,10 @@ public struct ProfileBuilder {
             stacks: interner.stacks, threads: threads, tasks: tasks, samples: samples,
             blocking: blocking)
         profile.taskDumps = dumps
+        profile.addressStacks = AddressStacks(
+            locations: interner.locations, stacks: interner.locatedStacks,
+            samples: locatedOrder.map { AddressStacks.Sample(taskID: $0.task, thread: $0.thread, stack: $0.stack, count: located[$0]!) },
+            blocking: locatedBlocking)
         profile.timeline = timeline
         profile.stuckThresholdNs = stuckThresholdNs
         if raw.jobTracking {

@@ -12,6 +12,11 @@ struct StackInterner {
     private var leafCache: [UInt64: [Int32]] = [:]
     private var returnCache: [UInt64: [Int32]] = [:]
     private var asyncCache: [UInt64: Int32] = [:]
+    /// Address stacks (`internLocated`): locations and stacks of location indices.
+    private(set) var locations: [AddressStacks.Location] = []
+    private(set) var locatedStacks: [[Int32]] = []
+    private var locationIndex: [AddressStacks.Location: Int32] = [:]
+    private var locatedIndex: [[Int32]: Int32] = [:]
 
     /// Marks a logical frame in the agent's stacks (TP_ASYNC_FRAME_BIT in tp_raw_format.h).
     static let asyncFrameBit: UInt64 = 1 << 63
@@ -27,19 +32,50 @@ struct StackInterner {
 
     /// `addresses` leaf first, as the agent records them. Returns the stack index (root first).
     mutating func intern(addresses: ArraySlice<UInt64>) -> Int32 {
-        var stack: [Int32] = []
-        stack.reserveCapacity(addresses.count * 2)
+        let groups = locate(addresses)
+        return internStack(groups.flatMap(\.frames))
+    }
+
+    /// As `intern`, and also the address stack (`AddressStacks`): one location per address.
+    mutating func internLocated(addresses: ArraySlice<UInt64>) -> (stack: Int32, located: Int32) {
+        let groups = locate(addresses)
+        let stack = internStack(groups.flatMap(\.frames))
+        let located = groups.map { g -> Int32 in
+            if let idx = locationIndex[g] { return idx }
+            let idx = Int32(locations.count)
+            locations.append(g)
+            locationIndex[g] = idx
+            return idx
+        }
+        if let idx = locatedIndex[located] { return (stack, idx) }
+        let idx = Int32(locatedStacks.count)
+        locatedStacks.append(located)
+        locatedIndex[located] = idx
+        return (stack, idx)
+    }
+
+    /// Each address with its frames, root first, less the agent's own code and glibc's thread
+    /// entry glue.
+    private mutating func locate(_ addresses: ArraySlice<UInt64>) -> [AddressStacks.Location] {
+        var groups: [AddressStacks.Location] = []
+        groups.reserveCapacity(addresses.count)
         for (i, tagged) in addresses.enumerated().reversed() {
             let isAsync = tagged & Self.asyncFrameBit != 0
             let address = tagged & ~Self.asyncFrameBit
             if !hidden.isEmpty && hidden.contains(where: { $0.contains(address) }) { continue }
             if isAsync {
-                stack.append(expandAsync(address))
+                groups.append(AddressStacks.Location(address: address, frames: [expandAsync(address)]))
             } else {
-                stack.append(contentsOf: expand(address, isReturn: i > 0))
+                let isReturn = i > 0
+                let frames = expand(address, isReturn: isReturn)
+                if !frames.isEmpty { groups.append(AddressStacks.Location(address: isReturn ? address &- 1 : address, frames: frames)) }
             }
         }
-        trimThreadEntry(&stack)
+        trimThreadEntry(&groups)
+        return groups
+    }
+
+    private mutating func internStack(_ stack: [Int32]) -> Int32 {
         if let idx = stackIndex[stack] { return idx }
         let idx = Int32(stacks.count)
         stacks.append(stack)
@@ -50,13 +86,18 @@ struct StackInterner {
     /// glibc's thread-entry glue has no frame pointers: the frame-pointer walk ends at
     /// `start_thread`/`__libc_start_call_main`, DWARF unwinding goes on to `clone3`/`_start`.
     /// Starting every stack at the former keeps one root per thread in flame graphs.
-    private func trimThreadEntry(_ stack: inout [Int32]) {
-        let limit = min(stack.count, 4)
-        for i in 0..<limit {
-            let f = frames[Int(stack[i])]
-            if f.module.hasPrefix("libc.so") && (f.function == "start_thread" || f.function == "__libc_start_call_main") {
-                if i > 0 { stack.removeFirst(i) }
-                return
+    private func trimThreadEntry(_ groups: inout [AddressStacks.Location]) {
+        var seen = 0
+        for (g, group) in groups.enumerated() {
+            for (k, f) in group.frames.enumerated() {
+                guard seen < 4 else { return }
+                seen += 1
+                let frame = frames[Int(f)]
+                if frame.module.hasPrefix("libc.so") && (frame.function == "start_thread" || frame.function == "__libc_start_call_main") {
+                    if k > 0 { groups[g].frames.removeFirst(k) }
+                    if g > 0 { groups.removeFirst(g) }
+                    return
+                }
             }
         }
     }
