@@ -244,10 +244,11 @@ final class TortureTests: XCTestCase {
         // A thread's first period is random in (0, period], and only its handler set the real
         // one: drawn a few nanoseconds, the blocked thread's event overflowed at every tick and
         // it crawled (1 CI run in 30 hung here, over 120 s against 0.3 s). Pretended here for
-        // both engines' deliveries: the writer sets the real period for such a thread.
+        // both engines' deliveries: the writer, which looks every 100 ms, sets the real period
+        // for such a thread. The loop runs about a second of CPU, ten of its looks.
         for kernel in ["", "5.15.0-91-generic"] {
             let tiny = try recordAlike(
-                [exe], environment: ["TASKPROF_FIRST_PERIOD_NS": "1", "TASKPROF_KERNEL_RELEASE": kernel].filter { !$0.value.isEmpty })
+                [exe, "3000000000"], environment: ["TASKPROF_FIRST_PERIOD_NS": "1", "TASKPROF_KERNEL_RELEASE": kernel].filter { !$0.value.isEmpty })
             XCTAssertEqual(tiny.counters["sampling.periodSettled"], 1, "kernel '\(kernel)': \(tiny.counters)")
         }
     }
