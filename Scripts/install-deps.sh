@@ -3,10 +3,11 @@
 #   Scripts/install-deps.sh build     # libdw-dev libelf-dev (the symbolizer), zlib1g-dev (pprof's gzip),
 #                                     # libunwind-dev (the unwinder tests' reference)
 #   Scripts/install-deps.sh test      # the above plus chromium (HTML report checks), linux-perf (stacks compared with perf),
-#                                     # shellcheck and eslint (Scripts/lint.sh), golang-go (`go tool pprof` reads --pprof files)
+#                                     # shellcheck and eslint (Scripts/lint.sh), golang-go (`go tool pprof` reads --pprof files),
+#                                     # python3-jsonschema (speedscope files checked against the format's schema)
 set -euo pipefail
 want=(libdw-dev libelf-dev zlib1g-dev libunwind-dev)
-if [ "${1:-build}" = "test" ]; then want+=(chromium linux-perf shellcheck eslint golang-go); fi
+if [ "${1:-build}" = "test" ]; then want+=(chromium linux-perf shellcheck eslint golang-go python3-jsonschema); fi
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

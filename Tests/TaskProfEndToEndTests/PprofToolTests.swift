@@ -165,6 +165,28 @@ final class PprofToolTests: XCTestCase {
     }
 }
 
+/// `--speedscope` on a real program: the file matches the format's schema, and its weights add
+/// up to the profile's samples.
+final class SpeedscopeEndToEndTests: XCTestCase {
+    func testAsyncChainExportMatchesTheSchema() throws {
+        let dir = try TestSupport.tempDir()
+        let out = dir + "/s.taskprof", json = dir + "/s.json", ss = dir + "/s.speedscope.json"
+        let r = try TestSupport.run(
+            [
+                try TestSupport.binary("taskprof"), "record", "-q", "-o", out, "--json", json, "--speedscope", ss, "--",
+                try TestSupport.binary("AsyncChain"),
+            ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try TestSupport.validateSpeedscope(ss), "valid")
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: ss))) as? [String: Any])
+        let weights = (obj["profiles"] as? [[String: Any]] ?? []).flatMap { $0["weights"] as? [Int] ?? [] }.reduce(0, +)
+        let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let samples = (summary["profile"] as? [String: Any])?["samples"] as? Int ?? -1
+        XCTAssertGreaterThan(samples, 100)
+        XCTAssertEqual(weights, samples)
+    }
+}
+
 /// `record --timeline` and `report --trace` on a real program: every job of the run is a slice,
 /// each event follows the trace format (TraceCheck), and nothing was dropped.
 final class TraceEndToEndTests: XCTestCase {

@@ -89,6 +89,27 @@ public enum TestSupport {
         kill(pid, SIGKILL)
     }
 
+    /// A speedscope file checked against Tests/schemas/speedscope.schema.json by Python's
+    /// jsonschema: "valid", or its message.
+    public static func validateSpeedscope(_ file: String) throws -> String {
+        let schema = TestSupport.packageRoot + "/Tests/schemas/speedscope.schema.json"
+        let script = """
+            import json, sys
+            try:
+                import jsonschema
+            except ImportError:
+                sys.exit("python3-jsonschema is missing: `make test` installs it (Scripts/install-deps.sh test)")
+            try:
+                jsonschema.Draft6Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2])))
+                print("valid")
+            except jsonschema.ValidationError as e:
+                print(e.message)
+            """
+        let r = try TestSupport.run(["/usr/bin/python3", "-c", script, schema, file])
+        guard r.status == 0 else { throw TestFailure(r.stderr) }
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Parses folded stacks into (frames, count).
     public static func parseFolded(_ text: String) throws -> [(frames: [String], count: Int)] {
         try text.split(separator: "\n").map { line in

@@ -106,6 +106,23 @@ final class ExportTests: XCTestCase {
         let tasks = Set(p.samples.filter { $0.taskID != 0 }.map(\.taskID)), threads = Set(p.samples.filter { $0.taskID == 0 }.map(\.thread))
         XCTAssertEqual(profiles.count, tasks.count + threads.count)
     }
+
+    /// The file against a JSON Schema of speedscope's format (Tests/schemas, restated from
+    /// speedscope's file-format-schema.json), checked by Python's jsonschema, a reader that is not
+    /// ours. The same check must reject a file with a required key missing.
+    func testSpeedscopeMatchesTheFormatsSchema() throws {
+        let dir = try TestSupport.tempDir()
+        let good = dir + "/good.json", bad = dir + "/bad.json"
+        let bytes = Data(OutputSinkProbe.bytes(SpeedscopeRenderer(Fixtures.hostileProfile())))
+        try bytes.write(to: URL(fileURLWithPath: good))
+        var obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
+        var profiles = try XCTUnwrap(obj["profiles"] as? [[String: Any]])
+        profiles[0]["weights"] = nil
+        obj["profiles"] = profiles
+        try JSONSerialization.data(withJSONObject: obj).write(to: URL(fileURLWithPath: bad))
+        XCTAssertEqual(try TestSupport.validateSpeedscope(good), "valid")
+        XCTAssertTrue(try TestSupport.validateSpeedscope(bad).contains("'weights' is a required property"))
+    }
 }
 
 /// Renders into memory, as bytes.
