@@ -53,6 +53,31 @@ def interleaved(cmd, variants, cpus=None):
     return {name: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs)) for name, rs in runs.items()}
 
 
+def switch_cost(say):
+    """What a thread's sampling event costs at each context switch, with no sample taken
+    (Scripts/bench/switchcost.c: two threads ping-pong on one CPU). Measured because a
+    Hummingbird server under wrk, whose threads switch about 25,000 times a second, lost a
+    quarter of its throughput to it (Reports/server-overhead.md)."""
+    with tempfile.TemporaryDirectory() as d:
+        exe = os.path.join(d, "switchcost")
+        subprocess.run(["cc", "-O2", os.path.join(ROOT, "Scripts", "bench", "switchcost.c"), "-o", exe, "-lpthread"], check=True)
+        modes = ["none", "thread", "inherit", "timer"]
+        rates = {m: [] for m in modes}
+        for r in range(3):
+            for m in modes[r:] + modes[:r]:
+                out = subprocess.run([exe, m], check=True, capture_output=True, text=True, preexec_fn=lambda: os.sched_setaffinity(0, {0}))
+                rates[m].append(float(out.stdout.split()[1]))
+        med = {m: statistics.median(v) for m, v in rates.items()}
+        # Two switches per round trip: the time one switch gains over the unprofiled one.
+        extra = lambda m: (1e6 / med[m] - 1e6 / med["none"]) / 2
+    say("## Context switches with a sampling event (two threads ping-pong on one CPU, no sample taken)")
+    say(f"- none: {med['none']:,.0f} round trips/s")
+    say(f"- **a task-clock event per thread (the perf engine today): {med['thread']:,.0f} round trips/s, "
+        f"+{extra('thread'):.2f} us per switch**")
+    say(f"- one inherited event (inherit_thread + sigtrap): {med['inherit']:,.0f} round trips/s, +{extra('inherit'):.2f} us per switch")
+    say(f"- a per-thread CPU-time timer (the timer engine): {med['timer']:,.0f} round trips/s, +{extra('timer'):.2f} us per switch")
+
+
 def percentile_from_hist(counters, q, prefix="handler.hist."):
     hist = {int(k.split(".")[-1]): v for k, v in counters.items() if k.startswith(prefix)}
     total = sum(hist.values())
@@ -273,6 +298,8 @@ def main():
 
     job_cost(say)
     dormant_cost(say)
+    say()
+    switch_cost(say)
     say()
 
     # 5. Time to turn 1M samples into a profile and to report it.
