@@ -136,7 +136,12 @@ final class PprofToolTests: XCTestCase {
             // "/src/main.swift:10" or "/src/main.swift:10 (discriminator 1)"
             (String(line.split(separator: " ")[0]) as NSString).lastPathComponent
         }
-        XCTAssertEqual(back, ours.map(\.line), "addr2line against pprof's lines")
+        XCTAssertEqual(back.count, ours.count, a2l.stdout)
+        // Where the line table has no line for an address (line 0, compiler-generated code;
+        // addr2line says "?"), taskprof names the nearest known one: nothing to compare there.
+        let known = zip(back, ours.map(\.line)).filter { !$0.0.hasSuffix(":?") }
+        XCTAssertGreaterThan(known.count, 3, a2l.stdout)
+        XCTAssertEqual(known.map(\.0), known.map(\.1), "addr2line against pprof's lines")
     }
 
     /// `--pprof-blocking`: the blocking calls as blocked time, by primitive label.
