@@ -521,8 +521,7 @@ int tp_sampler_settle_period(struct tp_thread *t) {
         return 0;
     uint64_t cpu = tp_thread_cpu_ns(t->tid);
     if (cpu < t->armed_cpu_ns + 2 * tp_period_ns || !tp_perf_fd_is_ours(t)) return 0;
-    ioctl(t->perf_fd, PERF_EVENT_IOC_PERIOD, &tp_period_ns);
-    atomic_store_explicit(&t->period_set, 1, memory_order_relaxed);
+    tp_set_real_period(t);
     return 1;
 }
 

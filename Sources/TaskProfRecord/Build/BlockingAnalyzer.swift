@@ -35,11 +35,10 @@ struct BlockingAnalyzer {
         }
     }
 
-    /// The sites, and their calls by address stack (`AddressStacks.blocking`). `intern` gives a
-    /// call's symbolized and address stacks.
+    /// The sites, and their calls by address stack (`AddressStacks.blocking`). `callStacks` are
+    /// each call's symbolized and address stacks, in `raw.blockingCalls`' order.
     func summarize(
-        raw: RawRecording, intern: (ArraySlice<UInt64>) -> (stack: Int32, located: Int32), frames: () -> [SymbolizedFrame],
-        stacks: () -> [[Int32]]
+        raw: RawRecording, callStacks: [(stack: Int32, located: Int32)], frames allFrames: [SymbolizedFrame], stacks allStacks: [[Int32]]
     ) -> (BlockingSummary, [AddressStacks.Blocking]) {
         struct Key: Hashable { var primitive: String; var function: String; var file: String?; var line: Int? }
         struct Acc {
@@ -49,12 +48,7 @@ struct BlockingAnalyzer {
             var located: [Int32: (count: UInt32, total: UInt64)] = [:]
         }
         var groups: [Key: Acc] = [:]
-        var callStacks: [(RawRecording.BlockingCall, (stack: Int32, located: Int32))] = []
-        for call in raw.blockingCalls {
-            callStacks.append((call, intern(raw.frames[call.frameStart..<(call.frameStart + call.frameCount)])))
-        }
-        let allFrames = frames(), allStacks = stacks()
-        for (call, interned) in callStacks {
+        for (call, interned) in zip(raw.blockingCalls, callStacks) {
             let stack = interned.stack
             let primitive = Self.primitiveNames[call.primitive] ?? "primitive \(call.primitive)"
             // Compiler-generated thunks (Glibc overlay wrappers, reabstraction) are not a site either.

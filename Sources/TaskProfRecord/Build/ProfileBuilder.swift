@@ -96,12 +96,14 @@ public struct ProfileBuilder {
         taskIDs.remove(0)
         let tasks = taskIDs.sorted().map { TaskInfo(id: $0, name: raw.taskNames[$0]) }
 
-        // Blocking calls' stacks are interned with the samples' so reports share frames.
+        // Blocking calls' stacks are interned with the samples' so reports share frames, once
+        // each: the sites and the timeline both use them.
+        let callStacks = raw.blockingCalls.map { interner.internLocated(addresses: raw.frames[$0.frameStart..<($0.frameStart + $0.frameCount)]) }
         let (blocking, locatedBlocking) = BlockingAnalyzer(thresholdNs: blockingThresholdNs).summarize(
-            raw: raw, intern: { interner.internLocated(addresses: $0) }, frames: { interner.frames }, stacks: { interner.stacks })
+            raw: raw, callStacks: callStacks, frames: interner.frames, stacks: interner.stacks)
 
         let dumps = raw.taskDumps.map { buildDump($0, raw: raw, interner: &interner) }
-        let timeline = buildTimeline(raw, threadIndex: threadIndex, interner: &interner)
+        let timeline = buildTimeline(raw, threadIndex: threadIndex, callStacks: callStacks.map(\.stack))
 
         var counters = raw.counters
         counters["stream.trailingBytes"] = UInt64(raw.trailingBytes)
@@ -157,7 +159,7 @@ public struct ProfileBuilder {
 
     /// Every job (when the agent wrote every job: `record --timeline`) and the blocking calls one
     /// by one, times from the start.
-    private func buildTimeline(_ raw: RawRecording, threadIndex: [Int32: Int32], interner: inout StackInterner) -> Timeline {
+    private func buildTimeline(_ raw: RawRecording, threadIndex: [Int32: Int32], callStacks: [Int32]) -> Timeline {
         let base = raw.startMonotonicNs
         var t = Timeline()
         if (raw.counters["timeline.jobs"] ?? 0) > 0 {
@@ -167,8 +169,7 @@ public struct ProfileBuilder {
                     startNs: j.startNs &- base, endNs: max(j.endNs, j.startNs) &- base)
             }.sorted { $0.startNs < $1.startNs }
         }
-        for call in raw.blockingCalls.prefix(Timeline.blockingCap) {
-            let stack = interner.intern(addresses: raw.frames[call.frameStart..<(call.frameStart + call.frameCount)])
+        for (call, stack) in zip(raw.blockingCalls, callStacks).prefix(Timeline.blockingCap) {
             t.blocking.append(
                 Timeline.Blocking(
                     primitive: BlockingAnalyzer.primitiveNames[call.primitive] ?? "primitive \(call.primitive)", taskID: call.taskID,
